@@ -1,0 +1,98 @@
+"""A tiny lazy sub-command dispatcher shared by every compmo console script.
+
+Each sub-command lives in its own module exposing ``configure(parser)`` and ``run(args) -> int``.
+Modules are imported only when their command runs, so ``--help`` stays instant (no torch import).
+Known user errors (bad input files, missing Java, ...) become a one-line message and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+#: Exit code for bad input or a missing prerequisite.
+EXIT_USAGE = 2
+
+
+class UserError(Exception):
+    """A problem the user can fix (bad input, missing file or program); printed as one line."""
+
+
+@dataclass(frozen=True)
+class Command:
+    module: str
+    help: str
+
+
+def _usage(prog: str, commands: Mapping[str, Command], default: str | None) -> str:
+    width = max(len(name) for name in commands)
+    lines = [f"usage: {prog} <command> [options]", "", "commands:"]
+    lines += [f"  {name:<{width}}  {cmd.help}" for name, cmd in commands.items()]
+    if default:
+        lines += ["", f"With no command name, `{prog} ARGS` means `{prog} {default} ARGS`."]
+    lines += ["", f"Run `{prog} <command> --help` for the options of a command."]
+    return "\n".join(lines)
+
+
+def setup_logging(verbosity: int) -> None:
+    level = logging.WARNING if verbosity < 0 else logging.INFO if verbosity == 0 else logging.DEBUG
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+
+
+def dispatch(
+    prog: str,
+    commands: Mapping[str, Command],
+    argv: Sequence[str] | None = None,
+    *,
+    default: str | None = None,
+) -> int:
+    """Parse ``argv`` (``sys.argv[1:]`` by default), run the chosen command, return its exit code."""
+    from compmo_gen.annotations import AnnotationError
+
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    if not args_in or args_in[0] in ("-h", "--help"):
+        print(_usage(prog, commands, default))
+        return 0 if args_in else EXIT_USAGE
+    if args_in[0] == "--version":
+        from compmo_gen import __version__
+
+        print(f"{prog} {__version__}")
+        return 0
+    name = args_in[0]
+    if name in commands:
+        args_in = args_in[1:]
+    elif default is not None:
+        name = default
+    else:
+        print(
+            f"{prog}: error: unknown command {name!r}\n\n{_usage(prog, commands, default)}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    cmd = commands[name]
+    module = importlib.import_module(cmd.module)
+    parser = argparse.ArgumentParser(prog=f"{prog} {name}", description=cmd.help)
+    module.configure(parser)
+    group = parser.add_argument_group("logging")
+    group.add_argument(
+        "-q", "--quiet", action="store_true", help="only warnings and errors, no progress bars"
+    )
+    group.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    args = parser.parse_args(args_in)
+    setup_logging(-1 if args.quiet else 1 if args.verbose else 0)
+    try:
+        return int(module.run(args) or 0)
+    except (AnnotationError, UserError) as exc:
+        print(f"{prog} {name}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"{prog} {name}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,1 @@
+"""Dense-captioning evaluation: the ActivityNet, SODA and Chapter-Llama protocols, fast."""

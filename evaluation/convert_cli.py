@@ -1,0 +1,76 @@
+"""`compmo-eval convert IN OUT --to FORMAT`: convert dense annotations between formats."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from compmo_gen.annotations import FORMATS, dump_annotations, load_annotations, read_durations
+from compmo_gen.cliutil import UserError
+from compmo_gen.constants import FPS
+
+log = logging.getLogger(__name__)
+
+
+def add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options shared by every command that reads annotation files (durations, format, leniency)."""
+    parser.add_argument(
+        "--fmt", default="auto", choices=("auto", *FORMATS), help="input format (default: detect)"
+    )
+    parser.add_argument("--durations", help="JSON {id: seconds}, or a folder of <id>.npy motions")
+    parser.add_argument("--motion-root", help="folder holding the motions named by DEMO records")
+    parser.add_argument(
+        "--fps", type=float, default=FPS, help=f"motion frame rate (default {FPS:g})"
+    )
+    parser.add_argument(
+        "--lenient",
+        action="store_true",
+        help="skip bad records (counted and reported) instead of failing",
+    )
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", help="annotation file to read")
+    parser.add_argument("output", help="file to write")
+    parser.add_argument("--to", required=True, choices=FORMATS, help="output format")
+    parser.add_argument(
+        "--role",
+        choices=("gt", "pred"),
+        default="gt",
+        help="ground truth (validated) or predictions",
+    )
+    parser.add_argument(
+        "--motion-template", default="motions/{id}.npy", help="motion path written in DEMO records"
+    )
+    add_input_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    durations = read_durations(args.durations, fps=args.fps) if args.durations else None
+    aset = load_annotations(
+        args.input,
+        role=args.role,
+        fmt=args.fmt,
+        durations=durations,
+        motion_root=args.motion_root,
+        fps=args.fps,
+        lenient=args.lenient,
+    )
+    role = args.role
+    try:
+        dump_annotations(
+            aset.annotations.values(),
+            args.output,
+            fmt=args.to,
+            role=role,
+            motion_template=args.motion_template,
+        )
+    except ValueError as exc:
+        raise UserError(f"{args.input}: cannot write as {args.to}: {exc}") from None
+    log.info(
+        "%s (%s) -> %s (%s): %s", args.input, aset.fmt, args.output, args.to, aset.report.summary()
+    )
+    for msg in aset.report.skipped:
+        log.warning("skipped: %s", msg)
+    print(f"wrote {len(aset.annotations)} annotations to {args.output} ({aset.report.summary()})")
+    return 0

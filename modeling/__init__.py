@@ -1,0 +1,1 @@
+"""The DEMO model: motion adapter + causal LM, two-stage training and batched inference."""
