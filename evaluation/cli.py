@@ -9,6 +9,7 @@ from compmo_gen.cliutil import Command, dispatch
 #: Sub-command registry: name -> module with ``configure(parser)`` and ``run(args)``.
 COMMANDS: dict[str, Command] = {
     "convert": Command("evaluation.convert_cli", "convert dense annotations between formats"),
+    "baselines": Command("evaluation.baselines_cli", "write reference baseline predictions"),
 }
 
 
