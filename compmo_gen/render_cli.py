@@ -1,0 +1,173 @@
+"""`compmo-gen render`: one motion of a dataset folder to an animated GIF, an MP4 or a PNG sheet.
+
+Also holds the small dataset-folder readers shared by ``gallery`` and ``export-mesh``: a dataset
+folder has ``motions/<id>.npy`` and ``annotations/<split>.json`` (ActivityNet ground truth).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+
+from compmo_gen.annotations import DenseAnnotation, load_annotations, resolve_under
+from compmo_gen.cliutil import UserError
+
+log = logging.getLogger(__name__)
+
+
+def annotation_files(dataset: Path, split: str | None = None) -> list[Path]:
+    """``annotations/<split>.json`` (one split) or every ``annotations/*.json`` in name order."""
+    folder = dataset / "annotations"
+    if split is not None:
+        path = folder / f"{split}.json"
+        if not path.is_file():
+            raise UserError(f"{path}: no such annotation file (split {split!r})")
+        return [path]
+    files = sorted(folder.glob("*.json"))
+    if not files:
+        raise UserError(f"{folder}: no annotation files (*.json); is {dataset} a dataset folder?")
+    return files
+
+
+def load_ground_truth(dataset: Path, split: str | None = None) -> dict[str, DenseAnnotation]:
+    """All ground-truth annotations of the chosen split(s), in file order."""
+    out: dict[str, DenseAnnotation] = {}
+    for path in annotation_files(dataset, split):
+        out.update(load_annotations(path, role="gt").annotations)
+    return out
+
+
+def load_motion(path: Path) -> np.ndarray:
+    """A (T, 22, 3) motion from ``.npy`` (no pickles); UserError naming the file otherwise."""
+    from compmo_gen.render import check_motion
+
+    try:
+        joints = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise UserError(f"{path}: cannot read motion ({exc})") from None
+    try:
+        return check_motion(np.asarray(joints, dtype=np.float32), str(path))
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+def dataset_motion(dataset: Path, vid: str) -> np.ndarray:
+    root = dataset / "motions"
+    path = resolve_under(root, f"{vid}.npy", file=str(root), record=vid, field="id")
+    if not path.is_file():
+        raise UserError(f"{path}: motion file missing for id {vid!r}")
+    return load_motion(path)
+
+
+def load_item(
+    source: Path, vid: str | None, split: str | None = None
+) -> tuple[np.ndarray, DenseAnnotation | None]:
+    """(joints, ground truth) from a dataset folder and an id, or from a bare ``.npy`` motion."""
+    if source.suffix == ".npy" and source.is_file():
+        return load_motion(source), None
+    if not source.is_dir():
+        raise UserError(f"{source}: neither a dataset folder nor a .npy motion file")
+    if vid is None:
+        raise UserError(f"{source}: --id is required with a dataset folder")
+    gt = load_ground_truth(source, split)
+    if vid not in gt:
+        raise UserError(
+            f"{source}: id {vid!r} not in {', '.join(p.name for p in annotation_files(source, split))}"
+        )
+    return dataset_motion(source, vid), gt[vid]
+
+
+def load_prediction(path: Path, vid: str, duration: float) -> DenseAnnotation:
+    """The prediction for ``vid`` from any supported format (empty, with a warning, if absent)."""
+    preds = load_annotations(path, role="pred", durations={vid: duration})
+    if preds.report.summary():
+        log.info("%s: %s", path, preds.report.summary())
+    if vid not in preds.annotations:
+        log.warning("%s: no prediction for id %r; drawing an empty timeline", path, vid)
+        return DenseAnnotation(vid, duration, ())
+    return preds.annotations[vid]
+
+
+def add_style_args(parser: argparse.ArgumentParser, width: int = 480) -> None:
+    g = parser.add_argument_group("view")
+    g.add_argument(
+        "--width", type=int, default=width, help="frame width in pixels (default %(default)s)"
+    )
+    g.add_argument(
+        "--camera",
+        choices=("follow", "fixed"),
+        default="follow",
+        help="follow the smoothed root (default) or frame the whole trajectory",
+    )
+    g.add_argument(
+        "--azimuth",
+        type=float,
+        default=35.0,
+        help="camera azimuth in degrees from the front (+z), towards the left (+x)",
+    )
+    g.add_argument("--elevation", type=float, default=20.0, help="camera elevation in degrees")  # fmt: skip
+
+
+def style_from(args: argparse.Namespace):  # noqa: ANN201
+    from compmo_gen.render import RenderStyle
+
+    if not 160 <= args.width <= 4096:
+        raise UserError(f"--width {args.width}: use 160 to 4096 pixels")
+    return RenderStyle(
+        width=args.width,
+        view_height=round(args.width * 0.625),
+        camera=args.camera,
+        azimuth_deg=args.azimuth,
+        elevation_deg=args.elevation,
+    )
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "dataset", type=Path, help="dataset folder (motions/, annotations/) or a motion .npy"
+    )
+    parser.add_argument("--id", dest="vid", help="sequence id (required with a dataset folder)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="output .gif, .mp4 (ffmpeg from imageio-ffmpeg) or .png contact sheet",
+    )
+    parser.add_argument("--split", help="look the id up only in annotations/SPLIT.json")
+    parser.add_argument(
+        "--pred",
+        type=Path,
+        help="predictions (ActivityNet submission, DEMO json, ...) drawn as a second timeline",
+    )
+    parser.add_argument("--sheet-frames", type=int, help="PNG: this many evenly spaced frames (default: each GT segment's midpoint)")  # fmt: skip
+    add_style_args(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from compmo_gen.constants import FPS
+    from compmo_gen.render import OUTPUT_KINDS, render_motion
+
+    if args.out.suffix.lower() not in OUTPUT_KINDS:
+        raise UserError(f"{args.out}: unknown output type (use .gif, .mp4 or .png)")
+    joints, gt = load_item(args.dataset, args.vid, args.split)
+    duration = gt.duration if gt is not None and gt.duration else len(joints) / FPS
+    pred = (
+        None
+        if args.pred is None
+        else load_prediction(args.pred, args.vid or args.dataset.stem, duration)
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    n = render_motion(joints, args.out, gt, pred, style_from(args), sheet_frames=args.sheet_frames)
+    log.info(
+        "wrote %s (%d %s, %.2f s)",
+        args.out,
+        n,
+        "tiles" if args.out.suffix.lower() == ".png" else "frames",
+        time.perf_counter() - t0,
+    )
+    return 0
