@@ -1,0 +1,66 @@
+"""`compmo-gen stage-json`: regenerate DEMO's stage-1 / stage-2 / test files, or re-root them.
+
+compmo-gen stage-json stage1 --dataset DS [--split train]      every segment of every sequence
+compmo-gen stage-json stage1 --humanml3d H3D [--split train,val]  every caption of every clip
+compmo-gen stage-json stage2 --dataset DS [--split train]      stage-2 prompts + start-time targets
+compmo-gen stage-json test   --dataset DS [--split test]       {id, motion, gt}
+compmo-gen stage-json reroot FILE --motion-root DIR --out OUT  rewrite motion paths (checked)
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from compmo_gen import stage_json as sj
+from compmo_gen.cliutil import UserError
+
+log = logging.getLogger(__name__)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("kind", choices=["stage1", "stage2", "test", "reroot"])
+    parser.add_argument("file", nargs="?", help="reroot: the stage file to rewrite")
+    parser.add_argument("--dataset", type=Path, help="a built dataset folder (compmo-gen build)")
+    parser.add_argument("--humanml3d", type=Path, help="stage1: a HumanML3D folder instead")
+    parser.add_argument("--split", help="split name(s), comma separated")
+    parser.add_argument("--motion-root", type=Path, help="reroot: folder holding the motions")
+    parser.add_argument("--out", type=Path, help="output file (default: <dataset>/<kind>.json)")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.kind == "reroot":
+        if not args.file or args.motion_root is None or args.out is None:
+            raise UserError("reroot needs FILE, --motion-root and --out")
+        records = sj.read_stage_file(args.file)
+        out = sj.rewrite_motion_root(
+            records, file=args.file, root=args.motion_root, relative_to=args.out.parent
+        )
+        n = sj.write_stage_file(out, args.out)
+        log.info("re-rooted %d records under %s -> %s", n, args.motion_root, args.out)
+        return 0
+    skipped: dict[str, int] = {}
+    if args.kind == "stage1" and args.humanml3d is not None:
+        if args.out is None:
+            raise UserError("--humanml3d needs --out")
+        splits = (args.split or "train,val").split(",")
+        records = sj.stage1_from_humanml3d(args.humanml3d, splits, args.out.parent, skipped)
+    else:
+        if args.dataset is None:
+            raise UserError(f"{args.kind} needs --dataset (or --humanml3d for stage1)")
+        split = args.split or ("test" if args.kind == "test" else "train")
+        out = args.out or args.dataset / f"{args.kind}.json"
+        args.out = out
+        if args.kind == "stage1":
+            records = sj.stage1_from_dataset(args.dataset, split, out.parent)
+        else:
+            records = sj.stage2_from_dataset(
+                args.dataset, split, out.parent, test=args.kind == "test"
+            )
+    n = sj.write_stage_file(records, args.out)
+    log.info("wrote %d %s records to %s", n, args.kind, args.out)
+    if skipped:
+        log.warning("skipped: %s", ", ".join(f"{k}: {v}" for k, v in sorted(skipped.items())))
+    print(f"{args.out}: {n} records" + (f" (skipped {sum(skipped.values())})" if skipped else ""))
+    return 0

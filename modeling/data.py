@@ -1,0 +1,194 @@
+"""Stage files -> tokenized examples with motion windows; the over-long policy; batch collation.
+
+Over-long policy: when text + motion tokens exceed ``max_length``, the motion is shortened by
+keeping evenly spaced windows (so it still spans the whole sequence); the text and the target are
+never cut. An example whose text alone does not fit is skipped. Both are counted and logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from compmo_gen.annotations import AnnotationError
+from compmo_gen.constants import FPS, NUM_JOINTS, STRIDE, WINDOW
+from compmo_gen.prompts import STAGE2_SYSTEM, stage1_prompt, stage2_user
+from compmo_gen.stage_json import StageRecord, motion_path, read_stage_file
+from modeling.adapter import motion_windows, num_windows, select_windows
+from modeling.prompting import EncodedPrompt, encode_prompt
+
+log = logging.getLogger(__name__)
+
+IGNORE_INDEX = -100
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    motion: Path
+    frames: tuple[int, int]
+    prompt: EncodedPrompt
+    windows: int  # windows kept (after the over-long policy)
+    total_windows: int
+    gt: str | None = None
+
+    @property
+    def duration(self) -> float:
+        return (self.frames[1] - self.frames[0]) / FPS
+
+    def length(self) -> int:
+        return self.prompt.text_length() + self.windows
+
+
+def _check_motion(
+    path: Path, file: str, rid: str, frames: tuple[int, int] | None
+) -> tuple[int, int]:
+    try:
+        arr = np.load(path, mmap_mode="r", allow_pickle=False)
+    except FileNotFoundError:
+        raise AnnotationError(file, rid, "motion", f"motion file {str(path)!r} not found") from None
+    except (OSError, ValueError) as exc:
+        raise AnnotationError(file, rid, "motion", f"unreadable motion ({exc})") from None
+    if arr.ndim != 3 or arr.shape[1:] != (NUM_JOINTS, 3) or arr.shape[0] == 0:
+        raise AnnotationError(file, rid, "motion", f"expected shape (T, 22, 3), got {arr.shape}")
+    if frames is None:
+        frames = (0, int(arr.shape[0]))
+    if frames[1] > arr.shape[0]:
+        raise AnnotationError(file, rid, "frames", f"end {frames[1]} beyond {arr.shape[0]} frames")
+    if not np.isfinite(arr[frames[0] : frames[1]]).all():
+        raise AnnotationError(file, rid, "motion", "motion contains NaN or infinite values")
+    return frames
+
+
+def prompt_for(record: StageRecord, duration: float, kind: str) -> tuple[str | None, str]:
+    """(system, user) of a record; test records get the stage-1 or stage-2 prompt built here."""
+    if record.user is not None:
+        return record.system, record.user
+    if kind == "stage1":
+        return None, stage1_prompt(duration)
+    return STAGE2_SYSTEM, stage2_user(duration)
+
+
+def load_examples(
+    stage_file: str | Path,
+    tokenizer: Any,
+    *,
+    max_length: int,
+    motion_root: str | None = None,
+    with_answer: bool = True,
+    prompt_kind: str = "stage2",
+    counts: Counter[str] | None = None,
+) -> list[Example]:
+    """Read, check and tokenize a stage file (bad records raise :class:`AnnotationError`)."""
+    counts = Counter() if counts is None else counts
+    file = str(stage_file)
+    out = []
+    for rec in read_stage_file(stage_file):
+        if with_answer and (rec.user is None or not rec.answer):
+            raise AnnotationError(file, rec.id, "conversations", "no 'gpt' answer to train on")
+        path = motion_path(rec, file=file, root=motion_root)
+        frames = _check_motion(path, file, rec.id, rec.frames)
+        system, user = prompt_for(rec, (frames[1] - frames[0]) / FPS, prompt_kind)
+        enc = encode_prompt(tokenizer, system, user, rec.answer if with_answer else None)
+        total = max(num_windows(frames[1] - frames[0], WINDOW, STRIDE), 1)
+        budget = max_length - enc.text_length()
+        if budget < 1:
+            counts["skipped_text_too_long"] += 1
+            continue
+        if total > budget:
+            counts["motion_shortened"] += 1
+        out.append(Example(rec.id, path, frames, enc, min(total, budget), total, rec.gt))
+    counts["examples"] += len(out)
+    if counts["motion_shortened"] or counts["skipped_text_too_long"]:
+        log.warning(
+            "%s: over-long policy: %d motions shortened (evenly spaced windows kept), "
+            "%d examples skipped (text alone over %d tokens)",
+            file,
+            counts["motion_shortened"],
+            counts["skipped_text_too_long"],
+            max_length,
+        )
+    return out
+
+
+def example_windows(ex: Example, *, center: bool = False) -> np.ndarray:
+    arr = np.load(ex.motion, mmap_mode="r", allow_pickle=False)
+    clip = np.asarray(arr[ex.frames[0] : ex.frames[1]], dtype=np.float32)
+    win = motion_windows(clip, WINDOW, STRIDE, center=center)
+    return win[select_windows(len(win), ex.windows)]
+
+
+class MotionTextDataset:
+    """A map-style dataset of examples; motions are read lazily (workers may load in parallel)."""
+
+    def __init__(self, examples: list[Example], *, center: bool = False) -> None:
+        self.examples = examples
+        self.center = center
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def lengths(self) -> list[int]:
+        return [ex.length() for ex in self.examples]
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        ex = self.examples[i]
+        return {"prompt": ex.prompt, "windows": example_windows(ex, center=self.center)}
+
+
+@dataclass
+class Collator:
+    """Pads a batch. ``padding_side='left'`` for generation, ``'right'`` for training."""
+
+    pad_id: int
+    padding_side: str = "right"
+    with_labels: bool = True
+
+    def __call__(self, items: list[dict[str, Any]]) -> dict[str, Any]:
+        import torch
+
+        rows, labels, marks = [], [], []
+        for it in items:
+            p: EncodedPrompt = it["prompt"]
+            k = len(it["windows"])
+            ids = [*p.before, *([self.pad_id] * k), *p.after, *p.answer]
+            lab = [IGNORE_INDEX] * (len(ids) - len(p.answer)) + list(p.answer)
+            mark = [False] * len(p.before) + [True] * k + [False] * (len(ids) - len(p.before) - k)
+            rows.append(ids)
+            labels.append(lab)
+            marks.append(mark)
+        width = max(len(r) for r in rows)
+        nwin = max(len(it["windows"]) for it in items)
+        dim = items[0]["windows"].shape[1]
+        b = len(items)
+        input_ids = torch.full((b, width), self.pad_id, dtype=torch.long)
+        label_t = torch.full((b, width), IGNORE_INDEX, dtype=torch.long)
+        attn = torch.zeros((b, width), dtype=torch.long)
+        pos = torch.zeros((b, width), dtype=torch.bool)
+        windows = torch.zeros((b, nwin, dim), dtype=torch.float32)
+        wmask = torch.zeros((b, nwin), dtype=torch.bool)
+        for i, (ids, lab, mark) in enumerate(zip(rows, labels, marks, strict=True)):
+            n = len(ids)
+            sl = slice(width - n, width) if self.padding_side == "left" else slice(0, n)
+            input_ids[i, sl] = torch.tensor(ids)
+            label_t[i, sl] = torch.tensor(lab)
+            attn[i, sl] = 1
+            pos[i, sl] = torch.tensor(mark)
+            k = len(items[i]["windows"])
+            windows[i, :k] = torch.from_numpy(items[i]["windows"])
+            wmask[i, :k] = True
+        batch = {
+            "input_ids": input_ids,
+            "attention_mask": attn,
+            "motion_windows": windows,
+            "motion_mask": wmask,
+            "motion_positions": pos,
+        }
+        if self.with_labels:
+            batch["labels"] = label_t
+        return batch

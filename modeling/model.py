@@ -1,0 +1,181 @@
+"""The DEMO model: a causal LM whose ``<motion>`` placeholder positions receive adapter tokens.
+
+Batches carry ``input_ids`` with one placeholder token per motion window (any id; they are
+overwritten), ``motion_positions`` (bool, same shape) marking them, and ``motion_windows``
+(B, W, 1056) with ``motion_mask`` (B, W). Row-major order makes the k-th marked position of a row
+receive that row's k-th window, for left or right padding alike.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+ADAPTER_WEIGHTS = "motion_adapter.safetensors"
+ADAPTER_CONFIG = "motion_adapter.json"
+LORA_DIR = "lora"
+MERGED_DIR = "llm"
+
+
+def pick_attention(requested: str = "auto") -> str:
+    """``flash_attention_2`` when requested or (auto) installed with a GPU, else PyTorch SDPA."""
+    if requested != "auto":
+        return requested
+    import torch
+
+    if importlib.util.find_spec("flash_attn") is not None and torch.cuda.is_available():
+        return "flash_attention_2"
+    return "sdpa"
+
+
+def resolve_model(model: str, gguf_file: str | None = None) -> tuple[str, str | None]:
+    """(folder, gguf file name or None) from a HF folder, a folder with one .gguf, or a .gguf."""
+    p = Path(model)
+    if p.is_file() and p.suffix == ".gguf":
+        return str(p.parent), p.name
+    if not p.is_dir():
+        raise FileNotFoundError(f"model {model!r}: no such folder or .gguf file")
+    if gguf_file is None and not (p / "config.json").is_file():
+        ggufs = sorted(x.name for x in p.glob("*.gguf"))
+        if len(ggufs) == 1:
+            return str(p), ggufs[0]
+        raise FileNotFoundError(f"model {model!r}: no config.json and not exactly one .gguf file")
+    return str(p), gguf_file
+
+
+def load_tokenizer(model: str, gguf_file: str | None = None) -> Any:
+    from transformers import AutoTokenizer
+
+    path, gguf = resolve_model(model, gguf_file)
+    kwargs = {"gguf_file": gguf} if gguf else {}
+    tok = AutoTokenizer.from_pretrained(path, local_files_only=True, **kwargs)
+    if tok.pad_token_id is None:
+        tok.pad_token = tok.eos_token
+    return tok
+
+
+def load_llm(
+    model: str, gguf_file: str | None = None, *, dtype: Any = None, attn: str = "auto"
+) -> Any:
+    """Load a causal LM from local files only (safetensors / GGUF; never pickles)."""
+    from transformers import AutoModelForCausalLM
+
+    path, gguf = resolve_model(model, gguf_file)
+    kwargs: dict[str, Any] = {"gguf_file": gguf} if gguf else {"use_safetensors": True}
+    llm = AutoModelForCausalLM.from_pretrained(
+        path, local_files_only=True, dtype=dtype, attn_implementation=pick_attention(attn), **kwargs
+    )
+    if getattr(llm, "hf_quantizer", None) is not None and gguf:
+        llm.hf_quantizer = None  # GGUF weights are dequantized on load
+    log.info("loaded %s (%s, %s)", model, llm.dtype, llm.config._attn_implementation)
+    return llm
+
+
+def build_motion_lm(llm: Any, adapter: Any) -> Any:
+    import torch
+    from torch import nn
+
+    class MotionLM(nn.Module):
+        """Adapter + LLM. ``forward`` returns the LLM's output (loss when labels are given)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.llm = llm
+            self.adapter = adapter
+
+        def embed(
+            self,
+            input_ids: torch.Tensor,
+            motion_windows: torch.Tensor,
+            motion_mask: torch.Tensor,
+            motion_positions: torch.Tensor,
+        ) -> torch.Tensor:
+            emb = self.llm.get_input_embeddings()(input_ids)
+            param = next(self.adapter.parameters())
+            feats = self.adapter(motion_windows.to(param.dtype))[motion_mask]
+            if feats.shape[0] != int(motion_positions.sum()):
+                raise ValueError("motion windows and motion positions disagree in number")
+            mask = motion_positions.unsqueeze(-1).expand_as(emb)
+            return emb.masked_scatter(mask, feats.to(emb.dtype))
+
+        def forward(
+            self,
+            input_ids: torch.Tensor,
+            attention_mask: torch.Tensor,
+            motion_windows: torch.Tensor,
+            motion_mask: torch.Tensor,
+            motion_positions: torch.Tensor,
+            labels: torch.Tensor | None = None,
+        ) -> Any:
+            emb = self.embed(input_ids, motion_windows, motion_mask, motion_positions)
+            return self.llm(inputs_embeds=emb, attention_mask=attention_mask, labels=labels)
+
+        @torch.no_grad()
+        def generate(
+            self, input_ids, attention_mask, motion_windows, motion_mask, motion_positions, **kw
+        ):
+            emb = self.embed(input_ids, motion_windows, motion_mask, motion_positions)
+            return self.llm.generate(inputs_embeds=emb, attention_mask=attention_mask, **kw)
+
+    return MotionLM()
+
+
+def adapter_spec(cfg: Any, d_model: int) -> dict[str, Any]:
+    from compmo_gen.constants import STRIDE, WINDOW
+
+    return {
+        "d_model": d_model,
+        "hidden": cfg.adapter_hidden,
+        "pos_embedding": cfg.pos_embedding,
+        "max_windows": cfg.max_windows,
+        "center_windows": cfg.center_windows,
+        "window": WINDOW,
+        "stride": STRIDE,
+    }
+
+
+def make_adapter(spec: dict[str, Any]) -> Any:
+    from modeling.adapter import build_adapter
+
+    return build_adapter(
+        spec["d_model"],
+        hidden=spec["hidden"],
+        out_hidden=spec["hidden"],
+        pos_embedding=spec["pos_embedding"],
+        max_windows=spec["max_windows"],
+    )
+
+
+def save_adapter(adapter: Any, spec: dict[str, Any], out: Path) -> None:
+    from safetensors.torch import save_file
+
+    out.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().float().cpu().contiguous() for k, v in adapter.state_dict().items()}
+    save_file(state, str(out / ADAPTER_WEIGHTS))
+    (out / ADAPTER_CONFIG).write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
+
+
+def load_adapter_weights(adapter: Any, run: Path) -> None:
+    from safetensors.torch import load_file
+
+    path = run / ADAPTER_WEIGHTS
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no motion adapter weights")
+    missing, unexpected = adapter.load_state_dict(load_file(str(path)), strict=False)
+    bad = [k for k in missing if not k.startswith("pos.")] + list(unexpected)
+    if bad:
+        raise ValueError(f"{path}: adapter weights do not match ({', '.join(bad[:3])})")
+    if missing:
+        log.info("%s has no positional embedding; it starts from its initialisation", path)
+
+
+def read_adapter_spec(run: Path) -> dict[str, Any]:
+    path = run / ADAPTER_CONFIG
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: not a trained run folder (no adapter config)")
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,224 @@
+"""Two-stage DEMO training with the Hugging Face Trainer (plain process, torchrun or DeepSpeed).
+
+Stage 1: the whole motion adapter trains, the LLM is frozen (the released code leaves the MLP
+frozen by mistake). Stage 2: the adapter (initialised from stage 1) and LoRA on the LLM.
+The run folder gets ``config.yaml``, ``motion_adapter.safetensors`` + ``motion_adapter.json``,
+``lora/`` (stage 2), ``train_report.json`` (metrics, tokens/s, over-long counts) and checkpoints.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import os
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from modeling.config import TrainConfig, save_config
+from modeling.data import Collator, MotionTextDataset, load_examples
+from modeling.model import (
+    LORA_DIR,
+    adapter_spec,
+    build_motion_lm,
+    load_adapter_weights,
+    load_llm,
+    load_tokenizer,
+    make_adapter,
+    read_adapter_spec,
+    save_adapter,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _training_args(cfg: TrainConfig, n_examples: int, world: int) -> Any:
+    import torch
+    from transformers import TrainingArguments
+
+    per_step = cfg.batch_size * cfg.grad_accum * max(world, 1)
+    steps = (
+        cfg.max_steps
+        if cfg.max_steps > 0
+        else math.ceil(math.ceil(n_examples / per_step) * cfg.epochs)
+    )
+    wanted: dict[str, Any] = {
+        "output_dir": cfg.output_dir,
+        "per_device_train_batch_size": cfg.batch_size,
+        "gradient_accumulation_steps": cfg.grad_accum,
+        "num_train_epochs": cfg.epochs,
+        "max_steps": cfg.max_steps,
+        "learning_rate": cfg.learning_rate,
+        "weight_decay": cfg.weight_decay,
+        "warmup_steps": int(math.ceil(cfg.warmup_ratio * steps)),
+        "lr_scheduler_type": cfg.lr_scheduler,
+        "max_grad_norm": cfg.max_grad_norm,
+        "bf16": cfg.bf16,
+        "logging_steps": cfg.logging_steps,
+        "save_strategy": "steps",
+        "save_steps": cfg.save_steps,
+        "save_total_limit": cfg.save_total_limit,
+        "report_to": [],
+        "seed": cfg.seed,
+        "dataloader_num_workers": cfg.num_workers,
+        "remove_unused_columns": False,
+        "disable_tqdm": cfg.quiet,
+        "deepspeed": cfg.deepspeed,
+        "use_cpu": not torch.cuda.is_available(),
+        "logging_first_step": True,
+    }
+    fields = {f.name for f in dataclasses.fields(TrainingArguments)}
+    return TrainingArguments(**{k: v for k, v in wanted.items() if k in fields}), steps
+
+
+def _make_trainer_class() -> Any:
+    from transformers import Trainer
+    from transformers.trainer_pt_utils import LengthGroupedSampler
+
+    class MotionTrainer(Trainer):
+        """Length-grouped sampling from precomputed lengths; checkpoints hold trainable weights only."""
+
+        def __init__(self, *args: Any, lengths: list[int] | None = None, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.lengths = lengths
+            self.tokens_seen = 0
+
+        def _get_train_sampler(self, *args: Any, **kwargs: Any) -> Any:
+            if self.lengths is not None:
+                return LengthGroupedSampler(
+                    self.args.train_batch_size * self.args.gradient_accumulation_steps,
+                    lengths=self.lengths,
+                )
+            return super()._get_train_sampler(*args, **kwargs)
+
+        def training_step(self, model: Any, inputs: dict[str, Any], *args: Any, **kwargs: Any):
+            self.tokens_seen += int(inputs["attention_mask"].sum())
+            return super().training_step(model, inputs, *args, **kwargs)
+
+        def _save(self, output_dir: str | None = None, state_dict: dict | None = None) -> None:
+            from safetensors.torch import save_file
+
+            output_dir = output_dir or self.args.output_dir
+            if not self.args.should_save:
+                return
+            os.makedirs(output_dir, exist_ok=True)
+            model = self.accelerator.unwrap_model(self.model)
+            keep = {n for n, p in model.named_parameters() if p.requires_grad}
+            state = state_dict if state_dict is not None else model.state_dict()
+            state = {k: v.detach().cpu().contiguous() for k, v in state.items() if k in keep}
+            save_file(
+                state, os.path.join(output_dir, "model.safetensors"), metadata={"format": "pt"}
+            )
+
+    return MotionTrainer
+
+
+def build_model(cfg: TrainConfig, tokenizer: Any) -> tuple[Any, dict[str, Any]]:
+    """LLM (frozen) + adapter (+ LoRA in stage 2), trainable flags set."""
+    import torch
+
+    dtype = torch.bfloat16 if cfg.bf16 else torch.float32
+    llm = load_llm(cfg.model, cfg.gguf_file, dtype=dtype, attn=cfg.attn_implementation)
+    llm.config.use_cache = False
+    for p in llm.parameters():
+        p.requires_grad_(False)
+    spec = adapter_spec(cfg, llm.config.hidden_size)
+    adapter = make_adapter(spec)
+    if cfg.stage == "stage2":
+        if cfg.init_from:
+            init = Path(cfg.init_from)
+            old = read_adapter_spec(init)
+            if old["d_model"] != spec["d_model"] or old["hidden"] != spec["hidden"]:
+                raise ValueError(f"{init}: adapter sizes differ from this run's")
+            load_adapter_weights(adapter, init)
+            log.info("adapter initialised from %s", init)
+        else:
+            log.warning("stage2 without init_from: the adapter starts from scratch")
+        from peft import LoraConfig, get_peft_model
+
+        targets: Any = cfg.lora_targets
+        if targets == ["all-linear"]:
+            targets = "all-linear"
+        lora = LoraConfig(
+            r=cfg.lora_r,
+            lora_alpha=cfg.lora_alpha,
+            lora_dropout=cfg.lora_dropout,
+            target_modules=targets,
+            task_type="CAUSAL_LM",
+        )
+        llm = get_peft_model(llm, lora)
+    if cfg.gradient_checkpointing:
+        llm.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    for p in adapter.parameters():
+        p.requires_grad_(True)  # the whole adapter, MLP included (the released code's bug)
+    model = build_motion_lm(llm, adapter)
+    n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    n_all = sum(p.numel() for p in model.parameters())
+    log.info("trainable parameters: %d of %d", n_train, n_all)
+    return model, spec
+
+
+def _resume_path(cfg: TrainConfig) -> str | None:
+    if cfg.resume in (None, "", "none"):
+        return None
+    if cfg.resume == "auto":
+        from transformers.trainer_utils import get_last_checkpoint
+
+        last = get_last_checkpoint(cfg.output_dir) if Path(cfg.output_dir).is_dir() else None
+        log.info("resume=auto: %s", last or "no checkpoint, starting fresh")
+        return last
+    return cfg.resume
+
+
+def train(cfg: TrainConfig) -> dict[str, Any]:
+    """Run one training stage; return the report written to ``train_report.json``."""
+    out = Path(cfg.output_dir)
+    save_config(cfg, out / "config.yaml")
+    tokenizer = load_tokenizer(cfg.model, cfg.gguf_file)
+    counts: Counter[str] = Counter()
+    t0 = time.perf_counter()
+    examples = load_examples(
+        cfg.train_file,
+        tokenizer,
+        max_length=cfg.model_max_length,
+        motion_root=cfg.motion_root,
+        counts=counts,
+    )
+    if not examples:
+        raise ValueError(f"{cfg.train_file}: no training example")
+    prep_s = time.perf_counter() - t0
+    dataset = MotionTextDataset(examples, center=cfg.center_windows)
+    model, spec = build_model(cfg, tokenizer)
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    args, steps = _training_args(cfg, len(dataset), world)
+    trainer = _make_trainer_class()(
+        model=model,
+        args=args,
+        train_dataset=dataset,
+        data_collator=Collator(tokenizer.pad_token_id, "right"),
+        lengths=dataset.lengths() if cfg.group_by_length else None,
+    )
+    result = trainer.train(resume_from_checkpoint=_resume_path(cfg))
+    model = trainer.accelerator.unwrap_model(trainer.model)
+    report: dict[str, Any] = {
+        "stage": cfg.stage,
+        "examples": len(dataset),
+        "counts": dict(counts),
+        "optimizer_steps": steps,
+        "data_prep_s": round(prep_s, 3),
+        **{k: v for k, v in result.metrics.items()},
+    }
+    runtime = result.metrics.get("train_runtime") or 0.0
+    report["tokens_seen"] = trainer.tokens_seen * world
+    report["tokens_per_s"] = round(report["tokens_seen"] / runtime, 1) if runtime else None
+    if trainer.args.should_save:
+        save_adapter(model.adapter, spec, out)
+        if cfg.stage == "stage2":
+            model.llm.save_pretrained(str(out / LORA_DIR))
+        tokenizer.save_pretrained(str(out / "tokenizer"))
+        (out / "train_report.json").write_text(json.dumps(report, indent=1) + "\n", "utf-8")
+    log.info("done: %s", json.dumps(report))
+    return report
