@@ -1,0 +1,149 @@
+"""A pool of long-lived METEOR 1.5 jar processes, driven exactly like pycocoevalcap's ``Meteor``.
+
+pycocoevalcap's ``Meteor.compute_score`` sends one ``SCORE ||| ref ||| hyp`` line per pair (the
+jar answers with that pair's sufficient statistics) and then ``EVAL ||| stats ||| stats ...``,
+to which the jar answers one score per pair and then the aggregate over all of them (statistics
+summed, not a mean of scores). Statistics depend only on the pair, so :meth:`MeteorPool.stats`
+computes them once per distinct pair; :meth:`MeteorPool.aggregate` then asks the jar itself for
+each group's aggregate. Both stream requests without waiting for answers, split over several
+processes; the numbers are those of pycocoevalcap, bit for bit.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import tempfile
+import threading
+from collections.abc import Sequence
+
+from evaluation.javatools import METEOR_JAR, jar_path, java_executable
+
+log = logging.getLogger(__name__)
+
+#: pycocoevalcap's command line (the jar is run from its own directory).
+METEOR_ARGS = ("-jar", "-Xmx2G", METEOR_JAR, "-", "-", "-stdio", "-l", "en", "-norm")
+
+
+def score_line(hypothesis: str, references: Sequence[str]) -> str:
+    """The ``SCORE`` request of pycocoevalcap's ``Meteor._stat``."""
+    hypothesis = hypothesis.replace("|||", "").replace("  ", " ")
+    return " ||| ".join(("SCORE", " ||| ".join(references), hypothesis))
+
+
+def eval_line(stats: Sequence[str]) -> str:
+    """The ``EVAL`` request of pycocoevalcap's ``Meteor.compute_score``."""
+    return "EVAL" + "".join(f" ||| {s}" for s in stats)
+
+
+class _Jar:
+    def __init__(self) -> None:
+        self.stderr = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(
+            [java_executable(), *METEOR_ARGS],
+            cwd=jar_path(METEOR_JAR).parent,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+        )
+
+    def run(self, lines: Sequence[str], answers: Sequence[int]) -> list[str]:
+        """Write ``lines`` from a thread while reading ``answers[i]`` lines for line i."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        stdin, stdout = self.proc.stdin, self.proc.stdout
+        error: list[BaseException] = []
+
+        def write() -> None:
+            try:
+                for start in range(0, len(lines), 512):
+                    stdin.write("".join(x + "\n" for x in lines[start : start + 512]).encode())
+                stdin.flush()
+            except OSError as exc:
+                error.append(exc)
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        out = []
+        for _ in range(sum(answers)):
+            raw = stdout.readline()
+            if not raw:
+                writer.join(timeout=1)
+                raise RuntimeError(f"METEOR jar stopped unexpectedly: {self.tail()}")
+            out.append(raw.decode().strip())
+        writer.join()
+        if error:
+            raise RuntimeError(f"METEOR jar: {error[0]} {self.tail()}")
+        return out
+
+    def tail(self) -> str:
+        self.stderr.seek(0)
+        return self.stderr.read()[-500:].decode(errors="replace").strip()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            self.proc.kill()
+        self.proc.wait()
+        self.stderr.close()
+
+
+class MeteorPool:
+    """``n`` METEOR jars, started at construction (their ~5 s start overlaps other work)."""
+
+    def __init__(self, n: int = 2) -> None:
+        self.jars = [_Jar() for _ in range(max(1, n))]
+
+    def __enter__(self) -> MeteorPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for jar in self.jars:
+            jar.close()
+
+    def _map(self, lines: Sequence[str], answers: Sequence[int]) -> list[str]:
+        """Split ``lines`` into contiguous chunks, one per jar, run them concurrently."""
+        n = len(self.jars)
+        bounds = [len(lines) * k // n for k in range(n + 1)]
+        outs: list[list[str]] = [[] for _ in range(n)]
+        errors: list[BaseException] = []
+
+        def work(k: int) -> None:
+            lo, hi = bounds[k], bounds[k + 1]
+            try:
+                outs[k] = self.jars[k].run(lines[lo:hi], answers[lo:hi])
+            except BaseException as exc:  # re-raised in the caller's thread
+                errors.append(exc)
+
+        threads = [
+            threading.Thread(target=work, args=(k,), daemon=True)
+            for k in range(n)
+            if bounds[k + 1] > bounds[k]
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            raise errors[0]
+        return [x for out in outs for x in out]
+
+    def stats(self, pairs: Sequence[tuple[str, str]]) -> list[str]:
+        """Sufficient statistics of each (hypothesis, reference) pair (tokenised strings)."""
+        return self._map([score_line(h, [r]) for h, r in pairs], [1] * len(pairs))
+
+    def evaluate(self, groups: Sequence[Sequence[str]]) -> list[tuple[float, list[float]]]:
+        """``(aggregate, per-pair scores)`` of each non-empty group of statistics strings."""
+        answers = [len(g) + 1 for g in groups]
+        flat = self._map([eval_line(g) for g in groups], answers)
+        out, pos = [], 0
+        for n in answers:
+            out.append((float(flat[pos + n - 1]), [float(x) for x in flat[pos : pos + n - 1]]))
+            pos += n
+        return out

@@ -1,0 +1,273 @@
+"""Score dense captions with the ActivityNet, SODA_c and Chapter-Llama protocols in one pass.
+
+Orchestration only; the numbers come from the pure cores (:mod:`evaluation.plan`,
+:mod:`evaluation.soda`) and pycocoevalcap's scorers. Every distinct caption is tokenised once
+(one Java call), every distinct METEOR pair is scored once across tIoUs and metrics by a pool of
+long-lived jars, and groups of pairs that repeat (a video whose pairs are the same at two tIoUs)
+are scored once. Videos stream through in chunks: the METEOR work of one chunk runs in a thread
+(the jars run in parallel in their own processes) while Python scores the next chunk's BLEU,
+ROUGE-L and CIDEr-D, so memory stays bounded by the chunk size plus the caches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import queue
+import random
+import string
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from compmo_gen.annotations import DenseAnnotation
+from compmo_gen.constants import MAX_PROPOSALS, OVERLAP_THRESHOLDS, TIOUS
+from evaluation.captions import NGRAM_METRICS, CaptionScorer
+from evaluation.plan import Pair, VideoInput, VideoPlan, plan_video
+from evaluation.soda import soda_video
+from evaluation.text import ptb_tokenize, remove_nonascii
+
+log = logging.getLogger(__name__)
+
+#: Caption metrics of the ActivityNet protocol, in report order.
+CAPTION_METRICS = ("Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4", "METEOR", "ROUGE_L", "CIDEr")
+#: The fixed garbage reference of the 2018 densevid_eval.
+GARBAGE_2018 = "abc123!@#"
+_STATS_CACHE_LIMIT = 2_000_000
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """Protocol settings. ``protocol="demo"`` reproduces DEMO's scripts; ``"strict"`` counts every
+    GT video everywhere (missing, empty or unparseable predictions score 0)."""
+
+    protocol: str = "strict"
+    tious: tuple[float, ...] = TIOUS
+    overlap_thresholds: tuple[float, ...] = OVERLAP_THRESHOLDS
+    max_proposals: int = MAX_PROPOSALS
+    garbage: str = "random"  # or "2018"
+    seed: int = 0
+    jobs: int = 2
+    chunk: int = 1000
+    progress: bool = False
+
+
+@dataclass
+class VideoScores:
+    """All per-video numbers (fractions, not x100)."""
+
+    id: str
+    status: str
+    evaluated: bool  # counts in SODA and the overlap metrics
+    anet: np.ndarray  # (n_tious, len(CAPTION_METRICS))
+    precision_recall: np.ndarray  # (n_tious, 2)
+    soda: np.ndarray  # (3,): P, R, F
+    mean_tiou: float
+    overlap: np.ndarray  # (n_thresholds, 3)
+
+
+@dataclass
+class Counts:
+    gt_videos: int = 0
+    ok: int = 0
+    missing: int = 0
+    empty: int = 0
+    unparseable: int = 0
+    unknown: int = 0
+    gt_segments: int = 0
+    pred_segments: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+
+def garbage_word(caption: str, seed: int) -> str:
+    """densevid's garbage reference: 10-20 random lower-case letters, seeded by the caption.
+
+    Only its token count can matter (it matches nothing), so the same hypothesis gets the same word
+    and its METEOR statistics are computed once.
+    """
+    digest = hashlib.sha256(f"{seed}\0{caption}".encode()).digest()
+    rng = random.Random(int.from_bytes(digest[:8], "big"))
+    return "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(10, 20)))
+
+
+def _spans(ann: DenseAnnotation | None) -> np.ndarray:
+    if ann is None or not ann.segments:
+        return np.zeros((0, 2))
+    return np.array([(s.start, s.end) for s in ann.segments], dtype=np.float64)
+
+
+def build_inputs(
+    gt: Mapping[str, DenseAnnotation],
+    pred: Mapping[str, DenseAnnotation],
+    unparseable: Iterable[str],
+    cfg: EvalConfig,
+) -> tuple[list[VideoInput], Counts]:
+    """Statuses, tokens (one PTB call for every distinct caption) and garbage references."""
+    bad = set(unparseable)
+    counts = Counts(gt_videos=len(gt), unknown=sum(1 for v in pred if v not in gt))
+    raw: dict[str, str] = {}  # caption -> preprocessed
+    statuses = {}
+    for vid, ann in gt.items():
+        p = pred.get(vid)
+        status = (
+            "unparseable" if vid in bad else "missing" if p is None
+            else "empty" if not p.segments else "ok"
+        )  # fmt: skip
+        statuses[vid] = status
+        setattr(counts, status, getattr(counts, status) + 1)
+        counts.gt_segments += len(ann.segments)
+        for s in ann.segments:
+            raw.setdefault(s.caption, remove_nonascii(s.caption))
+        if status == "ok":
+            counts.pred_segments += len(p.segments)
+            for s in p.segments:
+                raw.setdefault(s.caption, remove_nonascii(s.caption))
+    garbage = {}
+    for vid, status in statuses.items():
+        if status == "ok":
+            for s in pred[vid].segments:
+                pre = raw[s.caption]
+                if pre not in garbage:
+                    garbage[pre] = (
+                        GARBAGE_2018 if cfg.garbage == "2018" else garbage_word(pre, cfg.seed)
+                    )
+    tokens = ptb_tokenize([*raw.values(), *garbage.values()])
+    log.info("tokenised %d distinct captions", len(tokens))
+    inputs = []
+    for vid, ann in gt.items():
+        status = statuses[vid]
+        segs = pred[vid].segments if status == "ok" else ()
+        pre = [raw[s.caption] for s in segs]
+        inputs.append(
+            VideoInput(
+                id=vid,
+                status=status,
+                gt_spans=_spans(ann),
+                gt_tokens=tuple(tokens[raw[s.caption]] for s in ann.segments),
+                pred_spans=_spans(pred.get(vid)) if segs else np.zeros((0, 2)),
+                pred_tokens=tuple(tokens[c] for c in pre),
+                garbage_tokens=tuple(tokens[garbage[c]] for c in pre),
+                evaluated=cfg.protocol == "strict" or status in ("ok", "empty"),
+            )
+        )
+    return inputs, counts
+
+
+class _MeteorWorker:
+    """Runs the METEOR part of each chunk in a thread; the jars themselves run in parallel."""
+
+    def __init__(self, jobs: int) -> None:
+        from evaluation.meteor import MeteorPool
+
+        self.pool = MeteorPool(jobs)
+        self.stats: dict[Pair, str] = {}
+        self.pair_scores: dict[Pair, float] = {}
+        self.todo: queue.Queue = queue.Queue(maxsize=4)
+        self.done: queue.Queue = queue.Queue()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            item = self.todo.get()
+            if item is None:
+                return
+            index, plans = item
+            try:
+                self.done.put((index, self._chunk(plans)))
+            except BaseException as exc:
+                self.done.put((index, exc))
+
+    def _chunk(self, plans: list[VideoPlan]) -> tuple[dict, dict]:
+        groups = {g: None for p in plans for g in p.anet_groups if g}
+        soda = {pair: None for p in plans for _, _, pair in p.soda_pairs}
+        if len(self.stats) > _STATS_CACHE_LIMIT:
+            self.stats.clear()
+            self.pair_scores.clear()
+        wanted = {pair: None for g in groups for pair in g}
+        wanted.update((pair, None) for pair in soda if pair not in self.pair_scores)
+        missing = [pair for pair in wanted if pair not in self.stats]
+        self.stats.update(zip(missing, self.pool.stats(missing), strict=True))
+        todo_soda = [pair for pair in soda if pair not in self.pair_scores]
+        batches = [todo_soda[k : k + 1000] for k in range(0, len(todo_soda), 1000)]
+        lines = [[self.stats[pair] for pair in g] for g in groups]
+        lines += [[self.stats[pair] for pair in b] for b in batches]
+        results = self.pool.evaluate(lines)
+        group_scores = {g: r[0] for g, r in zip(groups, results, strict=False)}
+        for batch, (_, per_pair) in zip(batches, results[len(groups) :], strict=True):
+            self.pair_scores.update(zip(batch, per_pair, strict=True))
+        return group_scores, {pair: self.pair_scores[pair] for pair in soda}
+
+    def close(self) -> None:
+        self.todo.put(None)
+        self.thread.join(timeout=10)
+        self.pool.close()
+
+
+def _finish(plan: VideoPlan, ngram: dict, meteor: dict, soda_scores: dict) -> VideoScores:
+    v = plan.video
+    anet = np.zeros((len(plan.anet_groups), len(CAPTION_METRICS)))
+    for k, g in enumerate(plan.anet_groups):
+        if g:
+            b1, b2, b3, b4, rouge, cider = ngram[g]
+            anet[k] = (b1, b2, b3, b4, meteor[g], rouge, cider)
+    scores = np.zeros(plan.soda_iou.shape)
+    for i, j, pair in plan.soda_pairs:
+        scores[i, j] = soda_scores[pair]
+    return VideoScores(
+        id=v.id,
+        status=v.status,
+        evaluated=v.evaluated,
+        anet=anet,
+        precision_recall=plan.precision_recall,
+        soda=np.array(soda_video(plan.soda_iou, scores)),
+        mean_tiou=plan.mean_tiou,
+        overlap=plan.overlap,
+    )
+
+
+def score_videos(inputs: list[VideoInput], cfg: EvalConfig) -> list[VideoScores]:
+    """Per-video scores of every input, in input order."""
+    from tqdm import tqdm
+
+    worker = _MeteorWorker(cfg.jobs)
+    captioner = CaptionScorer()
+    pending: dict[int, tuple[list[VideoPlan], dict]] = {}
+    out: list[list[VideoScores]] = []
+
+    def drain(block: bool) -> None:
+        while pending:
+            try:
+                index, result = worker.done.get(block=block)
+            except queue.Empty:
+                return
+            if isinstance(result, BaseException):
+                raise result
+            plans, ngram = pending.pop(index)
+            out[index] = [_finish(p, ngram, *result) for p in plans]
+
+    try:
+        bar = tqdm(total=len(inputs), unit="video", disable=not cfg.progress, desc="scoring")
+        for index, start in enumerate(range(0, len(inputs), cfg.chunk)):
+            chunk = inputs[start : start + cfg.chunk]
+            plans = [
+                plan_video(v, cfg.tious, cfg.overlap_thresholds, cfg.max_proposals) for v in chunk
+            ]
+            worker.todo.put((index, plans))
+            ngram: dict[tuple[Pair, ...], tuple[float, ...]] = {}
+            for p in plans:
+                for g in p.anet_groups:
+                    if g and g not in ngram:
+                        ngram[g] = captioner.score(g)
+            pending[index] = (plans, ngram)
+            out.append([])
+            drain(block=False)
+            bar.update(len(chunk))
+        drain(block=True)
+        bar.close()
+    finally:
+        worker.close()
+    assert len(NGRAM_METRICS) + 1 == len(CAPTION_METRICS)
+    return [s for chunk_scores in out for s in chunk_scores]

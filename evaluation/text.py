@@ -1,0 +1,74 @@
+"""Caption preprocessing of the reference evaluators: non-ASCII to space, then the PTB tokenizer.
+
+:func:`ptb_tokenize` runs pycocoevalcap's Stanford PTBTokenizer jar once for any number of
+captions (one per line, ``-preserveLines -lowerCase``) and drops the same punctuation tokens as
+``pycocoevalcap.tokenizer.ptbtokenizer.PTBTokenizer``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterable
+
+from evaluation.javatools import PTB_JAR, jar_path, java_executable
+
+log = logging.getLogger(__name__)
+
+#: Characters the PTB tokenizer would read as line breaks; replaced by spaces before tokenising
+#: (pycocoevalcap replaces only "\n", and a caption holding one of these shifts every later line).
+_LINE_BREAKS = str.maketrans({"\n": " ", "\r": " ", "\x0b": " ", "\x0c": " "})
+_SENTINEL = "compmo-end-of-batch"
+
+
+def remove_nonascii(text: str) -> str:
+    """Every character with code point >= 128 becomes a space (as the references do)."""
+    return "".join(c if ord(c) < 128 else " " for c in text)
+
+
+def _punctuations() -> frozenset[str]:
+    from pycocoevalcap.tokenizer.ptbtokenizer import PUNCTUATIONS
+
+    return frozenset(PUNCTUATIONS)
+
+
+def ptb_tokenize(captions: Iterable[str]) -> dict[str, str]:
+    """Tokenise distinct captions with one Java call: ``{caption: "tokens joined by spaces"}``.
+
+    ``captions`` are used as given (apply :func:`remove_nonascii` first, as the references do).
+    """
+    distinct = list(dict.fromkeys(captions))
+    if not distinct:
+        return {}
+    lines = [c.translate(_LINE_BREAKS) for c in distinct] + [_SENTINEL]
+    punct = _punctuations()
+    fd, name = tempfile.mkstemp(prefix="compmo-ptb-", suffix=".txt")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write("\n".join(lines).encode())
+        proc = subprocess.run(
+            [
+                java_executable(),
+                "-cp",
+                PTB_JAR,
+                "edu.stanford.nlp.process.PTBTokenizer",
+                "-preserveLines",
+                "-lowerCase",
+                name,
+            ],
+            cwd=jar_path(PTB_JAR).parent,
+            capture_output=True,
+            check=False,
+        )
+    finally:
+        os.unlink(name)
+    out = proc.stdout.decode().split("\n")
+    if proc.returncode != 0 or len(out) < len(lines) or out[len(lines) - 1].strip() != _SENTINEL:
+        tail = proc.stderr.decode(errors="replace").strip()[-300:]
+        raise RuntimeError(f"PTB tokenizer failed (exit {proc.returncode}): {tail}")
+    return {
+        cap: " ".join(w for w in line.rstrip().split(" ") if w not in punct)
+        for cap, line in zip(distinct, out, strict=False)
+    }
