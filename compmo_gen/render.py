@@ -44,9 +44,9 @@ TEXT: Color = (25, 25, 25)
 CURSOR: Color = (220, 20, 60)
 #: Joints on the person's right / left (drawn darker / lighter).
 RIGHT_CHAINS, LEFT_CHAINS = (CHAINS[0], CHAINS[3]), (CHAINS[1], CHAINS[4])
-_SIDE = np.zeros(NUM_JOINTS, dtype=np.int8)  # 0 centre, 1 right, 2 left
-_SIDE[[j for c in RIGHT_CHAINS for j in c[1:] if j != 0]] = 1
-_SIDE[[j for c in LEFT_CHAINS for j in c[1:] if j != 0]] = 2
+JOINT_SIDES = np.zeros(NUM_JOINTS, dtype=np.int8)  # 0 centre, 1 right, 2 left
+JOINT_SIDES[[j for c in RIGHT_CHAINS for j in c[1:] if j != 0]] = 1
+JOINT_SIDES[[j for c in LEFT_CHAINS for j in c[1:] if j != 0]] = 2
 _CHILD = np.arange(1, NUM_JOINTS)
 _PARENT = np.array(PARENTS[1:])
 
@@ -348,7 +348,7 @@ class FrameRenderer:
         """Colour of each joint's bone (index = child joint) at frame ``i``."""
         idx = self.active[0][i] if self.tracks and self.tracks[0].label == "GT" else None
         base = NEUTRAL if idx is None else self.tracks[0].colors[idx]
-        return [shade(base, int(side)) for side in _SIDE]
+        return [shade(base, int(side)) for side in JOINT_SIDES]
 
     def frame(self, i: int) -> PILImage.Image:
         from PIL import ImageDraw
