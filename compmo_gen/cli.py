@@ -11,6 +11,18 @@ COMMANDS: dict[str, Command] = {
     "stage-json": Command(
         "compmo_gen.stage_json_cli", "regenerate or re-root DEMO stage-1/2/test JSON files"
     ),
+    "render": Command(
+        "compmo_gen.render_cli", "render a motion with its dense captions to .gif/.mp4/.png"
+    ),
+    "gallery": Command(
+        "compmo_gen.gallery_cli", "static HTML gallery of animated GIFs with dense captions"
+    ),
+    "export-mesh": Command(
+        "compmo_gen.mesh_cli", "skeleton as capsule meshes: animated .glb, .ply/.obj frames"
+    ),
+    "smpl2joints": Command(
+        "compmo_gen.smpl_cli", "AMASS-style SMPL-H .npz folder -> HumanML3D-layout joints"
+    ),
 }
 
 

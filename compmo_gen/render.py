@@ -496,15 +496,19 @@ def render_motion(
     style: RenderStyle = RenderStyle(),
     fps: float = FPS,
     sheet_frames: int | None = None,
+    stride: int = 1,
 ) -> int:
-    """Render to ``out`` (.gif, .mp4 or .png contact sheet); returns frames (or tiles) written."""
+    """Render to ``out`` (.gif, .mp4 or .png contact sheet); returns frames (or tiles) written.
+
+    ``stride`` keeps every k-th frame of an animation (played at ``fps / stride``: same speed)."""
     kind = OUTPUT_KINDS.get(Path(out).suffix.lower())
     if kind is None:
         raise ValueError(f"{out}: unknown output type (use .gif, .mp4 or .png)")
     renderer = FrameRenderer(joints, gt, pred, style, fps)
     if kind == "png":
         return save_sheet(renderer, out, sheet_frames)
-    return (save_gif if kind == "gif" else save_mp4)(renderer.frames(), out, fps)
+    frames = renderer.frames(range(0, renderer.n_frames, max(1, stride)))
+    return (save_gif if kind == "gif" else save_mp4)(frames, out, fps / max(1, stride))
 
 
 def check_motion(joints: np.ndarray, where: str) -> np.ndarray:
