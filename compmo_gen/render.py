@@ -305,18 +305,20 @@ class FrameRenderer:
             draw.text((x, top), f"{k * step:g}", fill=TEXT, font=self.font, anchor="mt")
 
     def _draw_grid(self, draw, i: int) -> None:  # noqa: ANN001
+        """Floor lines every ``grid_step`` metres around the camera target, projected at once."""
         step = self.style.grid_step
-        reach = 1.5 * max(self.style.width, self.style.view_height * 3) / self.proj.px_per_m
+        reach = max(self.style.width, self.style.view_height / 0.3) / self.proj.px_per_m
         tx, _, tz = self.proj.target[i]
-        for axis in (0, 2):
-            c = tx if axis == 0 else tz
-            for k in range(math.floor((c - reach) / step), math.ceil((c + reach) / step) + 1):
-                a = np.zeros((2, 3))
-                a[:, axis] = k * step
-                other = 2 - axis
-                a[:, other] = (tz if other == 2 else tx) + np.array([-reach, reach])
-                (u0, v0), (u1, v1) = self.proj.to_pixels(a, i)
-                draw.line([(u0, v0), (u1, v1)], fill=GRID, width=1)
+        ends = []
+        for c, o, axis in ((tx, tz, 0), (tz, tx, 2)):
+            ks = np.arange(math.floor((c - reach) / step), math.ceil((c + reach) / step) + 1) * step
+            seg = np.zeros((len(ks), 2, 3))
+            seg[:, :, axis] = ks[:, None]
+            seg[:, :, 2 - axis] = o + np.array([-reach, reach])
+            ends.append(seg)
+        px = self.proj.to_pixels(np.concatenate(ends).reshape(-1, 3), i).reshape(-1, 4)
+        for u0, v0, u1, v1 in px.tolist():
+            draw.line([(u0, v0), (u1, v1)], fill=GRID, width=1)
 
     def _caption_panel(self, key: tuple[int | None, ...]) -> PILImage.Image:
         from PIL import Image, ImageDraw
