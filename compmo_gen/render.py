@@ -98,18 +98,13 @@ def segment_colors(gt: Sequence[Segment]) -> list[Color]:
 
 def match_colors(pred: Sequence[Segment], gt: Sequence[Segment]) -> list[Color]:
     """Colour of each predicted segment: that of the GT segment it overlaps most (tIoU), else grey."""
+    from evaluation.tiou import tiou_matrix
+
     colors = segment_colors(gt)
-    out = []
-    for p in pred:
-        best, best_iou = None, 0.0
-        for i, g in enumerate(gt):
-            inter = min(p.end, g.end) - max(p.start, g.start)
-            union = max(p.end, g.end) - min(p.start, g.start)
-            iou = inter / union if inter > 0 and union > 0 else 0.0
-            if iou > best_iou:
-                best, best_iou = i, iou
-        out.append(NEUTRAL if best is None else colors[best])
-    return out
+    if not pred or not gt:
+        return [NEUTRAL] * len(pred)
+    m = tiou_matrix([(p.start, p.end) for p in pred], [(g.start, g.end) for g in gt])
+    return [colors[int(row.argmax())] if row.max() > 0 else NEUTRAL for row in m]
 
 
 def camera_basis(
