@@ -167,3 +167,14 @@ def test_pickle_models_are_refused(tmp_path, capsys) -> None:
         == 2
     )
     assert "cannot read body model" in capsys.readouterr().err
+
+
+def test_output_feeds_the_humanml3d_loader(tmp_path) -> None:
+    humanml3d = pytest.importorskip("compmo_gen.humanml3d")
+    src, models = write_case(tmp_path)
+    out = tmp_path / "h3d"
+    assert main(["smpl2joints", str(src), "--smpl-dir", str(models), "--out", str(out), "-q"]) == 0
+    ids = humanml3d.list_ids(out)
+    clips, report = humanml3d.load_clips(out, ids)
+    assert ids == ["000000"] and len(clips) == 1, report.as_dict()
+    assert clips[0].captions == ("a person walks forward",) and clips[0].joints.shape == (40, 22, 3)
