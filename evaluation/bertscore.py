@@ -18,7 +18,7 @@ import argparse
 import json
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,9 +26,9 @@ import numpy as np
 
 from compmo_gen.annotations import DenseAnnotation
 from compmo_gen.cliutil import UserError
+from evaluation.plan import plan_video
+from evaluation.scorer import EvalConfig, build_inputs
 from evaluation.soda import soda_video
-from evaluation.text import ptb_tokenize, remove_nonascii
-from evaluation.tiou import tiou_matrix
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 DEFAULT_BERTSCORE_MODEL = "roberta-large"
 DEFAULT_BERTSCORE_LAYERS = 17
 _HUB_NAMES = ("roberta-large", "FacebookAI/roberta-large")
+_CACHE_LIMIT = 1_000_000
 
 
 def add_bertscore_arguments(parser: argparse.ArgumentParser) -> None:
@@ -155,15 +156,13 @@ class BertScoreRecall:
 
 @dataclass(frozen=True)
 class SodaB:
-    """SODA(B) x100, the per-video F (None: not counted), and how many videos were counted."""
+    """SODA(B) x100 (F, and mean P and R), per-video (P, R, F) fractions (None: not counted)."""
 
     score: float
-    per_video: dict[str, float | None]
+    precision: float
+    recall: float
+    per_video: dict[str, tuple[float, float, float] | None]
     counted: int
-
-
-def _sorted(ann: DenseAnnotation):
-    return sorted(ann.segments, key=lambda s: s.start)  # stable, as the reference
 
 
 def soda_b(
@@ -171,38 +170,38 @@ def soda_b(
     pred: Mapping[str, DenseAnnotation],
     scorer: BertScoreRecall,
     *,
-    protocol: str = "strict",
+    unparseable: Iterable[str] = (),
+    cfg: EvalConfig | None = None,
 ) -> SodaB:
-    """SODA(B) over the GT videos.
+    """SODA(B) over the GT videos, with SODA_c's statuses, tokens, IoU matrix, pairs and DP.
 
-    ``strict``: every GT video counts, a missing or empty prediction scores 0. ``demo``: only GT
-    videos with a prediction key count (the reference's quirk S1); an empty list scores 0.
+    The videos that count are SODA_c's (``cfg.protocol``): all GT videos in ``strict`` (missing,
+    empty or unparseable predictions score 0), only those with a prediction key in ``demo``.
     """
-    texts = {remove_nonascii(s.caption) for a in (*gt.values(), *pred.values()) for s in a.segments}
-    tok = ptb_tokenize(sorted(texts))
-    plans, pairs = [], []
-    for vid, g in gt.items():
-        p = pred.get(vid)
-        if p is None or not p.segments:
-            plans.append((vid, p is not None, None))
-            continue
-        gs, ps = _sorted(g), _sorted(p)
-        iou = tiou_matrix([(s.start, s.end) for s in gs], [(s.start, s.end) for s in ps])
-        rows, cols = np.nonzero(iou > 0)
-        first = len(pairs)
-        for i, j in zip(rows.tolist(), cols.tolist()):
-            pairs.append((tok[remove_nonascii(gs[i].caption)], tok[remove_nonascii(ps[j].caption)]))
-        plans.append((vid, True, (iou, rows, cols, first)))
-    values = scorer.recall(pairs)
-    per_video: dict[str, float | None] = {}
-    for vid, has_key, plan in plans:
-        if plan is None:
-            per_video[vid] = 0.0 if (has_key or protocol == "strict") else None
-            continue
-        iou, rows, cols, first = plan
-        s = np.zeros_like(iou)
-        s[rows, cols] = values[first : first + len(rows)]
-        per_video[vid] = soda_video(iou, s)[2]
-    counted = [v for v in per_video.values() if v is not None]
-    score = 100.0 * float(np.mean(counted)) if counted else 0.0
-    return SodaB(score, per_video, len(counted))
+    from tqdm import tqdm
+
+    cfg = cfg or EvalConfig()
+    inputs, _ = build_inputs(gt, pred, unparseable, cfg)
+    per_video: dict[str, tuple[float, float, float] | None] = {}
+    cache: dict[tuple[str, str], float] = {}
+    bar = tqdm(total=len(inputs), unit="video", desc="SODA(B)", disable=not cfg.progress)
+    for start in range(0, len(inputs), cfg.chunk):
+        plans = [
+            plan_video(v, cfg.tious, cfg.overlap_thresholds, cfg.max_proposals)
+            for v in inputs[start : start + cfg.chunk]
+        ]
+        todo = list(dict.fromkeys(p for pl in plans for _, _, p in pl.soda_pairs if p not in cache))
+        cache.update(zip(todo, scorer.recall(todo).tolist()))
+        for pl in plans:
+            s = np.zeros(pl.soda_iou.shape)
+            for i, j, pair in pl.soda_pairs:
+                s[i, j] = cache[pair]
+            prf = tuple(float(x) for x in soda_video(pl.soda_iou, s))
+            per_video[pl.video.id] = prf if pl.video.evaluated else None
+        if len(cache) > _CACHE_LIMIT:
+            cache.clear()
+        bar.update(len(plans))
+    bar.close()
+    counted = np.array([v for v in per_video.values() if v is not None]).reshape(-1, 3)
+    mean = 100.0 * counted.mean(axis=0) if len(counted) else np.zeros(3)
+    return SodaB(float(mean[2]), float(mean[0]), float(mean[1]), per_video, len(counted))

@@ -1,0 +1,87 @@
+"""`compmo-eval leaderboard results/*.json --format md|latex|csv|html`: one row per result file."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from compmo_gen.annotations import write_atomic
+from compmo_gen.cliutil import UserError
+
+log = logging.getLogger(__name__)
+
+
+def add_bootstrap_arguments(parser: argparse.ArgumentParser) -> None:
+    from evaluation.bootstrap import N_BOOT
+
+    parser.add_argument("--n-boot", type=int, default=N_BOOT, help="bootstrap replicates")
+    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    from evaluation.leaderboard import FORMATS
+
+    parser.add_argument("results", nargs="+", help="results JSON files of `compmo-eval --out`")
+    parser.add_argument("--format", choices=FORMATS, default="md", help="table format")
+    parser.add_argument("--out", help="write the table here (default: stdout)")
+    parser.add_argument("--names", help="comma-separated row names (default: file names)")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="tabulate results whose protocol or ground truth differ (with a warning)",
+    )
+    parser.add_argument(
+        "--ci", action="store_true", help="add bootstrap 95 %% intervals (needs per-video files)"
+    )
+    parser.add_argument("--decimals", type=int, default=2, help="digits after the point")
+    parser.add_argument("--sort", help="sort rows by this column, best first (e.g. SODA)")
+    add_bootstrap_arguments(parser)
+
+
+def intervals_for(results, n_boot: int, seed: int) -> dict:
+    """Bootstrap intervals (x100) of every table column, per result; needs per-video files."""
+    from evaluation.bootstrap import confidence_intervals
+    from evaluation.resultfiles import COLUMNS, per_video_path, read_per_video, value_matrix
+
+    keys = [k for _, k in COLUMNS]
+    out = {}
+    for r in results:
+        pv = per_video_path(r)
+        if pv is None:
+            raise UserError(
+                f"{r.path}: no per-video file found for --ci (run compmo-eval with "
+                f"--per-video {r.path.with_suffix('.per_video.jsonl').name})"
+            )
+        _, values = value_matrix(read_per_video(pv), keys)
+        out[r.name] = confidence_intervals(values, keys, n_boot=n_boot, seed=seed, scale=100.0)
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from evaluation.leaderboard import build_table, render
+    from evaluation.resultfiles import COLUMNS, differences, load_result
+
+    names = args.names.split(",") if args.names else [None] * len(args.results)
+    if len(names) != len(args.results):
+        raise UserError(f"--names has {len(names)} names for {len(args.results)} result files")
+    results = [load_result(p, n) for p, n in zip(args.results, names)]
+    diffs = differences(results)
+    if diffs and not args.force:
+        raise UserError(f"results are not comparable: {diffs[0]} (use --force to tabulate anyway)")
+    for d in diffs:
+        log.warning("%s", d)
+    if args.sort:
+        key = dict(COLUMNS).get(args.sort, args.sort)
+        results.sort(key=lambda r: -r.metrics.get(key, float("-inf")))
+    intervals = intervals_for(results, args.n_boot, args.seed) if args.ci else None
+    warnings = [f"not comparable: {d}" for d in diffs]
+    table = build_table(results, decimals=args.decimals, intervals=intervals, warnings=warnings)
+    text = render(table, args.format)
+    if args.out:
+        write_atomic(Path(args.out), text)
+        print(f"wrote {args.out} ({len(results)} rows)")
+    else:
+        sys.stdout.write(text)
+    return 0

@@ -1,0 +1,178 @@
+"""Reading `compmo-eval` result files and their per-video scores; are two results comparable?
+
+A result file is what ``compmo-eval --out`` writes (``signature``, ``counts``, ``metrics`` x100, ...);
+its per-video file (``--per-video``, JSON lines) holds the same numbers per video, as fractions.
+Every table column is the mean over videos of a per-video value (see :mod:`evaluation.bootstrap`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from compmo_gen.cliutil import UserError
+
+#: DEMO's Table 2 columns: (header, key in ``metrics``).
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("SODA", "SODA_c"), ("SODA(B)", "SODA_B"), ("CIDEr", "CIDEr"), ("METEOR", "METEOR"),
+    ("ROUGE_L", "ROUGE_L"), ("BLEU@1", "Bleu_1"), ("BLEU@4", "Bleu_4"), ("tIoU %", "tIoU"),
+    ("F1 %", "F1"),
+)  # fmt: skip
+#: Signature fields that define the protocol: results differing in one are not comparable.
+PROTOCOL_KEYS = (
+    "protocol", "tious", "overlap_thresholds", "max_proposals", "garbage", "tokenizer", "meteor",
+    "scorers", "bertscore_hash",
+)  # fmt: skip
+#: Signature fields that identify the ground truth.
+GT_KEYS = ("gt", "gt_sha256", "gt_hash", "gt_file_sha256", "videos")
+_ANET = (
+    "Bleu_1",
+    "Bleu_2",
+    "Bleu_3",
+    "Bleu_4",
+    "METEOR",
+    "ROUGE_L",
+    "CIDEr",
+    "Precision",
+    "Recall",
+)
+
+
+@dataclass
+class Result:
+    """One result file: display name, metrics (x100), signature, counts and raw document."""
+
+    path: Path
+    name: str
+    metrics: dict[str, float]
+    signature: dict[str, Any]
+    counts: dict[str, Any]
+    doc: dict[str, Any] = field(repr=False)
+
+
+def load_result(path: str | os.PathLike[str], name: str | None = None) -> Result:
+    """Read a results JSON; a one-line :class:`UserError` naming the file and field otherwise."""
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except ValueError as exc:
+        raise UserError(f"{path}: not JSON ({exc})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("metrics"), dict):
+        raise UserError(f"{path}: field 'metrics': missing (not a compmo-eval results file)")
+    metrics = {}
+    for k, v in doc["metrics"].items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise UserError(f"{path}: field 'metrics.{k}': expected a finite number, got {v!r}")
+        metrics[k] = float(v)
+    if "SODA_c" not in metrics:
+        raise UserError(f"{path}: field 'metrics.SODA_c': missing")
+    sig = doc.get("signature", {})
+    if not isinstance(sig, dict):
+        raise UserError(f"{path}: field 'signature': expected an object")
+    stem = path.name.removesuffix(".json").removesuffix(".results").removesuffix("_results")
+    return Result(path, name or stem, metrics, sig, dict(doc.get("counts") or {}), doc)
+
+
+def differences(results: Sequence[Result]) -> list[str]:
+    """Human-readable protocol and GT differences between the results (empty: comparable)."""
+    out = []
+    for keys, what in ((PROTOCOL_KEYS, "protocol"), (GT_KEYS, "ground truth")):
+        for key in keys:
+            seen: dict[str, list[str]] = {}
+            for r in results:
+                if key in r.signature:
+                    val = json.dumps(r.signature[key], sort_keys=True)
+                    seen.setdefault(val, []).append(r.name)
+            if len(seen) > 1:
+                parts = "; ".join(f"{', '.join(names)}: {val}" for val, names in seen.items())
+                out.append(f"{what} differs in signature.{key} ({parts})")
+    return out
+
+
+# --------------------------------------------------------------------------- per-video scores
+
+
+def per_video_path(result: Result) -> Path | None:
+    """The per-video file of a result: named in the file, or beside it by naming convention."""
+    named = result.doc.get("per_video") or result.doc.get("per_video_file")
+    if isinstance(named, str):
+        p = Path(named)
+        return p if p.is_absolute() else result.path.parent / p
+    stem = result.path.name.removesuffix(".json")
+    bases = dict.fromkeys([stem, stem.removesuffix(".results"), stem.removesuffix("_results")])
+    for base in bases:
+        for suffix in (".per_video.jsonl", ".per-video.jsonl", "_per_video.jsonl", ".jsonl"):
+            cand = result.path.parent / f"{base}{suffix}"
+            if cand.is_file():
+                return cand
+    return None
+
+
+def read_per_video(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Records of a per-video JSON-lines file, in file order."""
+    path = Path(path)
+    out = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read per-video scores ({exc.strerror or exc})") from None
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            raise UserError(f"{path}: line {n}: not JSON") from None
+        if not isinstance(rec, dict) or not isinstance(rec.get("id"), str):
+            raise UserError(f"{path}: line {n}: field 'id': missing")
+        out.append(rec)
+    return out
+
+
+def _f(rec: dict, key: str) -> float:
+    v = rec.get(key)
+    return float(v["F"]) if isinstance(v, dict) else math.nan
+
+
+def video_values(rec: dict[str, Any], keys: Sequence[str]) -> list[float]:
+    """One video's value of each metric key (fractions); NaN where the video does not count."""
+    per_tiou = rec.get("per_tiou") or {}
+    counted = rec.get("evaluated", True)
+    out = []
+    for key in keys:
+        if key in _ANET:
+            vals = [float(row[key]) for row in per_tiou.values() if key in row]
+            out.append(float(np.mean(vals)) if vals else math.nan)
+        elif key == "SODA_c":
+            out.append(_f(rec, "SODA_c") if counted else math.nan)
+        elif key == "SODA_B":
+            out.append(_f(rec, "SODA_B"))  # null when not counted
+        elif key == "tIoU":
+            out.append(float(rec["mean_tiou"]) if counted and "mean_tiou" in rec else math.nan)
+        elif key == "F1":
+            out.append(float(rec["overlap_f1"]) if counted and "overlap_f1" in rec else math.nan)
+        else:
+            out.append(math.nan)
+    return out
+
+
+def value_matrix(
+    records: Sequence[dict[str, Any]], keys: Sequence[str], ids: Sequence[str] | None = None
+) -> tuple[list[str], np.ndarray]:
+    """(video ids, (n_videos, n_keys) fractions) in ``ids`` order (default: file order)."""
+    by_id = {r["id"]: r for r in records}
+    ids = list(by_id) if ids is None else list(ids)
+    missing = [v for v in ids if v not in by_id]
+    if missing:
+        raise UserError(f"per-video scores lack {len(missing)} videos (e.g. {missing[0]!r})")
+    rows = [video_values(by_id[v], keys) for v in ids]
+    return ids, np.array(rows, dtype=np.float64).reshape(len(ids), len(keys))
