@@ -10,6 +10,10 @@ from compmo_gen.cliutil import Command, dispatch
 COMMANDS: dict[str, Command] = {
     "convert": Command("evaluation.convert_cli", "convert dense annotations between formats"),
     "baselines": Command("evaluation.baselines_cli", "write reference baseline predictions"),
+    "sodab": Command("evaluation.sodab_cli", "SODA(B): SODA_c with BERTScore recall"),
+    "leaderboard": Command("evaluation.leaderboard_cli", "leaderboard table of result files"),
+    "compare": Command("evaluation.compare_cli", "paired bootstrap test of two result files"),
+    "report": Command("evaluation.report_cli", "self-contained HTML report of result files"),
 }
 
 
