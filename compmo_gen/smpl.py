@@ -59,6 +59,10 @@ class SmplError(ValueError):
     """Bad motion or model file; the message names the file and the field."""
 
 
+class NotAMotion(SmplError):
+    """An npz without motion (AMASS ships ``shape.npz`` beside the motions): counted, not an error."""
+
+
 @dataclass(frozen=True)
 class BodyModel:
     """The parts of an SMPL-family model that the first 22 joints depend on."""
@@ -181,15 +185,30 @@ def _field(z: np.lib.npyio.NpzFile, names: tuple[str, ...], path: Path) -> np.nd
     raise SmplError(f"{path}: field {names[0]!r}: missing")
 
 
-def read_amass(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, str | None]:
-    """(poses (T, >=66), trans (T, 3), betas (B,), frame rate, gender or None) from an AMASS npz."""
+def read_gender(path: Path) -> str | None:
+    """The file's ``gender`` field (neutral/male/female) or None when absent or unreadable."""
     try:
         with np.load(path, allow_pickle=False) as z:
+            if "gender" not in z.files:
+                return None
+            g = str(np.asarray(z["gender"]).astype(str)).strip().lower()
+    except (OSError, ValueError, TypeError):
+        return None
+    return g if g in GENDERS else None
+
+
+def read_amass(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """(poses (T, >=66), trans (T, 3), betas (B,), frame rate) from an AMASS-style npz.
+
+    Raises :class:`NotAMotion` for an npz without ``poses`` (AMASS's ``shape.npz``)."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if "poses" not in z.files:
+                raise NotAMotion(f"{path}: field 'poses': missing (not a motion file)")
             poses = _field(z, ("poses",), path).astype(np.float64)
             trans = _field(z, ("trans",), path).astype(np.float64)
             betas = _field(z, ("betas",), path).astype(np.float64).reshape(-1)
             fps = float(_field(z, ("mocap_framerate", "mocap_frame_rate"), path))
-            gender = str(np.asarray(z["gender"]).astype(str)) if "gender" in z.files else None
     except SmplError:
         raise
     except (OSError, ValueError, TypeError) as exc:
@@ -205,9 +224,7 @@ def read_amass(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, s
             raise SmplError(f"{path}: field {name!r}: NaN or inf")
     if not 1 <= fps <= 1000:
         raise SmplError(f"{path}: field 'mocap_framerate': {fps} is not a frame rate")
-    if gender is not None and gender.lower() not in GENDERS:
-        raise SmplError(f"{path}: field 'gender': {gender!r} is not one of {', '.join(GENDERS)}")
-    return poses, trans, betas, fps, None if gender is None else gender.lower()
+    return poses, trans, betas, fps
 
 
 def amass_to_humanml3d(

@@ -80,26 +80,14 @@ def _motion_files(root: Path) -> list[Path]:
     return files
 
 
-def _gender_of(path: Path, choice: str) -> str:
-    if choice != "auto":
-        return choice
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            if "gender" in z.files:
-                g = str(np.asarray(z["gender"]).astype(str)).lower()
-                return g if g in ("neutral", "male", "female") else "neutral"
-    except (OSError, ValueError):
-        pass  # reported when the file is read for real
-    return "neutral"
-
-
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from compmo_gen import smpl
 
     files = _motion_files(args.input)
-    genders = {f: _gender_of(f, args.gender) for f in files}
+    auto = args.gender == "auto"
+    genders = {f: (smpl.read_gender(f) or "neutral") if auto else args.gender for f in files}
     needed = sorted(set(genders.values()))
     if args.smpl_dir is None:
         raise UserError(smpl.missing_model_message(None, needed))
@@ -122,11 +110,15 @@ def run(args: argparse.Namespace) -> int:
     for f in tqdm(files, desc="smpl2joints", disable=args.quiet):
         rel = f.relative_to(args.input)
         try:
-            poses, trans, betas, fps, _ = smpl.read_amass(f)
+            poses, trans, betas, fps = smpl.read_amass(f)
             joints = smpl.amass_to_humanml3d(
                 models[genders[f]], poses, trans, betas, fps,
                 num_betas=args.num_betas, retarget=not args.no_retarget,
             )  # fmt: skip
+        except smpl.NotAMotion as exc:
+            log.debug("%s", exc)
+            counts["not_motion"] += 1
+            continue
         except smpl.SmplError as exc:
             if args.strict:
                 raise UserError(str(exc)) from None

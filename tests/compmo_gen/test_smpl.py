@@ -136,11 +136,15 @@ def test_bad_motion_files_are_skipped_and_counted(tmp_path, capsys) -> None:
     nan = amass_walk()
     nan["poses"][5, 7] = np.nan
     np.savez(src / "subject1" / "nan_poses.npz", **nan)
-    np.savez(src / "subject1" / "good_poses.npz", **amass_walk(30, fps=120.0))
+    good = amass_walk(30, fps=120.0)
+    good["gender"] = np.array(b"male")  # some AMASS files store bytes
+    np.savez(src / "subject1" / "good_poses.npz", **good)
+    np.savez(src / "subject1" / "shape.npz", betas=np.zeros(16), gender=np.array("male"))
     out = tmp_path / "h3d"
     assert main(["smpl2joints", str(src), "--smpl-dir", str(models), "--out", str(out), "-q"]) == 0
     report = json.loads((out / "smpl2joints_report.json").read_text())
     assert report["converted"] == 1 and report["skipped"] == 2 and report["without_captions"] == 1
+    assert report["not_motion"] == 1 and report["input_files"] == 4
     assert any("field 'trans'" in s for s in report["skipped_files"])
     assert any("field 'poses': NaN" in s for s in report["skipped_files"])
     assert np.load(out / "new_joints" / "000000.npy").shape == (5, 22, 3)  # 30 frames at 120 fps
