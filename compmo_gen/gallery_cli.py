@@ -55,7 +55,17 @@ def run(args: argparse.Namespace) -> int:
     preds: dict[str, DenseAnnotation] = {}
     if args.pred is not None:
         durations = {i: gt[i].duration for i in ids if gt[i].duration}
-        preds = load_annotations(args.pred, role="pred", durations=durations).annotations
+        loaded = load_annotations(args.pred, role="pred", durations=durations)
+        log.info("%s: %s", args.pred, loaded.report.summary())
+        preds = loaded.annotations
+        without = sum(1 for i in ids if i not in preds)
+        if without:
+            log.warning(
+                "%s: no prediction for %d of %d shown ids (empty timelines)",
+                args.pred,
+                without,
+                len(ids),
+            )
     style = style_from(args)
     (args.out / "gifs").mkdir(parents=True, exist_ok=True)
     cards, skipped = [], []
