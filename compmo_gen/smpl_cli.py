@@ -138,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
         counts["converted"] += 1
         counts["frames"] += len(joints)
         ids.append(vid)
-        index.append(f"{rel.as_posix()},0,{len(poses)},{vid}.npy")
+        index.append(f"{rel.as_posix()},0,{len(joints)},{vid}.npy")  # 20 fps frames, as HumanML3D
 
     for name in ("all", args.split):
         (out / f"{name}.txt").write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")

@@ -117,7 +117,7 @@ def test_smpl2joints_produces_canonical_humanml3d(tmp_path) -> None:
     assert j[0, 1, 0] > j[0, 2, 0]  # the left hip is on +x
     assert (out / "texts" / "000000.txt").read_text() == "a person walks forward##0.0#0.0\n"
     assert (out / "all.txt").read_text() == "000000\n" == (out / "train.txt").read_text()
-    assert "subject1/walk_poses.npz,0,120,000000.npy" in (out / "index.csv").read_text()
+    assert "subject1/walk_poses.npz,0,40,000000.npy" in (out / "index.csv").read_text()
     assert json.loads((out / "smpl2joints_report.json").read_text())["converted"] == 1
 
 
