@@ -8,6 +8,9 @@ from compmo_gen.cliutil import Command, dispatch
 
 #: Sub-command registry: name -> module with ``configure(parser)`` and ``run(args)``.
 COMMANDS: dict[str, Command] = {
+    "build": Command("compmo_gen.build_cli", "build a CompMo-style dataset"),
+    "validate": Command("compmo_gen.validate_cli", "check a built dataset against its manifest"),
+    "stats": Command("compmo_gen.stats_cli", "print and save the dataset card of a built dataset"),
     "stage-json": Command(
         "compmo_gen.stage_json_cli", "regenerate or re-root DEMO stage-1/2/test JSON files"
     ),

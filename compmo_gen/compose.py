@@ -153,8 +153,13 @@ def build_sequence(
     for attempt in range(cfg.max_attempts):
         rng = np.random.default_rng(np.random.SeedSequence([*seed_key, attempt]))
         c = compose(pool, rng, cfg)
+        c.joints = c.joints.astype(np.float32)  # judge what is written
         ok, figures, failed = assess(
-            c.joints, c.meta["_seam_frames"], c.meta["_refs"], c.meta["_lengths"], gate
+            c.joints.astype(np.float64),
+            c.meta["_seam_frames"],
+            c.meta["_refs"],
+            c.meta["_lengths"],
+            gate,
         )
         c.meta["qc"] = {"figures": figures, "failed": failed, "attempt": attempt}
         if ok:
@@ -168,5 +173,4 @@ def build_sequence(
         best.meta.pop(key)
     best.meta["qc"]["rejected"] = rejected
     best.meta["qc"]["accepted"] = not best.meta["qc"]["failed"]
-    best.joints = best.joints.astype(np.float32)
     return best

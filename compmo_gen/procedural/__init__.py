@@ -68,11 +68,15 @@ def variants(
 
 
 def build_library(
-    seed: int = 0, per_kind: int = 40, kinds: list[Kind] | None = None
+    seed: int = 0, per_kind: int = 40, kinds: list[Kind] | None = None, first_index: int = 0
 ) -> list[AtomicClip]:
-    """The clip catalogue: ``per_kind`` parameter draws per kind (mirrors added)."""
+    """The clip catalogue: ``per_kind`` parameter draws per kind (mirrors added).
+
+    ``kinds`` defaults to the whole catalogue; a subset must say the catalogue index of its first
+    kind (``first_index``) so that each kind keeps its own seeds.
+    """
     out = []
-    for index, kind in enumerate(kinds or all_kinds()):
+    for index, kind in enumerate(kinds or all_kinds(), start=first_index):
         for variant in range(per_kind):
             for values, rng in variants(kind, index, seed, variant):
                 keys = {k: v["k"] for k, v in values.items()}

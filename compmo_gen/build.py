@@ -1,0 +1,314 @@
+"""Build a CompMo-style dataset: atomic clips -> pools per split -> chunks of sequences on disk.
+
+Work is cut into chunks of ``cfg.chunk`` sequences. Sequence ``i`` depends only on the config and
+``i`` (``SeedSequence([seed, i, attempt])``), so the output is byte-identical whatever the number
+of workers, the shard or the order. A chunk writes its motions (temp file, then rename) and then
+``chunks/<n>.jsonl``; a chunk whose file exists and whose motions match their recorded hashes is
+done and never redone, which makes interrupted builds resumable and shards mergeable (copy the
+shard folders together and run the build again without ``--shard``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import math
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from compmo_gen.annotations import write_atomic
+from compmo_gen.build_config import BuildConfig, from_dict
+from compmo_gen.compose import Prepared, build_sequence, prepare
+from compmo_gen.constants import FPS
+from compmo_gen.splits import SPLITS, atomic_split, check_disjoint, sequence_splits, split_of
+
+log = logging.getLogger(__name__)
+
+_STATE: dict = {}  # set in the parent before the workers fork (read-only in workers)
+
+
+class BuildError(ValueError):
+    """A build cannot proceed (bad source, mismatched output folder); one line."""
+
+
+@dataclass
+class BuildResult:
+    chunks_total: int
+    chunks_built: int
+    chunks_reused: int
+    finalized: bool
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def npy_bytes(joints: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, np.ascontiguousarray(joints, dtype=np.float32), allow_pickle=False)
+    return buf.getvalue()
+
+
+def sequence_id(index: int, num: int) -> str:
+    return f"{index:0{max(6, len(str(num - 1)))}d}"
+
+
+# ----------------------------------------------------------------------------- atomic clips
+
+
+def _library_kind(args: tuple[int, int, int]) -> list[Prepared]:
+    from compmo_gen.procedural import all_kinds, build_library
+
+    seed, per_kind, index = args
+    kinds = all_kinds()
+    clips = build_library(seed, per_kind, kinds=[kinds[index]], first_index=index)
+    return [prepare(c) for c in clips]
+
+
+def _humanml3d_chunk(args) -> tuple[list[Prepared], dict]:
+    from compmo_gen.humanml3d import load_clips
+
+    root, ids, opts = args
+    clips, report = load_clips(root, ids, opts)
+    return [prepare(c) for c in clips], report
+
+
+def load_atoms(cfg: BuildConfig, pool) -> tuple[list[Prepared], dict]:
+    """Prepared atomic clips (deterministic order) and a report of the source."""
+    if cfg.source == "procedural":
+        from compmo_gen.procedural import all_kinds
+
+        jobs = [(cfg.seed, cfg.library.per_kind, i) for i in range(len(all_kinds()))]
+        atoms = [a for part in _map(pool, _library_kind, jobs) for a in part]
+        kinds = sorted({a.clip.kind for a in atoms})
+        sides = {
+            s: sum(1 for a in atoms if s in dict(a.clip.params).values()) for s in ("left", "right")
+        }
+        return atoms, {
+            "source": "procedural",
+            "kinds": len(kinds),
+            "clips": len(atoms),
+            "side_counts": sides,
+        }
+    from compmo_gen.humanml3d import LoadReport, SourceError, chunked, list_ids
+
+    root = cfg.source.split(":", 1)[1]
+    try:
+        ids = list_ids(root, cfg.humanml3d)
+    except SourceError as exc:
+        raise BuildError(str(exc)) from None
+    report, atoms = LoadReport(), []
+    for part, rep in _map(
+        pool, _humanml3d_chunk, [(root, c, cfg.humanml3d) for c in chunked(ids, 500)]
+    ):
+        atoms.extend(part)
+        report.merge(rep)
+    if report.counts:
+        log.info("humanml3d: %s", ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items())))
+    return atoms, {"source": "humanml3d", "clips": len(atoms), **report.as_dict()}
+
+
+def _map(pool, fn, jobs):
+    return pool.map(fn, jobs) if pool is not None else [fn(j) for j in jobs]
+
+
+def make_pools(cfg: BuildConfig, atoms: list[Prepared]) -> tuple[dict[str, list[Prepared]], dict]:
+    if not atoms:
+        raise BuildError(f"{cfg.source}: no usable atomic clips")
+    if cfg.split_by == "sequence":
+        return {s: atoms for s in SPLITS}, {"split_by": "sequence"}
+    by_id = {a.clip.id: a for a in atoms}
+    clip_pools, report = atomic_split([a.clip for a in atoms], cfg.ratios, cfg.seed)
+    problems = check_disjoint(clip_pools)
+    if problems:  # cannot happen by construction; refuse to write a leaky split
+        raise BuildError("atomic split is not disjoint: " + "; ".join(problems))
+    pools = {}
+    for s in SPLITS:
+        pools[s] = [
+            by_id[c.id]
+            if c.captions == by_id[c.id].clip.captions
+            else Prepared(c, *_rest(by_id[c.id]))
+            for c in clip_pools[s]
+        ]
+    return pools, {"split_by": "atomic", **report}
+
+
+def _rest(p: Prepared):
+    return p.feats, p.psi0, p.xz0, p.stats
+
+
+# ----------------------------------------------------------------------------- chunks
+
+
+def chunk_path(out: Path, c: int) -> Path:
+    return out / "chunks" / f"{c:05d}.jsonl"
+
+
+def read_chunk(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def chunk_done(out: Path, c: int) -> bool:
+    """A chunk is done when its record file exists and every motion matches its hash."""
+    path = chunk_path(out, c)
+    if not path.is_file():
+        return False
+    try:
+        for rec in read_chunk(path):
+            data = (out / "motions" / f"{rec['id']}.npy").read_bytes()
+            if hashlib.sha256(data).hexdigest() != rec["sha256"]:
+                return False
+    except (OSError, ValueError, KeyError):
+        return False
+    return True
+
+
+def build_chunk(c: int) -> int:
+    """Compose, write and record the sequences of chunk ``c`` (uses the forked ``_STATE``)."""
+    cfg: BuildConfig = _STATE["cfg"]
+    out: Path = _STATE["out"]
+    ranges = sequence_splits(cfg.num, cfg.ratios)
+    lines = []
+    for i in range(c * cfg.chunk, min((c + 1) * cfg.chunk, cfg.num)):
+        split = split_of(i, ranges)
+        seq = build_sequence(_STATE["pools"][split], [cfg.seed, i], cfg.composition)
+        sid = sequence_id(i, cfg.num)
+        data = npy_bytes(seq.joints)
+        _write_bytes(out / "motions" / f"{sid}.npy", data)
+        rec = {
+            "id": sid,
+            "split": split,
+            "frames": int(len(seq.joints)),
+            "duration": len(seq.joints) / FPS,
+            "segments": [[s / FPS, e / FPS, cap, list(parts)] for s, e, cap, parts in seq.segments],
+            **seq.meta,
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
+        lines.append(json.dumps(rec, sort_keys=True, ensure_ascii=False))
+    write_atomic(chunk_path(out, c), "\n".join(lines) + "\n")
+    return c
+
+
+def _check_config(out: Path, cfg: BuildConfig) -> None:
+    path = out / "build_config.json"
+    if path.is_file():
+        try:
+            old = from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, OSError) as exc:
+            raise BuildError(f"{path}: unreadable ({exc})") from None
+        if old.sha256() != cfg.sha256():
+            raise BuildError(
+                f"{out} was built with a different configuration (see {path}); use another --out"
+            )
+    else:
+        write_atomic(path, json.dumps(cfg.to_dict(), indent=1, sort_keys=True) + "\n")
+
+
+def run_build(
+    cfg: BuildConfig,
+    out: str | Path,
+    *,
+    workers: int = 1,
+    shard: tuple[int, int] = (0, 1),
+    progress: bool = True,
+) -> BuildResult:
+    """Build (or resume, or finish) the dataset in ``out``; finalize when every chunk is present."""
+    from tqdm import tqdm
+
+    out = Path(out)
+    (out / "motions").mkdir(parents=True, exist_ok=True)
+    (out / "chunks").mkdir(exist_ok=True)
+    _check_config(out, cfg)
+    n_chunks = math.ceil(cfg.num / cfg.chunk)
+    mine = [c for c in range(n_chunks) if c % shard[1] == shard[0]]
+    ctx = mp.get_context("fork")
+    t0 = time.perf_counter()
+    with ctx.Pool(workers) if workers > 1 else _NoPool() as pool:
+        atoms, source_report = load_atoms(cfg, pool if workers > 1 else None)
+    pools, split_report = make_pools(cfg, atoms)
+    log.info(
+        "%d atomic clips ready in %.1f s (%s)", len(atoms), time.perf_counter() - t0, cfg.source
+    )
+    ranges = sequence_splits(cfg.num, cfg.ratios)
+    for name, a, b in ranges:
+        if b > a and not pools[name]:
+            raise BuildError(
+                f"split {name!r} has sequences but no atomic clips (source too small?)"
+            )
+    write_atomic(
+        out / "sources.json",
+        json.dumps({"source": source_report, "splits": split_report}, indent=1, sort_keys=True)
+        + "\n",
+    )
+    done = [c for c in mine if chunk_done(out, c)]
+    todo = [c for c in mine if c not in set(done)]
+    if done:
+        log.info("resuming: %d of %d chunks already built and verified", len(done), len(mine))
+    _STATE.update(cfg=cfg, out=out, pools=pools)
+    size = {c: min((c + 1) * cfg.chunk, cfg.num) - c * cfg.chunk for c in mine}
+    bar = tqdm(
+        total=sum(size[c] for c in mine),
+        initial=sum(size[c] for c in done),
+        unit="seq",
+        disable=not progress,
+        desc="build",
+    )
+    try:
+        if workers > 1 and len(todo) > 1:
+            with ctx.Pool(workers) as pool:
+                for c in pool.imap_unordered(build_chunk, todo):
+                    bar.update(size[c])
+        else:
+            for c in todo:
+                bar.update(size[build_chunk(c)])
+    finally:
+        bar.close()
+        _STATE.clear()
+    present = all(chunk_path(out, c).is_file() for c in range(n_chunks))
+    if present:
+        from compmo_gen.dataset_files import finalize
+
+        t1 = time.perf_counter()
+        finalize(out, cfg)
+        log.info(
+            "finalized (annotations, metadata, card, manifest) in %.1f s", time.perf_counter() - t1
+        )
+    else:
+        log.warning(
+            "shard %d/%d done; copy the shard folders together and run the same build without --shard",
+            *shard,
+        )
+    return BuildResult(n_chunks, len(todo), len(done), present)
+
+
+class _NoPool:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise BuildError(f"--shard {text!r}: expected i/n, e.g. 0/4") from None
+    if not (n >= 1 and 0 <= i < n):
+        raise BuildError(f"--shard {text!r}: need 0 <= i < n")
+    return i, n
+
+
+def all_records(out: Path, n_chunks: int) -> Sequence[dict]:
+    return [rec for c in range(n_chunks) for rec in read_chunk(chunk_path(out, c))]

@@ -1,0 +1,165 @@
+"""The files of a built dataset: annotations, DEMO lists, timelines, metadata, card, manifest.
+
+Layout::
+
+    motions/<id>.npy              (T, 22, 3) float32, HumanML3D conventions
+    annotations/<split>.json      ActivityNet ground truth with durations
+    demo/<split>.json             DEMO's released format [{"id", "motion", "gt"}]
+    timelines/<split>.txt         STMC timelines with body parts
+    metadata/<split>.jsonl        per sequence: source clips, crops, seams, QC figures
+    stats.json                    dataset card figures
+    sources.json build_config.json chunks/*.jsonl   (provenance, resume and shard merging)
+    manifest.json                 config, seed, versions, counts and the sha256 of every file
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import platform
+from collections.abc import Sequence
+from pathlib import Path
+
+from compmo_gen.annotations import (
+    DenseAnnotation,
+    Segment,
+    dump_annotations,
+    load_annotations,
+    write_atomic,
+)
+from compmo_gen.build_config import BuildConfig
+from compmo_gen.splits import SPLITS
+
+MANIFEST = "manifest.json"
+#: Files a user may add next to a dataset without invalidating it.
+UNTRACKED = ("card.md", "card.json")
+
+
+def to_annotation(rec: dict) -> DenseAnnotation:
+    segs = tuple(
+        Segment(float(s), float(e), cap, tuple(parts)) for s, e, cap, parts in rec["segments"]
+    )
+    return DenseAnnotation(rec["id"], float(rec["duration"]), segs)
+
+
+def _sha(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    import numpy
+    import scipy
+
+    from compmo_gen import __version__
+
+    return {
+        "compmo": __version__,
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def finalize(out: Path, cfg: BuildConfig) -> dict:
+    """Write the per-split files, the card figures and the manifest from the chunk records."""
+    from compmo_gen.build import all_records
+    from compmo_gen.stats import dataset_card
+
+    records = all_records(out, math.ceil(cfg.num / cfg.chunk))
+    sources = json.loads((out / "sources.json").read_text(encoding="utf-8"))
+    by_split: dict[str, list[dict]] = {s: [] for s in SPLITS}
+    for rec in records:
+        by_split[rec["split"]].append(rec)
+    written = []
+    for split, recs in by_split.items():
+        if not recs:
+            continue
+        anns = [to_annotation(r) for r in recs]
+        for sub, fmt, ext in (
+            ("annotations", "anet-gt", "json"),
+            ("demo", "demo", "json"),
+            ("timelines", "stmc", "txt"),
+        ):
+            path = out / sub / f"{split}.{ext}"
+            dump_annotations(anns, path, fmt=fmt, motion_template="motions/{id}.npy")
+            written.append(path)
+        meta = [{k: v for k, v in r.items() if k != "segments"} for r in recs]
+        write_atomic(
+            out / "metadata" / f"{split}.jsonl",
+            "".join(json.dumps(m, sort_keys=True, ensure_ascii=False) + "\n" for m in meta),
+        )
+    card = dataset_card(records, sources)
+    write_atomic(out / "stats.json", json.dumps(card, indent=1, sort_keys=True) + "\n")
+    files = {}
+    motion_hash = {f"motions/{r['id']}.npy": r["sha256"] for r in records}  # hashed when written
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        rel = path.relative_to(out).as_posix()
+        if rel == MANIFEST or rel in UNTRACKED or path.name.startswith("."):
+            continue
+        files[rel] = motion_hash.get(rel) or _sha(path)
+    manifest = {
+        "format": "compmo-dataset/1",
+        "config": cfg.to_dict(),
+        "config_sha256": cfg.sha256(),
+        "seed": cfg.seed,
+        "versions": _versions(),
+        "counts": {s: len(r) for s, r in by_split.items()},
+        "sources": sources,
+        "qc": card["qc"],
+        "files": files,
+    }
+    write_atomic(out / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return manifest
+
+
+def validate_dataset(out: str | Path, *, deep: bool = True) -> tuple[list[str], dict]:
+    """Problems found in ``out`` against its manifest (empty list = valid) and a summary."""
+    out = Path(out)
+    path = out / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        files = manifest["files"]
+    except (OSError, ValueError, KeyError) as exc:
+        return [f"{path}: missing or unreadable manifest ({exc})"], {}
+    problems = []
+    for rel, digest in files.items():
+        p = out / rel
+        if not p.is_file():
+            problems.append(f"{rel}: missing")
+        elif deep and _sha(p) != digest:
+            problems.append(f"{rel}: sha256 differs from the manifest")
+    tracked = set(files) | {MANIFEST, *UNTRACKED}
+    extra = sorted(
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*")
+        if p.is_file() and not p.name.startswith(".")
+    )
+    problems += [f"{rel}: not in the manifest" for rel in extra if rel not in tracked]
+    summary = {"files": len(files), "counts": manifest.get("counts", {})}
+    for split in SPLITS:
+        ann = out / "annotations" / f"{split}.json"
+        if ann.is_file() and f"annotations/{split}.json" in files:
+            try:
+                gt = load_annotations(ann, role="gt", fmt="anet-gt")
+            except ValueError as exc:
+                problems.append(str(exc))
+                continue
+            if len(gt.annotations) != manifest["counts"].get(split):
+                problems.append(
+                    f"annotations/{split}.json: {len(gt.annotations)} sequences, manifest says {manifest['counts'].get(split)}"
+                )
+            missing = [vid for vid in gt.annotations if f"motions/{vid}.npy" not in files]
+            if missing:
+                problems.append(
+                    f"annotations/{split}.json: {len(missing)} ids without a motion (e.g. {missing[0]})"
+                )
+    return problems, summary
+
+
+def split_files(out: Path) -> Sequence[Path]:
+    return sorted((out / "metadata").glob("*.jsonl"))

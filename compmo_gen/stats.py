@@ -1,0 +1,113 @@
+"""Dataset card figures: actions per sequence, durations, caption words, vocabulary, QC."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from compmo_gen.quality import summarize
+from compmo_gen.splits import SPLITS
+
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def _dist(values: Sequence[float]) -> dict[str, float]:
+    v = np.asarray(values, dtype=np.float64)
+    if not len(v):
+        return {}
+    return {
+        k: round(float(x), 3)
+        for k, x in (
+            ("mean", v.mean()),
+            ("median", np.median(v)),
+            ("min", v.min()),
+            ("max", v.max()),
+        )
+    }
+
+
+def dataset_card(records: Iterable[Mapping], sources: Mapping | None = None) -> dict:
+    """Figures of a dataset from its per-sequence records (with ``segments`` and ``qc``)."""
+    records = list(records)
+    caps = [seg[2] for r in records for seg in r["segments"]]
+    words = [len(_WORD.findall(c.lower())) for c in caps]
+    vocab = {w for c in caps for w in _WORD.findall(c.lower())}
+    attempts = [
+        r["qc"]["attempt"] + 1 if r["qc"]["accepted"] else len(r["qc"]["rejected"]) for r in records
+    ]
+    reasons = Counter(reason for r in records for fails in r["qc"]["rejected"] for reason in fails)
+    split_caps = {
+        s: {seg[2] for r in records if r["split"] == s for seg in r["segments"]} for s in SPLITS
+    }
+    test_in_train = len(split_caps["test"] & split_caps["train"]) / max(len(split_caps["test"]), 1)
+    card = {
+        "sequences": {s: sum(1 for r in records if r["split"] == s) for s in SPLITS},
+        "actions_per_sequence": dict(sorted(Counter(len(r["segments"]) for r in records).items())),
+        "duration_s": _dist([r["duration"] for r in records]),
+        "segment_s": _dist([seg[1] - seg[0] for r in records for seg in r["segments"]]),
+        "words_per_caption": _dist(words),
+        "vocabulary": len(vocab),
+        "unique_captions": len(set(caps)),
+        "test_captions_seen_in_train": round(test_in_train, 4),
+        "transition": records[0]["transition"] if records else None,
+        "qc": {
+            "sequences": len(records),
+            "attempts": int(sum(attempts)),
+            "rejected_attempts": int(
+                sum(attempts) - sum(1 for r in records if r["qc"]["accepted"])
+            ),
+            "rejection_rate": round(
+                1 - sum(1 for r in records if r["qc"]["accepted"]) / max(sum(attempts), 1), 4
+            ),
+            "accepted_first_try": round(
+                sum(1 for r in records if r["qc"]["attempt"] == 0 and r["qc"]["accepted"])
+                / max(len(records), 1),
+                4,
+            ),
+            "not_accepted_after_max_attempts": sum(1 for r in records if not r["qc"]["accepted"]),
+            "rejections_by_check": dict(sorted(reasons.items())),
+            "figures": summarize([r["qc"]["figures"] for r in records]),
+        },
+    }
+    if sources is not None:
+        card["source"] = sources.get("source", {})
+        card["splits"] = sources.get("splits", {})
+    return card
+
+
+def render_card(card: Mapping) -> str:
+    """The card as short Markdown."""
+    seq, qc = card["sequences"], card["qc"]
+    src = card.get("source", {})
+    lines = [
+        "# Dataset card",
+        "",
+        f"- sequences: {sum(seq.values())} (train {seq['train']}, val {seq['val']}, test {seq['test']}); transition: {card['transition']}",
+        f"- source: {src.get('source', '?')}, {src.get('clips', '?')} atomic clips"
+        + (
+            f", {src['kinds']} kinds, left/right {src['side_counts']['left']}/{src['side_counts']['right']}"
+            if "kinds" in src
+            else ""
+        ),
+        f"- split: {card.get('splits', {}).get('split_by', '?')}; test captions also in train: {100 * card['test_captions_seen_in_train']:.1f} %",
+        f"- actions per sequence: {', '.join(f'{k}: {v}' for k, v in card['actions_per_sequence'].items())}",
+        f"- duration (s): {_fmt(card['duration_s'])}; segment (s): {_fmt(card['segment_s'])}",
+        f"- words per caption: {_fmt(card['words_per_caption'])}; vocabulary {card['vocabulary']} words; {card['unique_captions']} distinct captions",
+        f"- quality gate: rejection rate {100 * qc['rejection_rate']:.2f} % of attempts ({qc['rejected_attempts']} of {qc['attempts']}),"
+        f" {qc['not_accepted_after_max_attempts']} sequences kept after the last attempt; by check: {qc['rejections_by_check'] or 'none'}",
+    ]
+    figs = qc.get("figures", {})
+    if figs:
+        lines += ["", "| QC figure | median | p95 | max |", "|---|---|---|---|"]
+        lines += [
+            f"| {k} | {v['median']:.4g} | {v['p95']:.4g} | {v['max']:.4g} |"
+            for k, v in figs.items()
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _fmt(d: Mapping[str, float]) -> str:
+    return ", ".join(f"{k} {v:g}" for k, v in d.items())
