@@ -17,7 +17,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     from evaluation.baselines import BASELINES
 
     parser.add_argument(
-        "dataset", help="dataset folder built by compmo-gen (motions/, annotations/)"
+        "dataset", nargs="?", help="dataset folder built by compmo-gen (motions/, annotations/)"
+    )
+    files = parser.add_argument_group("annotation files instead of a dataset's splits (uniform)")
+    files.add_argument("--train-file", help="ground truth the priors come from (any format)")
+    files.add_argument("--test-file", help="ground truth to predict (any format)")
+    files.add_argument("--durations", help="{id: seconds} JSON closing DEMO strings")
+    files.add_argument(
+        "--dialect", choices=("compmo", "demo"), default="compmo", help="DEMO-string parser"
     )
     parser.add_argument(
         "--baseline",
@@ -35,17 +42,39 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _splits(args: argparse.Namespace):
+    """(dataset root or None, train, test, GT path) from the folder or the explicit files."""
+    from compmo_gen.annotations import load_annotations, read_durations
+    from evaluation import baselines as bl
+
+    root = Path(args.dataset) if args.dataset else None
+    if root is not None and not root.is_dir():
+        raise UserError(f"{root}: dataset folder not found")
+    if root is None and not (args.train_file and args.test_file):
+        raise UserError("give a dataset folder, or --train-file and --test-file")
+    durations = read_durations(args.durations, fps=args.fps) if args.durations else None
+
+    def load(path: str | None, split: str):
+        if path is None:
+            return bl.load_split(root, split), root / "annotations" / f"{split}.json"
+        kw = dict(durations=durations, fps=args.fps, dialect=args.dialect)
+        return load_annotations(path, role="gt", **kw).annotations, Path(path)
+
+    train, _ = load(args.train_file, args.train_split)
+    test, gt_path = load(args.test_file, args.split)
+    return root, train, test, gt_path
+
+
 def run(args: argparse.Namespace) -> int:
     from evaluation import baselines as bl
 
-    root = Path(args.dataset)
-    if not root.is_dir():
-        raise UserError(f"{root}: dataset folder not found")
-    train = bl.load_split(root, args.train_split)
-    test = bl.load_split(root, args.split)
+    root, train, test, gt_path = _splits(args)
     which = bl.BASELINES if args.baseline == "all" else (args.baseline,)
+    if root is None and "nn-oracle" in which:
+        if args.baseline == "nn-oracle":
+            raise UserError("nn-oracle needs a dataset folder with motions/")
+        which = ("uniform",)
     out_dir = Path(args.out_dir)
-    gt_path = root / "annotations" / f"{args.split}.json"
     for name in which:
         try:
             if name == "uniform":
@@ -65,11 +94,12 @@ def run(args: argparse.Namespace) -> int:
         except AnnotationError:
             raise
         except ValueError as exc:
-            raise UserError(f"{root}: {name}: {exc}") from None
+            raise UserError(f"{root or args.train_file}: {name}: {exc}") from None
         out = out_dir / f"{name}_{args.split}.json"
         dump_annotations(preds, out, fmt="anet-pred", role="pred")
         print(f"wrote {out} ({len(preds)} videos); score it with:")
+        res = out_dir / f"{name}_{args.split}"
         print(
-            f"  compmo-eval {out} --gt {gt_path} --out {out_dir / f'{name}_{args.split}.results.json'}"
+            f"  compmo-eval {out} --gt {gt_path} --out {res}.json --per-video {res}.per_video.jsonl"
         )
     return 0

@@ -37,6 +37,7 @@ DEFAULT_BERTSCORE_MODEL = "roberta-large"
 DEFAULT_BERTSCORE_LAYERS = 17
 _HUB_NAMES = ("roberta-large", "FacebookAI/roberta-large")
 _CACHE_LIMIT = 1_000_000
+_MIN_CHUNK = 10_000
 
 
 def add_bertscore_arguments(parser: argparse.ArgumentParser) -> None:
@@ -185,10 +186,11 @@ def soda_b(
     per_video: dict[str, tuple[float, float, float] | None] = {}
     cache: dict[tuple[str, str], float] = {}
     bar = tqdm(total=len(inputs), unit="video", desc="SODA(B)", disable=not cfg.progress)
-    for start in range(0, len(inputs), cfg.chunk):
+    chunk = max(cfg.chunk, _MIN_CHUNK)  # bert-score embeds each call's distinct sentences once
+    for start in range(0, len(inputs), chunk):
         plans = [
             plan_video(v, cfg.tious, cfg.overlap_thresholds, cfg.max_proposals)
-            for v in inputs[start : start + cfg.chunk]
+            for v in inputs[start : start + chunk]
         ]
         todo = list(dict.fromkeys(p for pl in plans for _, _, p in pl.soda_pairs if p not in cache))
         cache.update(zip(todo, scorer.recall(todo).tolist()))

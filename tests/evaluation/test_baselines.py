@@ -139,3 +139,18 @@ def test_cli_bad_inputs_exit_2(tmp_path, capsys):
     (tmp_path / "ds" / "annotations" / "test.json").write_text(json.dumps(gt))
     rc = main(["baselines", str(tmp_path / "ds"), "--baseline", "nn-oracle", "-q"])
     assert rc == 2 and "escapes" in capsys.readouterr().err
+
+
+def test_cli_with_annotation_files(tmp_path, capsys):
+    make_dataset(tmp_path / "ds")
+    ann = tmp_path / "ds" / "annotations"
+    out = tmp_path / "o"
+    argv = ["baselines", "--train-file", str(ann / "train.json"), "--test-file",
+            str(ann / "test.json"), "--out-dir", str(out), "-q"]  # fmt: skip
+    assert main(argv) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["uniform_test.json"]
+    assert "--out " + str(out / "uniform_test.results.json") in capsys.readouterr().out
+    assert main([*argv, "--baseline", "nn-oracle"]) == 2
+    assert "needs a dataset folder" in capsys.readouterr().err
+    assert main(["baselines", "--train-file", str(ann / "train.json")]) == 2
+    assert "--test-file" in capsys.readouterr().err
