@@ -100,6 +100,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {out} ({len(preds)} videos); score it with:")
         res = out_dir / f"{name}_{args.split}"
         print(
-            f"  compmo-eval {out} --gt {gt_path} --out {res}.json --per-video {res}.per_video.jsonl"
+            f"  compmo-eval {out} --gt {gt_path} --out {res}.results.json --per-video {res}.per_video.jsonl"
         )
     return 0
