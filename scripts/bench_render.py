@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from compmo_gen.annotations import DenseAnnotation, Segment, dump_annotations
 from compmo_gen.render import FrameRenderer, RenderStyle, render_motion
@@ -85,6 +86,11 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--sample", type=Path, default=SAMPLE)
     ap.add_argument("--out", type=Path, default=Path("results/render_benchmark.md"))
+    ap.add_argument(
+        "--dataset",
+        type=Path,
+        help="also time `compmo-gen gallery DATASET --n 24` on a built dataset",
+    )
     args = ap.parse_args()
 
     load = os.getloadavg()[0]
@@ -132,6 +138,17 @@ def main() -> None:
                 None,
             )
         )
+        if args.dataset is not None:
+            out = Path(tmp) / "gallery"
+            cmd = [sys.executable, "-m", "compmo_gen.cli", "gallery", str(args.dataset), "--n", "24", "--out", str(out), "-q"]  # fmt: skip
+            w = time.perf_counter()
+            subprocess.run(cmd, check=True)
+            gifs = sorted((out / "gifs").glob("*.gif"))
+            frames = sum(Image.open(g).n_frames for g in gifs)
+            mb = sum(g.stat().st_size for g in gifs)
+            name = f"gallery of {len(gifs)} ({args.dataset.name}, {frames} GIF frames at 10 fps, width 360)"
+            rows.append((name, time.perf_counter() - w, float("nan"), mb))
+
     cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name")), platform.processor())  # fmt: skip
     lines = [
         "# Render benchmark",
@@ -152,8 +169,9 @@ def main() -> None:
     ]
     for name, wall, cpu_s, nbytes in rows:
         size_txt = "" if nbytes is None else f"{nbytes / 1e6:.2f} MB"
-        fps = f"{N_FRAMES / wall:.0f}" if not name.startswith("PNG") else "(sheet)"
-        lines.append(f"| {name} | {wall:.2f} | {cpu_s:.2f} | {fps} | {size_txt} |")
+        fps = "-" if name.startswith(("PNG", "gallery")) else f"{N_FRAMES / wall:.0f}"
+        cpu_txt = "-" if cpu_s != cpu_s else f"{cpu_s:.2f}"  # NaN: not measured
+        lines.append(f"| {name} | {wall:.2f} | {cpu_txt} | {fps} | {size_txt} |")
     gif = next(wall for name, wall, _, _ in rows if name == "GIF width 480")
     lines += [
         "",
