@@ -92,7 +92,7 @@ def _apply(obj: Any, data: Mapping[str, Any], where: str) -> Any:
         current = getattr(obj, key)
         if dataclasses.is_dataclass(current):
             changes[key] = _apply(current, value, f"{where}.{key}")
-        elif key == "max_verbs" and value is None:
+        elif key == "max_verbs" and (value is None or str(value).lower() in ("null", "none")):
             changes[key] = None
         else:
             changes[key] = _coerce(value, current if current is not None else 0, f"{where}.{key}")
@@ -138,7 +138,7 @@ def load_config(
         nested: Any = value
         for key in reversed(dotted.split(".")):
             nested = {key: nested}
-        cfg = _apply(cfg, nested, f"override {dotted}")
+        cfg = _apply(cfg, nested, "override")
     return validate(cfg, str(preset or "config"))
 
 
