@@ -150,10 +150,11 @@ def main() -> None:
             rows.append((name, time.perf_counter() - w, float("nan"), mb))
 
     cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name")), platform.processor())  # fmt: skip
+    dataset_arg = f" --dataset {args.dataset}" if args.dataset else ""
     lines = [
         "# Render benchmark",
         "",
-        f"`python scripts/bench_render.py --repeats {args.repeats}`: {N_FRAMES} frames (10 s at 20 fps), "
+        f"`python scripts/bench_render.py --repeats {args.repeats}{dataset_arg}`: {N_FRAMES} frames (10 s at 20 fps), "
         f"GT + prediction timelines, median of {args.repeats} runs after a warm-up.",
         "",
         f"- motion: {source}",
