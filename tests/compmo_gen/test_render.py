@@ -201,3 +201,13 @@ def test_cli_errors_are_one_line(tmp_path, capsys, args, message) -> None:
     assert main(["render", str(ds), *args, "--out", str(tmp_path / "x.gif")]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and "\n" not in err
+
+
+def test_smooth_matches_scipy_gaussian_filter() -> None:
+    ndimage = pytest.importorskip("scipy.ndimage")
+    from compmo_gen.render import smooth
+
+    x = np.random.default_rng(0).normal(size=(90, 3))
+    for n in (1, 7, 90):
+        ref = ndimage.gaussian_filter1d(x[:n], 20.0, axis=0, mode="nearest")
+        np.testing.assert_allclose(smooth(x[:n], 20.0), ref, atol=1e-12)
