@@ -22,7 +22,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "dataset", type=Path, help="dataset folder (motions/, annotations/) or a motion .npy"
     )
-    parser.add_argument("--id", dest="vid", help="sequence id (required with a dataset folder)")
+    parser.add_argument(
+        "--id", dest="vid", metavar="ID", help="sequence id (required with a dataset folder)"
+    )
     parser.add_argument(
         "--out", type=Path, required=True, help=f"output file ({', '.join(FORMATS)})"
     )

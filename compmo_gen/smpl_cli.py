@@ -85,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
 
     from compmo_gen import smpl
 
+    if args.num_betas < 1 or args.start_id < 0:
+        raise UserError("--num-betas must be at least 1 and --start-id at least 0")
     files = _motion_files(args.input)
     auto = args.gender == "auto"
     genders = {f: (smpl.read_gender(f) or "neutral") if auto else args.gender for f in files}
