@@ -1,0 +1,225 @@
+"""The toolkit's optimised DEMO training step, and the plain Hugging Face step it replaces.
+
+Fast path (``packed_loss``): a micro-batch packed into one row (``modeling.packing``), attention
+that stays inside each sample (variable-length flash attention on CUDA), the decoder run without
+its LM head, and the cross-entropy computed only at answer positions in chunks
+(``modeling.losses``). ``configure_model`` sets the attention implementation and the activation
+checkpointing policy (``none``, ``selective``: keep matrix-product and attention outputs and
+recompute the cheap element-wise work, or ``full``; on a fraction of the layers) and can compile
+each decoder layer (regional ``torch.compile``). ``plain_loss`` is the baseline: right-padded
+batch, stock attention, full logits, ``labels=`` loss.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from modeling.losses import DEFAULT_CHUNK, causal_lm_loss
+from modeling.packing import attention_kwargs, register_packed_attention, splice_motion
+
+logger = logging.getLogger(__name__)
+
+CHECKPOINTING = ("none", "selective", "full")
+
+
+@dataclass(frozen=True)
+class FastStepConfig:
+    """Options of the fast path (defaults: what the H100 benchmark found best)."""
+
+    checkpointing: str = "none"
+    checkpoint_fraction: float = 1.0  # share of decoder layers checkpointed (evenly spread)
+    chunk_size: int = DEFAULT_CHUNK
+    compile: bool = False
+    lora_rank: int = 128  # products with a side this small are LoRA's: recomputed when selective
+    lora_input_cast: bool = False  # PEFT's float32 copy of each LoRA input (a no-op under autocast)
+
+    def __post_init__(self) -> None:
+        if self.checkpointing not in CHECKPOINTING:
+            raise ValueError(
+                f"checkpointing must be one of {CHECKPOINTING}, got {self.checkpointing!r}"
+            )
+        if not 0.0 <= self.checkpoint_fraction <= 1.0:
+            raise ValueError(
+                f"checkpoint_fraction must be in [0, 1], got {self.checkpoint_fraction}"
+            )
+
+
+def causal_lm(model: Any) -> Any:
+    """The ``*ForCausalLM`` inside a PEFT wrapper (or the model itself)."""
+    getter = getattr(model, "get_base_model", None)
+    return getter() if callable(getter) else model
+
+
+def decoder_layers(model: Any) -> list[Any]:
+    return list(causal_lm(model).get_decoder().layers)
+
+
+def selective_policy(lora_rank: int) -> Callable[[], Any]:
+    """``context_fn`` for ``torch.utils.checkpoint``: save products and attention, recompute the rest."""
+    import torch
+    from torch.utils.checkpoint import CheckpointPolicy, create_selective_checkpoint_contexts
+
+    aten = torch.ops.aten
+    mm_ops = {aten.mm.default, aten.addmm.default, aten.bmm.default}
+    attn_ops = {
+        getattr(aten, name).default
+        for name in (
+            "_scaled_dot_product_efficient_attention",
+            "_scaled_dot_product_flash_attention",
+            "_scaled_dot_product_cudnn_attention",
+            "_flash_attention_forward",
+            "_efficient_attention_forward",
+        )
+        if hasattr(aten, name)
+    }
+    varlen = getattr(getattr(torch.ops, "torch_attn", None), "_varlen_attn", None)
+    if varlen is not None:
+        attn_ops.add(varlen.default)
+
+    def policy(ctx: Any, op: Any, *args: Any, **kwargs: Any) -> Any:
+        if op in mm_ops:
+            weight = args[-1]
+            if min(weight.shape[-2:]) <= lora_rank:
+                return CheckpointPolicy.PREFER_RECOMPUTE
+            return CheckpointPolicy.MUST_SAVE
+        if op in attn_ops:
+            return CheckpointPolicy.MUST_SAVE
+        return CheckpointPolicy.PREFER_RECOMPUTE
+
+    return lambda: create_selective_checkpoint_contexts(policy)
+
+
+def _spread(count: int, fraction: float) -> set[int]:
+    chosen = round(count * fraction)
+    if chosen <= 0:
+        return set()
+    return {int(i * count / chosen) for i in range(chosen)}
+
+
+def set_attention(lm: Any, name: str) -> None:
+    """Switch the attention implementation (``sdpa``, ``compmo_packed``...) of a loaded model."""
+    try:
+        lm.set_attn_implementation(name)
+    except (AttributeError, ValueError):
+        lm.config._attn_implementation = name
+
+
+def set_checkpointing(lm: Any, kwargs: dict[str, Any] | None) -> None:
+    """Enable (with ``torch.utils.checkpoint`` kwargs) or disable checkpointing, any transformers 5.x."""
+    if kwargs is None:
+        fn = (
+            getattr(lm, "activation_checkpointing_disable", None)
+            or lm.gradient_checkpointing_disable
+        )
+        fn()
+    elif hasattr(lm, "activation_checkpointing_enable"):
+        lm.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+    else:
+        lm.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
+
+
+def configure_model(model: Any, cfg: FastStepConfig, *, packed: bool = True) -> Any:
+    """Attention implementation, checkpointing and (optionally) regional compilation, in place."""
+    lm = causal_lm(model)
+    if packed:
+        set_attention(lm, register_packed_attention())
+    for module in model.modules():
+        if hasattr(module, "cast_input_dtype_enabled"):
+            module.cast_input_dtype_enabled = cfg.lora_input_cast
+    if cfg.checkpointing == "none" or cfg.checkpoint_fraction == 0.0:
+        set_checkpointing(lm, None)
+    else:
+        kwargs: dict[str, Any] = {"use_reentrant": False}
+        if cfg.checkpointing == "selective":
+            kwargs["context_fn"] = selective_policy(cfg.lora_rank)
+        set_checkpointing(lm, kwargs)
+        layers = decoder_layers(model)
+        chosen = _spread(len(layers), cfg.checkpoint_fraction)
+        for i, layer in enumerate(layers):
+            layer.gradient_checkpointing = i in chosen
+    if cfg.compile:
+        for layer in decoder_layers(model):
+            layer.compile()
+    return model
+
+
+def encode_motion(adapter: Any, windows: Any, counts: Any) -> Any:
+    """Adapter over all windows at once; per sample when it has a positional embedding."""
+    import torch
+
+    if getattr(adapter, "pos", None) is None or windows.shape[0] == 0:
+        return adapter(windows[None])[0]
+    parts = [p for p in windows.split([int(c) for c in counts]) if p.shape[0]]
+    return torch.cat([adapter(p[None])[0] for p in parts])
+
+
+def _embeds(lm: Any, adapter: Any, batch: Mapping[str, Any]) -> Any:
+    embeds = lm.get_input_embeddings()(batch["input_ids"])
+    motion = encode_motion(adapter, batch["motion_windows"], batch["motion_counts"])
+    return splice_motion(embeds, motion, batch["motion_index"])
+
+
+def to_device(batch: Mapping[str, Any], device: Any) -> dict[str, Any]:
+    import torch
+
+    return {
+        k: v.to(device, non_blocking=True) if isinstance(v, torch.Tensor) else v
+        for k, v in batch.items()
+    }
+
+
+def packed_loss(
+    model: Any, adapter: Any, batch: Mapping[str, Any], *, chunk_size: int = DEFAULT_CHUNK
+) -> Any:
+    """Loss of a ``collate_packed`` batch (already on the device): the fast path."""
+    lm = causal_lm(model)
+    out = lm.get_decoder()(
+        inputs_embeds=_embeds(lm, adapter, batch),
+        position_ids=batch["position_ids"],
+        use_cache=False,
+        **attention_kwargs(batch),
+    )
+    head = lm.get_output_embeddings()
+    return causal_lm_loss(
+        out.last_hidden_state, batch["labels"], head.weight, bias=head.bias, chunk_size=chunk_size
+    )
+
+
+def plain_loss(model: Any, adapter: Any, batch: Mapping[str, Any]) -> Any:
+    """Loss of a ``collate_padded`` batch through the stock forward (full logits, ``labels=``)."""
+    lm = causal_lm(model)
+    out = model(
+        inputs_embeds=_embeds(lm, adapter, batch),
+        attention_mask=batch["attention_mask"],
+        labels=batch["labels"],
+        use_cache=False,
+    )
+    return out.loss
+
+
+def train_step(
+    loss_fn: Callable[[], Any],
+    optimizer: Any,
+    *,
+    autocast_dtype: Any = None,
+    device_type: str = "cuda",
+) -> Any:
+    """One forward/backward/optimizer step; returns the detached loss."""
+    import contextlib
+
+    import torch
+
+    ctx = (
+        torch.autocast(device_type, dtype=autocast_dtype)
+        if autocast_dtype is not None
+        else contextlib.nullcontext()
+    )
+    with ctx:
+        loss = loss_fn()
+    loss.backward()
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    return loss.detach()
