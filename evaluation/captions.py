@@ -2,34 +2,87 @@
 
 The group is one video at one tIoU in the ActivityNet protocol: BLEU is corpus-level over the
 group, ROUGE-L and CIDEr-D are means over its pairs, CIDEr-D's IDF comes from the group's
-references only. These are pycocoevalcap's own scorer classes, called as densevid_eval calls them.
+references only. The numbers are computed by pycocoevalcap's own classes; what depends on one pair
+alone (BLEU's and CIDEr's n-gram "cooking", ROUGE-L's LCS score) is computed once per distinct pair
+and handed to fresh ``BleuScorer`` / ``CiderScorer`` objects exactly as their ``+=`` would.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
 
 #: Names of the n-gram/LCS metrics, in report order.
 NGRAM_METRICS = ("Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4", "ROUGE_L", "CIDEr")
+_CACHE_LIMIT = 500_000
 
 
 class CaptionScorer:
-    """Holds one instance of each pycocoevalcap scorer (they keep no state between calls)."""
+    """pycocoevalcap's BLEU(4), ROUGE-L and CIDEr-D with per-pair work cached."""
 
     def __init__(self) -> None:
-        from pycocoevalcap.bleu.bleu import Bleu
-        from pycocoevalcap.cider.cider import Cider
         from pycocoevalcap.rouge.rouge import Rouge
 
-        self.bleu, self.rouge, self.cider = Bleu(4), Rouge(), Cider()
+        self.rouge = Rouge()
+        self._pair: dict[tuple[str, str], tuple[Any, Any, float]] = {}
+        self._cider_test: dict[str, Any] = {}
+        self._cider_ref: dict[str, Any] = {}
+
+    def _cooked(self, hyp: str, ref: str) -> tuple[Any, Any, float]:
+        from pycocoevalcap.bleu.bleu_scorer import cook_refs, cook_test
+
+        got = self._pair.get((hyp, ref))
+        if got is None:
+            if len(self._pair) > _CACHE_LIMIT:
+                self._pair.clear()
+            crefs = cook_refs([ref])
+            got = (crefs, cook_test(hyp, crefs), self.rouge.calc_score([hyp], [ref]))
+            self._pair[(hyp, ref)] = got
+        return got
+
+    def _cider_cooked(self, text: str, cache: dict[str, Any], cook: Any) -> Any:
+        got = cache.get(text)
+        if got is None:
+            if len(cache) > _CACHE_LIMIT:
+                cache.clear()
+            got = cache[text] = cook(text)
+        return got
 
     def score(self, pairs: Sequence[tuple[str, str]]) -> tuple[float, ...]:
         """Scores of the tokenised ``pairs`` in :data:`NGRAM_METRICS` order (zeros if empty)."""
+        from pycocoevalcap.bleu.bleu_scorer import BleuScorer
+        from pycocoevalcap.cider.cider_scorer import CiderScorer, cook_test, precook
+
         if not pairs:
             return (0.0,) * len(NGRAM_METRICS)
-        res = {i: [h] for i, (h, _) in enumerate(pairs)}
-        gts = {i: [r] for i, (_, r) in enumerate(pairs)}
-        bleu, _ = self.bleu.compute_score(gts, res, verbose=0)
-        rouge, _ = self.rouge.compute_score(gts, res)
-        cider, _ = self.cider.compute_score(gts, res)
-        return (*(float(b) for b in bleu), float(rouge), float(cider))
+        bleu = BleuScorer(n=4)
+        cider = CiderScorer(n=4, sigma=6.0)
+        rouge = []
+        for hyp, ref in pairs:
+            crefs, ctest, r = self._cooked(hyp, ref)
+            bleu.crefs.append(crefs)
+            bleu.ctest.append(ctest)
+            rouge.append(r)
+            cider.crefs.append([self._cider_cooked(ref, self._cider_ref, precook)])
+            cider.ctest.append(self._cider_cooked(hyp, self._cider_test, cook_test))
+        b, _ = bleu.compute_score(option="closest", verbose=0)
+        c, _ = cider.compute_score()
+        return (*(float(x) for x in b), float(np.mean(np.array(rouge))), float(c))
+
+
+def score_plain(pairs: Sequence[tuple[str, str]]) -> tuple[float, ...]:
+    """The same numbers the obvious way (pycocoevalcap's wrappers, nothing cached); for tests."""
+    from pycocoevalcap.bleu.bleu import Bleu
+    from pycocoevalcap.cider.cider import Cider
+    from pycocoevalcap.rouge.rouge import Rouge
+
+    if not pairs:
+        return (0.0,) * len(NGRAM_METRICS)
+    res = {i: [h] for i, (h, _) in enumerate(pairs)}
+    gts = {i: [r] for i, (_, r) in enumerate(pairs)}
+    b, _ = Bleu(4).compute_score(gts, res, verbose=0)
+    r, _ = Rouge().compute_score(gts, res)
+    c, _ = Cider().compute_score(gts, res)
+    return (*(float(x) for x in b), float(r), float(c))

@@ -107,6 +107,20 @@ class MeteorPool:
         for jar in self.jars:
             jar.close()
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the jar processes (Linux /proc; 0.0 where unavailable)."""
+        import os
+
+        total = 0.0
+        for jar in self.jars:
+            try:
+                with open(f"/proc/{jar.proc.pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            except (OSError, ValueError, IndexError):
+                pass
+        return total
+
     def _map(self, lines: Sequence[str], answers: Sequence[int]) -> list[str]:
         """Split ``lines`` into contiguous chunks, one per jar, run them concurrently."""
         n = len(self.jars)

@@ -43,7 +43,7 @@ class VideoPlan:
     anet_groups: list[tuple[Pair, ...]]  # per tIoU; () when the video has no pair
     precision_recall: np.ndarray  # (n_tious, 2)
     soda_iou: np.ndarray  # (n_gt, n_pred), both sorted by start time
-    soda_pairs: list[tuple[int, int, Pair]]  # (i, j, (gt tokens, pred tokens)) with IoU > 0
+    soda_pairs: dict[tuple[int, int], Pair]  # (i, j) -> (gt tokens, pred tokens), IoU > 0
     mean_tiou: float
     overlap: np.ndarray  # (n_thresholds, 3): P, R, F1 as fractions
 
@@ -92,11 +92,12 @@ def plan_video(
     g_order = np.argsort(gt[:, 0], kind="stable")
     p_order = np.argsort(pred[:, 0], kind="stable")
     soda_iou = tiou_matrix(pred[p_order], gt[g_order]).T  # soda.py calls iou(pred, gt)
+    soda_iou[soda_iou < 0] = 0.0  # as soda.py's ``iou[iou < tiou] = 0`` with tiou 0
     rows, cols = np.nonzero(soda_iou > 0)
-    soda_pairs = [
-        (int(i), int(j), (video.gt_tokens[g_order[i]], video.pred_tokens[p_order[j]]))
+    soda_pairs = {
+        (int(i), int(j)): (video.gt_tokens[g_order[i]], video.pred_tokens[p_order[j]])
         for i, j in zip(rows, cols, strict=True)
-    ]
+    }
     return VideoPlan(
         video=video,
         anet_groups=groups,

@@ -26,7 +26,7 @@ from compmo_gen.annotations import DenseAnnotation
 from compmo_gen.constants import MAX_PROPOSALS, OVERLAP_THRESHOLDS, TIOUS
 from evaluation.captions import NGRAM_METRICS, CaptionScorer
 from evaluation.plan import Pair, VideoInput, VideoPlan, plan_video
-from evaluation.soda import soda_video
+from evaluation.soda import soda_bounded, soda_from_best
 from evaluation.text import ptb_tokenize, remove_nonascii
 
 log = logging.getLogger(__name__)
@@ -164,6 +164,7 @@ class _MeteorWorker:
         self.pool = MeteorPool(jobs)
         self.stats: dict[Pair, str] = {}
         self.pair_scores: dict[Pair, float] = {}
+        self.counters = {"score_pairs": 0, "eval_lines": 0, "eval_stats": 0, "soda_rounds": 0}
         self.todo: queue.Queue = queue.Queue(maxsize=4)
         self.done: queue.Queue = queue.Queue()
         self.thread = threading.Thread(target=self._loop, daemon=True)
@@ -180,49 +181,76 @@ class _MeteorWorker:
             except BaseException as exc:
                 self.done.put((index, exc))
 
-    def _chunk(self, plans: list[VideoPlan]) -> tuple[dict, dict]:
-        groups = {g: None for p in plans for g in p.anet_groups if g}
-        soda = {pair: None for p in plans for _, _, pair in p.soda_pairs}
+    def _chunk(self, plans: list[VideoPlan]) -> tuple[dict, list[float]]:
+        """METEOR aggregates of the chunk's ActivityNet groups and each video's SODA DP value."""
         if len(self.stats) > _STATS_CACHE_LIMIT:
             self.stats.clear()
             self.pair_scores.clear()
+        groups = [g for g in {g: None for p in plans for g in p.anet_groups if g}]
+        best = [0.0] * len(plans)
+        pending = list(range(len(plans)))
+        group_scores: dict | None = None
+        while True:
+            wanted: dict[Pair, None] = {}
+            still = []
+            for k in pending:
+                pairs = plans[k].soda_pairs
+                known = {c: self.pair_scores[x] for c, x in pairs.items() if x in self.pair_scores}
+                value, cells = soda_bounded(plans[k].soda_iou, known)
+                if value is None:
+                    still.append(k)
+                    wanted.update((pairs[c], None) for c in cells)
+                else:
+                    best[k] = value
+            pending = still
+            if group_scores is not None and not pending:
+                return group_scores, best
+            scores = self._meteor(groups if group_scores is None else [], list(wanted))
+            group_scores = group_scores or scores
+
+    def _meteor(self, groups: list[tuple[Pair, ...]], soda: list[Pair]) -> dict:
+        """Score ``groups`` (aggregates) and ``soda`` pairs (into ``pair_scores``) in one go."""
         wanted = {pair: None for g in groups for pair in g}
-        wanted.update((pair, None) for pair in soda if pair not in self.pair_scores)
+        wanted.update((pair, None) for pair in soda)
         missing = [pair for pair in wanted if pair not in self.stats]
         self.stats.update(zip(missing, self.pool.stats(missing), strict=True))
-        todo_soda = [pair for pair in soda if pair not in self.pair_scores]
-        batches = [todo_soda[k : k + 1000] for k in range(0, len(todo_soda), 1000)]
+        batches = [soda[k : k + 1000] for k in range(0, len(soda), 1000)]
         lines = [[self.stats[pair] for pair in g] for g in groups]
         lines += [[self.stats[pair] for pair in b] for b in batches]
+        c = self.counters
+        c["score_pairs"] += len(missing)
+        c["eval_lines"] += len(lines)
+        c["eval_stats"] += sum(len(x) for x in lines)
+        c["soda_rounds"] += 1
         results = self.pool.evaluate(lines)
-        group_scores = {g: r[0] for g, r in zip(groups, results, strict=False)}
         for batch, (_, per_pair) in zip(batches, results[len(groups) :], strict=True):
+            if any(not 0.0 <= x <= 1.0 for x in per_pair):
+                raise RuntimeError("METEOR returned a score outside [0, 1]")
             self.pair_scores.update(zip(batch, per_pair, strict=True))
-        return group_scores, {pair: self.pair_scores[pair] for pair in soda}
+        return {g: r[0] for g, r in zip(groups, results, strict=False)}
 
     def close(self) -> None:
         self.todo.put(None)
         self.thread.join(timeout=10)
+        self.counters["jar_cpu_s"] = round(self.pool.cpu_seconds(), 2)
         self.pool.close()
+        log.info("METEOR work: %s", ", ".join(f"{k} {v}" for k, v in self.counters.items()))
 
 
-def _finish(plan: VideoPlan, ngram: dict, meteor: dict, soda_scores: dict) -> VideoScores:
+def _finish(plan: VideoPlan, ngram: dict, meteor: dict, best: float) -> VideoScores:
     v = plan.video
     anet = np.zeros((len(plan.anet_groups), len(CAPTION_METRICS)))
     for k, g in enumerate(plan.anet_groups):
         if g:
             b1, b2, b3, b4, rouge, cider = ngram[g]
             anet[k] = (b1, b2, b3, b4, meteor[g], rouge, cider)
-    scores = np.zeros(plan.soda_iou.shape)
-    for i, j, pair in plan.soda_pairs:
-        scores[i, j] = soda_scores[pair]
     return VideoScores(
         id=v.id,
         status=v.status,
         evaluated=v.evaluated,
         anet=anet,
         precision_recall=plan.precision_recall,
-        soda=np.array(soda_video(plan.soda_iou, scores)),
+        soda=np.array(soda_from_best(best, *plan.soda_iou.shape)),
         mean_tiou=plan.mean_tiou,
         overlap=plan.overlap,
     )
@@ -246,7 +274,8 @@ def score_videos(inputs: list[VideoInput], cfg: EvalConfig) -> list[VideoScores]
             if isinstance(result, BaseException):
                 raise result
             plans, ngram = pending.pop(index)
-            out[index] = [_finish(p, ngram, *result) for p in plans]
+            meteor, best = result
+            out[index] = [_finish(p, ngram, meteor, b) for p, b in zip(plans, best, strict=True)]
 
     try:
         bar = tqdm(total=len(inputs), unit="video", disable=not cfg.progress, desc="scoring")

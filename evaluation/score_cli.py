@@ -1,0 +1,119 @@
+"""`compmo-eval score`: DEMO's Table 2 metrics (all but SODA(B)) in one fast, reproducible run.
+
+compmo-eval predictions.json --gt gt.json [--durations d.json | --motion-root DIR]
+            [--protocol strict|demo] [--out results.json] [--per-video videos.jsonl]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import time
+from pathlib import Path
+
+from compmo_gen.annotations import FORMATS, load_annotations, read_durations, write_atomic
+from compmo_gen.cliutil import UserError
+from compmo_gen.constants import FPS, MAX_PROPOSALS, OVERLAP_THRESHOLDS, TIOUS
+
+log = logging.getLogger(__name__)
+
+
+def _floats(text: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(x) for x in text.replace(",", " ").split())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers, got {text!r}") from None
+    if not values or any(not 0 <= v <= 1 for v in values):
+        raise argparse.ArgumentTypeError(f"expected thresholds in [0, 1], got {text!r}")
+    return values
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("predictions", help="predictions (ActivityNet submission or DEMO strings)")
+    parser.add_argument("--gt", required=True, help="ground truth (ActivityNet or DEMO strings)")
+    src = parser.add_mutually_exclusive_group()
+    src.add_argument("--durations", help="{id: seconds} JSON closing DEMO strings' last segment")
+    src.add_argument("--motion-root", help="folder of <id>.npy motions (duration = frames / fps)")
+    parser.add_argument(
+        "--fps", type=float, default=FPS, help="motion frame rate (default %(default)g)"
+    )
+    parser.add_argument(
+        "--fmt", default="auto", choices=("auto", *FORMATS), help="predictions format"
+    )
+    parser.add_argument("--gt-fmt", default="auto", choices=("auto", *FORMATS), help="GT format")
+    parser.add_argument(
+        "--protocol",
+        default="strict",
+        choices=("strict", "demo"),
+        help="strict (default): every GT video counts in every metric, missing/empty/unparseable "
+        "predictions score 0; demo: DEMO's scripts exactly (SODA and overlap metrics only over "
+        "videos with predictions)",
+    )
+    parser.add_argument(
+        "--dialect",
+        choices=("demo", "compmo"),
+        help="DEMO-string parser (default: demo with --protocol demo, else compmo)",
+    )
+    parser.add_argument(
+        "--garbage",
+        default="random",
+        choices=("random", "2018"),
+        help="reference of unmatched predictions: a seeded random word (default) or the 2018 "
+        "evaluator's 'abc123!@#' (changes METEOR only)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the garbage words")
+    parser.add_argument("--tious", type=_floats, default=TIOUS, help="ActivityNet tIoUs")
+    parser.add_argument(
+        "--overlap-thresholds", type=_floats, default=OVERLAP_THRESHOLDS, help="F1 thresholds"
+    )
+    parser.add_argument("--max-proposals", type=int, default=MAX_PROPOSALS)
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=max(1, min(4, os.cpu_count() or 1)),
+        help="METEOR jar processes (default: min(4, cores))",
+    )
+    parser.add_argument("--out", help="write every metric, counts and the signature as JSON")
+    parser.add_argument("--per-video", help="write per-video scores (JSON lines)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from evaluation.javatools import java_executable
+    from evaluation.report import per_video_json, results_json, summarize, table
+    from evaluation.scorer import EvalConfig, build_inputs, score_videos
+
+    t0 = time.perf_counter()
+    java_executable()  # fail early, before reading anything
+    if args.jobs < 1 or args.max_proposals < 1:
+        raise UserError("--jobs and --max-proposals must be >= 1")
+    cfg = EvalConfig(
+        protocol=args.protocol,
+        tious=tuple(args.tious),
+        overlap_thresholds=tuple(args.overlap_thresholds),
+        max_proposals=args.max_proposals,
+        garbage=args.garbage,
+        seed=args.seed,
+        jobs=args.jobs,
+        progress=not args.quiet,
+    )
+    dialect = args.dialect or ("demo" if args.protocol == "demo" else "compmo")
+    durations = read_durations(args.durations, fps=args.fps) if args.durations else None
+    common = dict(durations=durations, motion_root=args.motion_root, fps=args.fps, dialect=dialect)
+    gt = load_annotations(args.gt, role="gt", fmt=args.gt_fmt, **common)
+    pred = load_annotations(args.predictions, role="pred", fmt=args.fmt, **common)
+    if not gt.annotations:
+        raise UserError(f"{args.gt}: no ground-truth videos")
+    for name, s in (("ground truth", gt), ("predictions", pred)):
+        log.info("%s: %s", name, s.report.summary())
+    inputs, counts = build_inputs(gt.annotations, pred.annotations, pred.report.unparseable, cfg)
+    counts.extra = dict(pred.report.counts)
+    scores = score_videos(inputs, cfg)
+    summary = summarize(scores, cfg)
+    print(table(summary, counts, cfg))
+    if args.out:
+        write_atomic(Path(args.out), results_json(summary, cfg, counts))
+    if args.per_video:
+        write_atomic(Path(args.per_video), per_video_json(scores, cfg))
+    log.info("scored %d videos in %.2f s", len(scores), time.perf_counter() - t0)
+    return 0
