@@ -211,3 +211,16 @@ def test_smooth_matches_scipy_gaussian_filter() -> None:
     for n in (1, 7, 90):
         ref = ndimage.gaussian_filter1d(x[:n], 20.0, axis=0, mode="nearest")
         np.testing.assert_allclose(smooth(x[:n], 20.0), ref, atol=1e-12)
+
+
+@pytest.mark.parametrize("camera", ["follow", "fixed"])
+def test_every_joint_stays_in_view(camera: str) -> None:
+    from compmo_gen.render import project
+
+    style = RenderStyle(width=240, view_height=150, camera=camera)
+    rng = np.random.default_rng(0)
+    for speed in (0.0, 1.0, 3.0):  # standing, walking, running 6 m in 2 s
+        joints = walk(40, speed) + rng.normal(0, 0.02, (40, 22, 3)).astype(np.float32)
+        xy = project(joints, style).xy
+        assert (xy[..., 0] >= 0).all() and (xy[..., 0] <= 240).all()
+        assert (xy[..., 1] >= 0).all() and (xy[..., 1] <= 150).all()
