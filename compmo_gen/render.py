@@ -169,8 +169,8 @@ def project(joints: np.ndarray, style: RenderStyle) -> Projection:
     rel = p - target[:, None, :]
     u, v = rel @ right, rel @ up
     floor_v = -(np.abs(rel[..., [0, 2]]).max() + 0.3) * math.sin(math.radians(style.elevation_deg))
-    u_half = max(float(np.abs(u).max()) + 0.15, 0.9)
-    v_lo, v_hi = min(float(v.min()), floor_v) - 0.1, max(float(v.max()), 1.8) + 0.1
+    u_half = max(float(np.abs(u).max()) + 0.2, 0.9)  # margins hold the head disc (0.09 m)
+    v_lo, v_hi = min(float(v.min()), floor_v) - 0.1, max(float(v.max()), 1.8) + 0.2
     px = min(style.width / (2 * u_half), style.view_height / (v_hi - v_lo))
     origin = (style.width / 2, style.view_height / 2 + px * (v_lo + v_hi) / 2)
     xy = np.stack([origin[0] + px * u, origin[1] - px * v], -1)
