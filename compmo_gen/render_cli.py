@@ -66,9 +66,11 @@ def dataset_motion(dataset: Path, vid: str) -> np.ndarray:
 def load_item(
     source: Path, vid: str | None, split: str | None = None
 ) -> tuple[np.ndarray, DenseAnnotation | None]:
-    """(joints, ground truth) from a dataset folder and an id, or from a bare ``.npy`` motion."""
+    """(joints, ground truth) from a dataset folder and an id, or from a bare ``.npy`` motion
+    (a HumanML3D-layout ``new_joints/<id>.npy`` shows its ``texts/<id>.txt`` captions)."""
     if source.suffix == ".npy" and source.is_file():
-        return load_motion(source), None
+        joints = load_motion(source)
+        return joints, humanml3d_captions(source, len(joints))
     if not source.is_dir():
         raise UserError(f"{source}: neither a dataset folder nor a .npy motion file")
     if vid is None:
@@ -79,6 +81,34 @@ def load_item(
             f"{source}: id {vid!r} not in {', '.join(p.name for p in annotation_files(source, split))}"
         )
     return dataset_motion(source, vid), gt[vid]
+
+
+def humanml3d_captions(motion: Path, n_frames: int) -> DenseAnnotation | None:
+    """The first caption of each time crop in ``../texts/<id>.txt`` beside ``new_joints/<id>.npy``
+    (HumanML3D layout, e.g. ``smpl2joints`` output), as segments; None when there is none."""
+    import math
+
+    from compmo_gen.annotations import Segment
+    from compmo_gen.constants import FPS
+
+    text = motion.parent.parent / "texts" / f"{motion.stem}.txt"
+    if motion.parent.name != "new_joints" or not text.is_file():
+        return None
+    try:
+        from compmo_gen.humanml3d import parse_caption_line
+    except ImportError:  # the HumanML3D loader is optional here
+        return None
+
+    duration = n_frames / FPS
+    crops: dict[tuple[float, float], str] = {}
+    for line in text.read_text(encoding="utf-8", errors="replace").splitlines():
+        parsed = parse_caption_line(line) if line.strip() else None
+        if parsed is not None:
+            caption, _, start, end = parsed
+            whole = math.isnan(start) or math.isnan(end) or (start == 0 and end == 0)
+            crops.setdefault((0.0, duration) if whole else (start, min(end, duration)), caption)
+    segments = tuple(Segment(a, b, c) for (a, b), c in sorted(crops.items()) if b > a)
+    return DenseAnnotation(motion.stem, duration, segments) if segments else None
 
 
 def load_prediction(path: Path, vid: str, duration: float) -> DenseAnnotation:

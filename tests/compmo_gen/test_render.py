@@ -224,3 +224,25 @@ def test_every_joint_stays_in_view(camera: str) -> None:
         xy = project(joints, style).xy
         assert (xy[..., 0] >= 0).all() and (xy[..., 0] <= 240).all()
         assert (xy[..., 1] >= 0).all() and (xy[..., 1] <= 150).all()
+
+
+def test_bare_humanml3d_motion_shows_its_captions(tmp_path) -> None:
+    pytest.importorskip("compmo_gen.humanml3d")
+    from compmo_gen.render_cli import load_item
+
+    (tmp_path / "new_joints").mkdir()
+    (tmp_path / "texts").mkdir()
+    np.save(tmp_path / "new_joints" / "000001.npy", walk(40))
+    (tmp_path / "texts" / "000001.txt").write_text(
+        "a person walks.#a/DET person/NOUN walk/VERB#0.0#0.0\n"
+        "someone strolls#someone/PRON stroll/VERB#0.0#0.0\n"
+        "then steps#then/ADV step/VERB#1.0#1.5\n"
+    )
+    joints, gt = load_item(tmp_path / "new_joints" / "000001.npy", None)
+    assert joints.shape == (40, 22, 3)
+    assert [(s.start, s.end, s.caption) for s in gt.segments] == [
+        (0.0, 2.0, "a person walks"),
+        (1.0, 1.5, "then steps"),
+    ]
+    np.save(tmp_path / "plain.npy", walk(10))
+    assert load_item(tmp_path / "plain.npy", None)[1] is None
