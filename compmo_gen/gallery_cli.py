@@ -35,10 +35,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from compmo_gen.annotations import DenseAnnotation, load_annotations
+    from compmo_gen.annotations import DenseAnnotation
     from compmo_gen.gallery import Card, gallery_html, gif_name, select_ids
     from compmo_gen.render import render_motion
-    from compmo_gen.render_cli import dataset_motion, load_ground_truth, style_from
+    from compmo_gen.render_cli import (
+        dataset_durations,
+        dataset_motion,
+        load_ground_truth,
+        load_predictions,
+        style_from,
+    )
 
     if args.n < 1 or args.stride < 1:
         raise UserError("--n and --stride must be at least 1")
@@ -54,10 +60,7 @@ def run(args: argparse.Namespace) -> int:
         ids = select_ids(list(gt), args.n, args.seed)
     preds: dict[str, DenseAnnotation] = {}
     if args.pred is not None:
-        durations = {i: gt[i].duration for i in ids if gt[i].duration}
-        loaded = load_annotations(args.pred, role="pred", durations=durations)
-        log.info("%s: %s", args.pred, loaded.report.summary())
-        preds = loaded.annotations
+        preds = load_predictions(args.pred, dataset_durations(args.dataset, None, 0))
         without = sum(1 for i in ids if i not in preds)
         if without:
             log.warning(

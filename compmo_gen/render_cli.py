@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import logging
 import time
+from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -33,8 +35,9 @@ def annotation_files(dataset: Path, split: str | None = None) -> list[Path]:
     return files
 
 
+@lru_cache(maxsize=4)
 def load_ground_truth(dataset: Path, split: str | None = None) -> dict[str, DenseAnnotation]:
-    """All ground-truth annotations of the chosen split(s), in file order."""
+    """All ground-truth annotations of the chosen split(s), in file order (cached: do not modify)."""
     out: dict[str, DenseAnnotation] = {}
     for path in annotation_files(dataset, split):
         out.update(load_annotations(path, role="gt").annotations)
@@ -111,15 +114,28 @@ def humanml3d_captions(motion: Path, n_frames: int) -> DenseAnnotation | None:
     return DenseAnnotation(motion.stem, duration, segments) if segments else None
 
 
-def load_prediction(path: Path, vid: str, duration: float) -> DenseAnnotation:
-    """The prediction for ``vid`` from any supported format (empty, with a warning, if absent)."""
-    preds = load_annotations(path, role="pred", durations={vid: duration})
-    if preds.report.summary():
-        log.info("%s: %s", path, preds.report.summary())
-    if vid not in preds.annotations:
-        log.warning("%s: no prediction for id %r; drawing an empty timeline", path, vid)
-        return DenseAnnotation(vid, duration, ())
-    return preds.annotations[vid]
+def load_predictions(path: Path, durations: Mapping[str, float]) -> dict[str, DenseAnnotation]:
+    """Predictions in any supported format; ``durations`` (the GT's) close DEMO strings, and
+    records that cannot be read are skipped and counted rather than fatal (one id is viewed)."""
+    preds = load_annotations(path, role="pred", durations=durations, lenient=True)
+    log.info("%s: %s", path, preds.report.summary())
+    if preds.report.skipped:
+        log.warning(
+            "%s: %d prediction records skipped (%s, ...)",
+            path,
+            len(preds.report.skipped),
+            preds.report.skipped[0],
+        )
+    return preds.annotations
+
+
+def dataset_durations(source: Path, vid: str | None, n_frames: int) -> dict[str, float]:
+    """Durations of every annotated sequence of a dataset folder (of ``vid`` alone for a file)."""
+    from compmo_gen.constants import FPS
+
+    if source.is_dir():
+        return {i: a.duration for i, a in load_ground_truth(source).items() if a.duration}
+    return {vid or source.stem: n_frames / FPS}
 
 
 def add_style_args(parser: argparse.ArgumentParser, width: int = 480) -> None:
@@ -180,18 +196,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from compmo_gen.constants import FPS
     from compmo_gen.render import OUTPUT_KINDS, render_motion
 
     if args.out.suffix.lower() not in OUTPUT_KINDS:
         raise UserError(f"{args.out}: unknown output type (use .gif, .mp4 or .png)")
     joints, gt = load_item(args.dataset, args.vid, args.split)
-    duration = gt.duration if gt is not None and gt.duration else len(joints) / FPS
-    pred = (
-        None
-        if args.pred is None
-        else load_prediction(args.pred, args.vid or args.dataset.stem, duration)
-    )
+    pred = None
+    if args.pred is not None:
+        vid = args.vid or args.dataset.stem
+        durations = dataset_durations(args.dataset, args.vid, len(joints))
+        pred = load_predictions(args.pred, durations).get(vid)
+        if pred is None:
+            log.warning("%s: no prediction for id %r; drawing an empty timeline", args.pred, vid)
+            pred = DenseAnnotation(vid, durations.get(vid), ())
     args.out.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     n = render_motion(joints, args.out, gt, pred, style_from(args), sheet_frames=args.sheet_frames)

@@ -246,3 +246,18 @@ def test_bare_humanml3d_motion_shows_its_captions(tmp_path) -> None:
     ]
     np.save(tmp_path / "plain.npy", walk(10))
     assert load_item(tmp_path / "plain.npy", None)[1] is None
+
+
+def test_cli_render_with_demo_predictions_for_many_ids(tmp_path) -> None:
+    ds = make_dataset(tmp_path / "ds")
+    pred = tmp_path / "result.json"
+    others = [DenseAnnotation(f"z{k}", None, (Segment(0, 1, "x"),)) for k in range(3)]
+    mine = DenseAnnotation("a", None, (Segment(0, 0.8, "walks"), Segment(0.8, 2.0, "walks on")))
+    dump_annotations([*others, mine], pred, fmt="demo", role="pred")
+    out = tmp_path / "a.png"
+    assert main(["render", str(ds), "--id", "a", "--out", str(out), "--pred", str(pred), "-q"]) == 0
+    assert out.stat().st_size > 0
+    from compmo_gen.render_cli import dataset_durations, load_predictions
+
+    preds = load_predictions(pred, dataset_durations(ds, "a", 40))
+    assert list(preds) == ["a"] and preds["a"].segments[-1].end == pytest.approx(2.0)
