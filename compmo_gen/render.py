@@ -11,7 +11,6 @@ matches read at a glance.
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -27,8 +26,6 @@ from compmo_gen.skeleton import CHAINS, PARENTS
 
 if TYPE_CHECKING:
     from PIL import Image as PILImage
-
-log = logging.getLogger(__name__)
 
 Color = tuple[int, int, int]
 #: Segment colours (a colour-blind-friendly qualitative set); segment i uses PALETTE[i % len].
@@ -86,10 +83,6 @@ def active_index(segments: Sequence[Segment], t: float, duration: float) -> int 
             if best is None or s.start >= segments[best].start:
                 best = i
     return best
-
-
-def frame_times(n_frames: int, fps: float = FPS) -> np.ndarray:
-    return np.arange(n_frames) / fps
 
 
 def segment_colors(gt: Sequence[Segment]) -> list[Color]:
@@ -266,9 +259,8 @@ class FrameRenderer:
         self.tl_top = style.view_height + self.caption_h
         self.height = (self.tl_top + tl_h + 1) // 2 * 2  # even, for yuv420p video
         self.proj = project(self.joints, style)
-        times = frame_times(self.n_frames, fps)
         self.active = [
-            [active_index(tr.segments, float(t), self.duration) for t in times]
+            [active_index(tr.segments, i / fps, self.duration) for i in range(self.n_frames)]
             for tr in self.tracks
         ]
         self.static = Image.new("RGB", (style.width, self.height), BACKGROUND)
