@@ -192,12 +192,14 @@ def soda_b(
             plan_video(v, cfg.tious, cfg.overlap_thresholds, cfg.max_proposals)
             for v in inputs[start : start + chunk]
         ]
-        todo = list(dict.fromkeys(p for pl in plans for _, _, p in pl.soda_pairs if p not in cache))
+        todo = list(
+            dict.fromkeys(p for pl in plans for p in pl.soda_pairs.values() if p not in cache)
+        )
         cache.update(zip(todo, scorer.recall(todo).tolist()))
         for pl in plans:
             s = np.zeros(pl.soda_iou.shape)
-            for i, j, pair in pl.soda_pairs:
-                s[i, j] = cache[pair]
+            for cell, pair in pl.soda_pairs.items():  # (i, j) -> (GT tokens, predicted tokens)
+                s[cell] = cache[pair]
             prf = tuple(float(x) for x in soda_video(pl.soda_iou, s))
             per_video[pl.video.id] = prf if pl.video.evaluated else None
         if len(cache) > _CACHE_LIMIT:
