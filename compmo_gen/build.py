@@ -18,7 +18,6 @@ import math
 import multiprocessing as mp
 import os
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +44,7 @@ class BuildResult:
     chunks_built: int
     chunks_reused: int
     finalized: bool
+    seconds: dict[str, float] | None = None  # atoms, sequences, finalize
 
 
 def _write_bytes(path: Path, data: bytes) -> None:
@@ -251,6 +251,7 @@ def run_build(
         json.dumps({"source": source_report, "splits": split_report}, indent=1, sort_keys=True)
         + "\n",
     )
+    t_atoms = time.perf_counter() - t0
     done = [c for c in mine if chunk_done(out, c)]
     todo = [c for c in mine if c not in set(done)]
     if done:
@@ -275,6 +276,7 @@ def run_build(
     finally:
         bar.close()
         _STATE.clear()
+    t_seq = time.perf_counter() - t0 - t_atoms
     present = all(chunk_path(out, c).is_file() for c in range(n_chunks))
     if present:
         from compmo_gen.dataset_files import finalize
@@ -289,7 +291,14 @@ def run_build(
             "shard %d/%d done; copy the shard folders together and run the same build without --shard",
             *shard,
         )
-    return BuildResult(n_chunks, len(todo), len(done), present)
+    t_all = time.perf_counter() - t0
+    seconds = {
+        "atoms": t_atoms,
+        "sequences": t_seq,
+        "finalize": t_all - t_atoms - t_seq,
+        "total": t_all,
+    }
+    return BuildResult(n_chunks, len(todo), len(done), present, seconds)
 
 
 class _NoPool:
@@ -308,7 +317,3 @@ def parse_shard(text: str) -> tuple[int, int]:
     if not (n >= 1 and 0 <= i < n):
         raise BuildError(f"--shard {text!r}: need 0 <= i < n")
     return i, n
-
-
-def all_records(out: Path, n_chunks: int) -> Sequence[dict]:
-    return [rec for c in range(n_chunks) for rec in read_chunk(chunk_path(out, c))]

@@ -65,17 +65,48 @@ def _versions() -> dict[str, str]:
     }
 
 
+#: Record fields the card and the annotations need (the rest streams to metadata/*.jsonl).
+_COMPACT = ("id", "split", "duration", "segments", "qc", "transition", "sha256")
+
+
+def _stream_records(out: Path, n_chunks: int) -> tuple[list[dict], list[str]]:
+    """Compact records in id order; full per-sequence metadata streams to metadata/<split>.jsonl
+    (temp files renamed at the end), so memory stays small whatever the dataset size."""
+    from compmo_gen.build import chunk_path, read_chunk
+
+    (out / "metadata").mkdir(exist_ok=True)
+    tmp = {s: out / "metadata" / f".{s}.jsonl.tmp" for s in SPLITS}
+    handles = {s: open(p, "w", encoding="utf-8") for s, p in tmp.items()}  # noqa: SIM115
+    compact, present = [], set()
+    try:
+        for c in range(n_chunks):
+            for rec in read_chunk(chunk_path(out, c)):
+                meta = {k: v for k, v in rec.items() if k != "segments"}
+                handles[rec["split"]].write(
+                    json.dumps(meta, sort_keys=True, ensure_ascii=False) + "\n"
+                )
+                compact.append({k: rec[k] for k in _COMPACT})
+                present.add(rec["split"])
+    finally:
+        for h in handles.values():
+            h.close()
+    for s, p in tmp.items():
+        if s in present:
+            p.replace(out / "metadata" / f"{s}.jsonl")
+        else:
+            p.unlink()
+    return compact, sorted(present)
+
+
 def finalize(out: Path, cfg: BuildConfig) -> dict:
     """Write the per-split files, the card figures and the manifest from the chunk records."""
-    from compmo_gen.build import all_records
     from compmo_gen.stats import dataset_card
 
-    records = all_records(out, math.ceil(cfg.num / cfg.chunk))
+    records, _ = _stream_records(out, math.ceil(cfg.num / cfg.chunk))
     sources = json.loads((out / "sources.json").read_text(encoding="utf-8"))
     by_split: dict[str, list[dict]] = {s: [] for s in SPLITS}
     for rec in records:
         by_split[rec["split"]].append(rec)
-    written = []
     for split, recs in by_split.items():
         if not recs:
             continue
@@ -85,14 +116,9 @@ def finalize(out: Path, cfg: BuildConfig) -> dict:
             ("demo", "demo", "json"),
             ("timelines", "stmc", "txt"),
         ):
-            path = out / sub / f"{split}.{ext}"
-            dump_annotations(anns, path, fmt=fmt, motion_template="motions/{id}.npy")
-            written.append(path)
-        meta = [{k: v for k, v in r.items() if k != "segments"} for r in recs]
-        write_atomic(
-            out / "metadata" / f"{split}.jsonl",
-            "".join(json.dumps(m, sort_keys=True, ensure_ascii=False) + "\n" for m in meta),
-        )
+            dump_annotations(
+                anns, out / sub / f"{split}.{ext}", fmt=fmt, motion_template="motions/{id}.npy"
+            )
     card = dataset_card(records, sources)
     write_atomic(out / "stats.json", json.dumps(card, indent=1, sort_keys=True) + "\n")
     files = {}
