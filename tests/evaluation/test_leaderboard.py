@@ -157,42 +157,43 @@ def test_ci_cells_are_the_bootstrap(two, capsys):
 
 def test_pipeline_on_real_scores(tmp_path, capsys):
     """compmo-eval score -> leaderboard --ci / compare / report, on a tiny real-scored set."""
+    import shutil
+
     from compmo_gen.annotations import DenseAnnotation, Segment, dump_annotations
 
     caps = ["a person walks forward", "jumps up and down", "waves the right hand", "sits down"]
-    gt, good, weak = [], [], []
+    gt, pred = [], []
     for i in range(6):
         k = 2 + i % 3
         segs = tuple(Segment(4.0 * j, 4.0 * (j + 1), caps[(i + j) % 4]) for j in range(k))
         gt.append(DenseAnnotation(f"m{i}", 4.0 * k, segs))
-        good.append(DenseAnnotation(f"m{i}", 4.0 * k, tuple(
-            Segment(s.start + 0.5 * (j % 2), s.end, s.caption) for j, s in enumerate(segs))))  # fmt: skip
-        weak.append(DenseAnnotation(f"m{i}", 4.0 * k, (Segment(0.0, 4.0 * k, "walks"),)))
+        pred.append(DenseAnnotation(f"m{i}", 4.0 * k, tuple(
+            Segment(s.start + 0.5 * (j % 2), s.end, caps[(i + 2 * j) % 4])
+            for j, s in enumerate(segs))))  # fmt: skip
+    pred[5] = DenseAnnotation("m5", pred[5].duration, ())  # an empty prediction scores 0
     dump_annotations(gt, tmp_path / "gt.json", fmt="anet-gt")
-    for name, preds in (("good", good), ("weak", weak)):
-        dump_annotations(preds, tmp_path / f"{name}_pred.json", fmt="anet-pred", role="pred")
-        argv = [str(tmp_path / f"{name}_pred.json"), "--gt", str(tmp_path / "gt.json"), "-q",
-                "--jobs", "1", "--out", str(tmp_path / f"{name}.json"),
-                "--per-video", str(tmp_path / f"{name}.per_video.jsonl")]  # fmt: skip
-        assert main(argv) == 0
+    dump_annotations(pred, tmp_path / "pred.json", fmt="anet-pred", role="pred")
+    argv = [str(tmp_path / "pred.json"), "--gt", str(tmp_path / "gt.json"), "-q", "--jobs", "1",
+            "--out", str(tmp_path / "sys.json"), "--per-video", str(tmp_path / "sys.per_video.jsonl")]  # fmt: skip
+    assert main(argv) == 0
     capsys.readouterr()
-    files = [str(tmp_path / "good.json"), str(tmp_path / "weak.json")]
+    res = load_result(tmp_path / "sys.json")
+    keys = [k for _, k in COLUMNS if k in res.metrics]
+    _, vals = value_matrix(read_per_video(tmp_path / "sys.per_video.jsonl"), keys)
+    for c, k in enumerate(keys):  # the per-video means reproduce every summary column
+        assert 100 * np.nanmean(vals[:, c]) == pytest.approx(res.metrics[k], abs=1e-9), k
+    assert 0 < res.metrics["SODA_c"] < 100 and vals[5, 0] == 0.0
+    shutil.copy(tmp_path / "sys.json", tmp_path / "copy.json")
+    shutil.copy(tmp_path / "sys.per_video.jsonl", tmp_path / "copy.per_video.jsonl")
+    files = [str(tmp_path / "sys.json"), str(tmp_path / "copy.json")]
     assert main(["leaderboard", *files, "--ci", "--n-boot", "100"]) == 0
-    out = capsys.readouterr().out
-    good_row = next(line for line in out.splitlines() if line.startswith("| good"))
-    real = load_result(files[0]).metrics
-    assert f"**{real['SODA_c']:.2f}** (" in good_row and f"**{real['F1']:.2f}** (" in good_row
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| sys"))
+    assert f"**{res.metrics['SODA_c']:.2f}** (" in row and f"**{res.metrics['F1']:.2f}** (" in row
     assert main(["compare", *files, "--n-boot", "100"]) == 0
-    cmp_out = capsys.readouterr().out
-    assert "over 6 videos" in cmp_out
-    for name in ("good", "weak"):  # the per-video means reproduce every summary column
-        res = load_result(tmp_path / f"{name}.json")
-        keys = [k for _, k in COLUMNS if k in res.metrics]
-        _, vals = value_matrix(read_per_video(tmp_path / f"{name}.per_video.jsonl"), keys)
-        for c, k in enumerate(keys):
-            assert 100 * np.nanmean(vals[:, c]) == pytest.approx(res.metrics[k], abs=1e-9), k
+    out = capsys.readouterr().out
+    assert "over 6 videos" in out and "+0.000" in out
     report = tmp_path / "report.html"
-    argv = ["report", *files, "--gt", str(tmp_path / "gt.json"), "--out", str(report),
-            "--predictions", str(tmp_path / "good_pred.json"), str(tmp_path / "weak_pred.json")]  # fmt: skip
+    argv = ["report", files[0], "--gt", str(tmp_path / "gt.json"), "--out", str(report),
+            "--predictions", str(tmp_path / "pred.json")]  # fmt: skip
     assert main(argv) == 0
     assert report.read_text().count("<svg") == 6
