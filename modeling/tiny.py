@@ -70,3 +70,43 @@ def make_tiny_llm(
     model.generation_config.pad_token_id = fast.pad_token_id
     model.save_pretrained(str(out), safe_serialization=True)
     return out
+
+
+TINY_CAPTIONS = (
+    "a person walks forward",
+    "someone jumps in place",
+    "a man waves his left hand",
+    "the person sits down",
+    "a person turns around",
+)
+
+
+def make_tiny_dataset(
+    root: str | Path, *, n_train: int = 24, n_test: int = 6, seed: int = 0
+) -> Path:
+    """A built-dataset-shaped folder (``motions/``, ``annotations/<split>.json``) of random
+    motions whose segments are offset by their caption's index, so a model can tell them apart."""
+    import numpy as np
+
+    from compmo_gen.annotations import DenseAnnotation, Segment, dump_annotations
+    from compmo_gen.constants import FPS
+
+    root = Path(root)
+    (root / "motions").mkdir(parents=True, exist_ok=True)
+    for split, n in (("train", n_train), ("test", n_test)):
+        anns = []
+        for i in range(n):
+            rng = np.random.default_rng(np.random.SeedSequence([seed, len(split), i]))
+            vid = f"{split}{i:03d}"
+            frames = [int(rng.integers(25, 45)) for _ in range(int(rng.integers(2, 4)))]
+            motion = rng.normal(size=(sum(frames), 22, 3)).astype(np.float32)
+            segs, t = [], 0
+            for f in frames:
+                c = int(rng.integers(len(TINY_CAPTIONS)))
+                motion[t : t + f] += c
+                segs.append(Segment(t / FPS, (t + f) / FPS, TINY_CAPTIONS[c]))
+                t += f
+            np.save(root / "motions" / f"{vid}.npy", motion)
+            anns.append(DenseAnnotation(vid, t / FPS, tuple(segs)))
+        dump_annotations(anns, root / "annotations" / f"{split}.json", fmt="anet-gt")
+    return root

@@ -94,9 +94,40 @@ def _make_trainer_class() -> Any:
                 )
             return super()._get_train_sampler(*args, **kwargs)
 
+        def get_train_dataloader(self) -> Any:
+            # Built here, not by Trainer: its check for `datasets.Dataset` breaks when a folder
+            # named `datasets/` (as in this repository) sits in the working directory.
+            from torch.utils.data import DataLoader
+
+            loader = DataLoader(
+                self.train_dataset,
+                batch_size=self._train_batch_size,
+                sampler=self._get_train_sampler(),
+                collate_fn=self.data_collator,
+                num_workers=self.args.dataloader_num_workers,
+                pin_memory=self.args.dataloader_pin_memory,
+                drop_last=self.args.dataloader_drop_last,
+                persistent_workers=self.args.dataloader_num_workers > 0,
+            )
+            return self.accelerator.prepare(loader)
+
         def training_step(self, model: Any, inputs: dict[str, Any], *args: Any, **kwargs: Any):
             self.tokens_seen += int(inputs["attention_mask"].sum())
             return super().training_step(model, inputs, *args, **kwargs)
+
+        def _load_from_checkpoint(self, resume_from_checkpoint: str, model: Any = None) -> None:
+            from safetensors.torch import load_file
+
+            model = self.accelerator.unwrap_model(model or self.model)
+            path = os.path.join(resume_from_checkpoint, "model.safetensors")
+            if not os.path.isfile(path):
+                raise FileNotFoundError(f"{path}: no checkpoint weights to resume from")
+            state = load_file(path)
+            trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+            if set(state) != trainable:
+                raise ValueError(f"{path}: checkpoint weights do not match this run's trainable ones")
+            model.load_state_dict(state, strict=False)
+            log.info("resumed weights from %s", resume_from_checkpoint)
 
         def _save(self, output_dir: str | None = None, state_dict: dict | None = None) -> None:
             from safetensors.torch import save_file
