@@ -125,7 +125,9 @@ def _make_trainer_class() -> Any:
             state = load_file(path)
             trainable = {n for n, p in model.named_parameters() if p.requires_grad}
             if set(state) != trainable:
-                raise ValueError(f"{path}: checkpoint weights do not match this run's trainable ones")
+                raise ValueError(
+                    f"{path}: checkpoint weights do not match this run's trainable ones"
+                )
             model.load_state_dict(state, strict=False)
             log.info("resumed weights from %s", resume_from_checkpoint)
 
