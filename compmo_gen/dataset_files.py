@@ -122,12 +122,16 @@ def finalize(out: Path, cfg: BuildConfig) -> dict:
     card = dataset_card(records, sources)
     write_atomic(out / "stats.json", json.dumps(card, indent=1, sort_keys=True) + "\n")
     files = {}
-    motion_hash = {f"motions/{r['id']}.npy": r["sha256"] for r in records}  # hashed when written
-    for path in sorted(p for p in out.rglob("*") if p.is_file()):
+    # Motions were hashed when written (and verified on resume): no second pass over them.
+    files.update({f"motions/{r['id']}.npy": r["sha256"] for r in records})
+    tops = [p for p in out.iterdir() if p.name != "motions"]
+    others = [p for t in tops for p in ([t] if t.is_file() else t.rglob("*")) if p.is_file()]
+    for path in others:
         rel = path.relative_to(out).as_posix()
         if rel == MANIFEST or rel in UNTRACKED or path.name.startswith("."):
             continue
-        files[rel] = motion_hash.get(rel) or _sha(path)
+        files[rel] = _sha(path)
+    files = dict(sorted(files.items()))
     manifest = {
         "format": "compmo-dataset/1",
         "config": cfg.to_dict(),
