@@ -22,7 +22,7 @@ body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{padding:2px 8px;text-align:right;
 border-bottom:1px solid #ddd}th:first-child,td:first-child{text-align:left}
 .best{color:#070}.ci{color:#777;font-size:80%}.warning{color:#b00}
-img{max-width:100%}svg text{font-size:11px;dominant-baseline:middle}
+img{max-width:100%}
 .sig{font-size:80%;color:#555}
 """
 
@@ -37,9 +37,12 @@ class Figure:
 
 
 def colour(caption: str) -> str:
-    """A stable pastel colour per caption."""
-    h = int.from_bytes(hashlib.sha256(caption.encode()).digest()[:2], "big") % 360
-    return f"hsl({h},65%,78%)"
+    """A stable pastel colour per caption, as ``#rrggbb``."""
+    import colorsys
+
+    h = int.from_bytes(hashlib.sha256(caption.encode()).digest()[:2], "big") / 65536.0
+    r, g, b = colorsys.hls_to_rgb(h, 0.78, 0.65)
+    return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
 
 
 def sample_ids(ids: Sequence[str], k: int, seed: int) -> list[str]:
@@ -65,13 +68,13 @@ def timeline_svg(
     scale = (width - label_w - 10) / max(duration, 1e-9)
     height = len(rows) * (row_h + gap) + 18
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'role="img" aria-label="timeline">']  # fmt: skip
+           f'role="img" aria-label="timeline" font-family="sans-serif" font-size="11">']  # fmt: skip
     for r, (name, ann) in enumerate(rows):
         y = r * (row_h + gap)
-        out.append(f'<text x="0" y="{y + row_h / 2}" font-weight="bold">{e(name)}</text>')
+        out.append(f'<text x="0" y="{y + row_h / 2 + 4}" font-weight="bold">{e(name)}</text>')
         if ann is None or not ann.segments:
             out.append(
-                f'<text x="{label_w}" y="{y + row_h / 2}" fill="#b00">(no prediction)</text>'
+                f'<text x="{label_w}" y="{y + row_h / 2 + 4}" fill="#b00">(no prediction)</text>'
             )
             continue
         for k, s in enumerate(ann.segments):
@@ -84,7 +87,7 @@ def timeline_svg(
                 f'height="{row_h}"/></clipPath>'
                 f'<rect x="{x0:.1f}" y="{y}" width="{w:.1f}" height="{row_h}" '
                 f'fill="{colour(s.caption)}" stroke="#555" stroke-width="0.5"/>'
-                f'<text x="{x0 + 3:.1f}" y="{y + row_h / 2}" clip-path="url(#{clip})">'
+                f'<text x="{x0 + 3:.1f}" y="{y + row_h / 2 + 4}" clip-path="url(#{clip})">'
                 f"{e(s.caption)}</text></g>"
             )
     axis_y = len(rows) * (row_h + gap) + 10
