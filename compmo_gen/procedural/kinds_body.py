@@ -226,7 +226,7 @@ KINDS = [
         {"count": counts(2, 5)},
         (
             "a person does {count[n]} jumping jacks",
-            "someone performs {count[n]} jumping jacks",
+            "someone performs {count[n]} jumping jacks in place",
             "the person does jumping jacks {count[n]} times",
         ),  # fmt: skip
         make_jacks,
