@@ -83,8 +83,19 @@ def signature(cfg: EvalConfig, counts: Counts) -> dict[str, Any]:
     }
 
 
-def results_json(summary: dict, cfg: EvalConfig, counts: Counts) -> str:
-    doc = {"signature": signature(cfg, counts), "counts": asdict(counts), **summary}
+def results_json(
+    summary: dict,
+    cfg: EvalConfig,
+    counts: Counts,
+    *,
+    inputs: dict[str, Any] | None = None,
+    per_video: str | None = None,
+) -> str:
+    """The ``--out`` document; ``inputs`` (file names, hashes) join the signature."""
+    doc = {"signature": {**signature(cfg, counts), **(inputs or {})}, "counts": asdict(counts)}
+    doc.update(summary)
+    if per_video:
+        doc["per_video"] = per_video
     return json.dumps(doc, indent=2, sort_keys=False) + "\n"
 
 

@@ -29,6 +29,16 @@ def _floats(text: str) -> tuple[float, ...]:
     return values
 
 
+def _sha256(path: str) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("predictions", help="predictions (ActivityNet submission or DEMO strings)")
     parser.add_argument("--gt", required=True, help="ground truth (ActivityNet or DEMO strings)")
@@ -112,7 +122,17 @@ def run(args: argparse.Namespace) -> int:
     summary = summarize(scores, cfg)
     print(table(summary, counts, cfg))
     if args.out:
-        write_atomic(Path(args.out), results_json(summary, cfg, counts))
+        out = Path(args.out)
+        pv = None
+        if args.per_video:
+            pv = os.path.relpath(Path(args.per_video).resolve(), out.resolve().parent)
+        files = {
+            "gt": Path(args.gt).name,
+            "gt_sha256": _sha256(args.gt),
+            "predictions": Path(args.predictions).name,
+            "predictions_sha256": _sha256(args.predictions),
+        }
+        write_atomic(out, results_json(summary, cfg, counts, inputs=files, per_video=pv))
     if args.per_video:
         write_atomic(Path(args.per_video), per_video_json(scores, cfg))
     log.info("scored %d videos in %.2f s", len(scores), time.perf_counter() - t0)

@@ -1,0 +1,71 @@
+"""`compmo-eval score`: outputs, signature, counts, and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from evaluation.cli import main
+
+from .test_parity import make_fixture
+
+
+def _write(tmp_path, gt, pred):
+    g, p = tmp_path / "gt.json", tmp_path / "pred.json"
+    g.write_text(json.dumps(gt))
+    p.write_text(json.dumps({"results": pred}))
+    return str(g), str(p)
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="needs Java")
+def test_score_writes_results_signature_and_per_video(tmp_path, capsys):
+    gt, pred = make_fixture(11, n_videos=4)
+    del pred["v3"]
+    pred["unknown"] = [{"timestamp": [0, 1], "sentence": "x"}]
+    g, p = _write(tmp_path, gt, pred)
+    out, pv = tmp_path / "res.json", tmp_path / "res.per_video.jsonl"
+    rc = main([p, "--gt", g, "--out", str(out), "--per-video", str(pv), "-q", "--jobs", "1"])
+    assert rc == 0
+    table = capsys.readouterr().out
+    assert "SODA_c" in table and "1 missing" in table and "1 unknown" in table
+    doc = json.loads(out.read_text())
+    sig = doc["signature"]
+    assert sig["protocol"] == "strict" and sig["tious"] == [0.3, 0.5, 0.7, 0.9]
+    assert sig["videos"] == 4 and sig["java"] and sig["scorers"].startswith("pycocoevalcap")
+    assert len(sig["gt_sha256"]) == 64 and doc["per_video"] == "res.per_video.jsonl"
+    assert doc["counts"]["missing"] == 1 and doc["counts"]["unknown"] == 1
+    assert set(doc["per_tiou"]) == {"0.3", "0.5", "0.7", "0.9"}
+    lines = [json.loads(x) for x in pv.read_text().splitlines()]
+    assert [x["id"] for x in lines] == ["v0", "v1", "v2", "v3"]
+    assert lines[3]["status"] == "missing" and lines[3]["SODA_c"]["F"] == 0.0
+    # the table's SODA_c is the mean of the per-video F (strict: all four videos)
+    mean_f = sum(x["SODA_c"]["F"] for x in lines) / 4 * 100
+    assert doc["metrics"]["SODA_c"] == pytest.approx(mean_f, abs=1e-9)
+
+
+def test_missing_java_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    gt, pred = make_fixture(12, n_videos=2)
+    g, p = _write(tmp_path, gt, pred)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert main([p, "--gt", g]) == 2
+    err = capsys.readouterr().err
+    assert "java not found" in err and len(err.strip().splitlines()) == 1
+
+
+def test_malformed_prediction_names_file_record_field(tmp_path, capsys):
+    if shutil.which("java") is None:
+        pytest.skip("the Java check comes first")
+    gt, pred = make_fixture(13, n_videos=2)
+    pred["v1"][0]["timestamp"] = ["a", 3]
+    g, p = _write(tmp_path, gt, pred)
+    assert main([p, "--gt", g]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "pred.json" in err and "v1" in err and "timestamp" in err
+
+
+def test_bad_threshold_option_exits_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["p.json", "--gt", "g.json", "--tious", "0.3,abc"])
+    assert exc.value.code == 2
