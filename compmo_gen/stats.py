@@ -110,4 +110,4 @@ def render_card(card: Mapping) -> str:
 
 
 def _fmt(d: Mapping[str, float]) -> str:
-    return ", ".join(f"{k} {v:g}" for k, v in d.items())
+    return ", ".join(f"{k} {d[k]:g}" for k in ("mean", "median", "min", "max") if k in d)
