@@ -168,3 +168,44 @@ def test_presets_load_and_bad_input_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "bad.yaml" in err
     assert main(["build", "--out", str(tmp_path / "o"), "--set", "num=abc"]) == 2
+
+
+def test_readme_main_job_command_shape(tmp_path, capsys):
+    # the README's main job is `compmo-gen build --preset datasets/default.yaml --out DIR` (2,000
+    # sequences); the same command, smaller, must build, print the card and validate
+    out = tmp_path / "main"
+    args = [
+        "--preset",
+        str(REPO / "datasets" / "default.yaml"),
+        "--num",
+        "24",
+        "--set",
+        "library.per_kind=1",
+    ]
+    assert main(["build", "--out", str(out), *args]) == 0
+    card = capsys.readouterr().out
+    assert "# Dataset card" in card and "quality gate" in card
+    assert main(["validate", str(out)]) == 0
+
+
+def test_build_from_real_humanml3d_sample(tmp_path, humanml3d_sample):
+    out = tmp_path / "real"
+    assert (
+        main(
+            [
+                "build",
+                "--out",
+                str(out),
+                "--source",
+                f"humanml3d:{humanml3d_sample}",
+                "--num",
+                "10",
+                "-q",
+            ]
+        )
+        == 0
+    )
+    meta = [json.loads(x) for x in (out / "metadata" / "train.jsonl").read_text().splitlines()]
+    assert {c["id"] for m in meta for c in m["clips"]} == {"000000"}
+    src = json.loads((out / "sources.json").read_text())["source"]
+    assert src["counts"]["skipped_missing_file"] == 29226  # split lists name ids absent here
