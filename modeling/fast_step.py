@@ -140,9 +140,11 @@ def configure_model(model: Any, cfg: FastStepConfig, *, packed: bool = True) -> 
         chosen = _spread(len(layers), cfg.checkpoint_fraction)
         for i, layer in enumerate(layers):
             layer.gradient_checkpointing = i in chosen
-    if cfg.compile:
-        for layer in decoder_layers(model):
+    for layer in decoder_layers(model):
+        if cfg.compile:
             layer.compile()
+        elif getattr(layer, "_compiled_call_impl", None) is not None:
+            layer._compiled_call_impl = None  # back to eager (nn.Module.compile's own slot)
     return model
 
 

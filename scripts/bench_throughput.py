@@ -10,7 +10,7 @@ CPU (``--preset tiny``). Sections, each written to ``<out>/throughput_<tag>.json
 3. same maths: 30 steps from the same initialisation and batches, plain vs fast loss curves;
 4. stage 1 (LLM frozen, adapter only): plain vs fast;
 5. inference: greedy generation with KV cache, sequences/s at batch 1 and larger batches;
-6. optional: the best fast variant with regional ``torch.compile``.
+Fast variants are ``mode@budget[+c]``: checkpointing, tokens per step, regional torch.compile.
 
 Tokens/s counts real tokens (motion + prompt + answer, no padding). Useful TFLOP/s uses the
 issue's convention: 4 x (LLM parameters) FLOPs per token (forward + input-gradient backward).
@@ -22,7 +22,6 @@ import argparse
 import gc
 import json
 import logging
-import math
 import os
 import sys
 import time
@@ -65,9 +64,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         rope_theta=500000.0,
         max_position_embeddings=8192,
         lora_r=128,
-        budgets=(4096, 8192, 16384),
         new_tokens=300,
-        infer_batches=(1, 64, 256),
+        infer_batches=(1, 256, 512),
     ),
     "tiny": dict(
         hidden_size=64,
@@ -79,7 +77,6 @@ PRESETS: dict[str, dict[str, Any]] = {
         rope_theta=10000.0,
         max_position_embeddings=2048,
         lora_r=8,
-        budgets=(2048,),
         new_tokens=8,
         infer_batches=(1, 4),
     ),
@@ -340,144 +337,169 @@ def attention_check(bench: Bench) -> dict[str, Any]:
     return res
 
 
-def stage2(bench: Bench) -> dict[str, Any]:
-    a = bench.args
-    params = [*bench.lora_params, *bench.adapter.parameters()]
-    steps, warm = a.steps, a.warmup
-    rows = []
-    bench.plain_mode()
-    n = (steps + warm) * a.plain_batch
-    base = bench.samples("stage2", 0, n)
-    plain = [base[i : i + a.plain_batch] for i in range(0, n, a.plain_batch)]
-    rows.append(
-        bench.run_steps(f"plain HF, batch {a.plain_batch}", plain, False, params, warm, a.lr)
-    )
-    variants = [("none", 0, 1.0)]  # same batches as plain, packed
-    for budget in bench.p["budgets"]:
-        variants += [("none", budget, 1.0), ("selective", budget, 1.0)]
-    pool = bench.samples("stage2", 10_000, 60 * (steps + warm))
-    lengths = [len(s) for s in pool]
-    for mode, budget, frac in variants:
-        if bench.left() < 120:
-            break
-        cfg = FastStepConfig(
-            checkpointing=mode, checkpoint_fraction=frac, lora_rank=bench.p["lora_r"]
-        )
-        configure_model(bench.model, cfg)
-        if budget == 0:
-            groups, name = plain, f"fast, same batches (4), ckpt {mode}"
-        else:
-            groups = [[pool[i] for i in g] for g in token_budget_batches(lengths, budget)][
-                : steps + warm
-            ]
-            name = f"fast, {budget} tok/step, ckpt {mode}"
-        row = bench.run_steps(name, groups, True, params, warm, a.lr)
-        row.update(checkpointing=mode, budget=budget)
-        rows.append(row)
-    best = max(
-        (r for r in rows[1:] if not r.get("oom")), key=lambda r: r["tokens_per_s"], default=None
-    )
-    res = {"rows": rows, "baseline_tokens_per_s": rows[0].get("tokens_per_s")}
-    if best is not None and rows[0].get("tokens_per_s"):
-        res.update(
-            best=best["name"],
-            best_tokens_per_s=best["tokens_per_s"],
-            speedup=round(best["tokens_per_s"] / rows[0]["tokens_per_s"], 2),
-            best_checkpointing=best["checkpointing"],
-            best_budget=best["budget"],
-        )
-    return res
+def parse_variant(spec: str) -> tuple[str, int, bool]:
+    """``mode@budget[+c]``: checkpointing mode, tokens per step (0 = the plain batches), compiled."""
+    body, _, comp = spec.partition("+")
+    mode, _, budget = body.partition("@")
+    return mode, 0 if budget == "same" else int(budget), comp == "c"
 
 
-def same_maths(bench: Bench, mode: str) -> dict[str, Any]:
-    """30 steps plain vs fast from one initialisation, dropout off, the same batches."""
+def set_lora_dropout(bench: Bench, p: float) -> None:
     import torch
 
-    a = bench.args
-    saved_p = {}
-    for m in bench.model.modules():
-        if isinstance(m, torch.nn.Dropout):
-            saved_p[m] = m.p
-            m.p = 0.0
-    params = [*bench.lora_params, *bench.adapter.parameters()]
+    for name, m in bench.model.named_modules():
+        if isinstance(m, torch.nn.Dropout) and "lora_dropout" in name:
+            m.p = p
+
+
+def run_variants(
+    bench: Bench,
+    stage: str,
+    specs: list[str],
+    plain: list[list[PackSample]],
+    params: list[Any],
+    lr: float,
+    *,
+    warm: int,
+    steps: int,
+    label: str = "",
+) -> list[dict[str, Any]]:
+    """The plain loop, then each fast variant, every one from the same parameter values."""
+    import torch
+
     init = [p.detach().clone() for p in params]
-    data = bench.samples("stage2", 50_000, 3 * a.plain_batch)
-    batches = [
-        data[(i % 3) * a.plain_batch : (i % 3 + 1) * a.plain_batch] for i in range(a.check_steps)
-    ]
-    curves = {}
-    for fast in (False, True):
+
+    def reset() -> None:
         with torch.no_grad():
             for p, p0 in zip(params, init):
                 p.copy_(p0)
-        if fast:
-            configure_model(
-                bench.model, FastStepConfig(checkpointing=mode, lora_rank=bench.p["lora_r"])
-            )
+
+    per = 60 if stage == "stage2" else 200
+    pool = bench.samples(stage, 10_000, per * (steps + warm + 2))
+    lengths = [len(s) for s in pool]
+    bench.plain_mode()
+    configure_model(bench.model, FastStepConfig(), packed=False)  # uncompiled, cast as stock
+    bench.plain_mode()
+    rows = [
+        bench.run_steps(f"plain HF, batch {len(plain[0])}{label}", plain, False, params, warm, lr)
+    ]
+    for spec in specs:
+        if bench.left() < 75:
+            rows.append({"name": spec + label, "skipped": "time budget"})
+            continue
+        reset()
+        mode, budget, comp = parse_variant(spec)
+        cfg = FastStepConfig(checkpointing=mode, compile=comp, lora_rank=bench.p["lora_r"])
+        configure_model(bench.model, cfg)
+        extra = {"pad": budget or 4096, "max_segments": 256} if comp else {}
+        if budget == 0:
+            groups, name = plain, f"fast, same batches ({len(plain[0])}), ckpt {mode}"
         else:
-            bench.plain_mode()
-        row = bench.run_steps("check", batches, fast, params, 0, a.check_lr)
-        curves["fast" if fast else "plain"] = row.get("losses")
-    for m, p in saved_p.items():
-        m.p = p
-    with torch.no_grad():
-        for p, p0 in zip(params, init):
-            p.copy_(p0)
-    rel = [abs(f - p) / abs(p) for p, f in zip(curves["plain"], curves["fast"])]
-    return {
-        "steps": a.check_steps,
-        "lr": a.check_lr,
-        "fast_checkpointing": mode,
-        "plain": curves["plain"],
-        "fast": curves["fast"],
-        "max_rel_diff": max(rel),
-        "ok": max(rel) <= 0.01,
-    }
-
-
-def stage1(bench: Bench, budget: int) -> dict[str, Any]:
-    a = bench.args
-    params = list(bench.adapter.parameters())
-    rows = []
-    with bench.model.disable_adapter():
-        bench.plain_mode()
-        n = (a.steps + a.warmup) * a.stage1_batch
-        data = bench.samples("stage1", 0, n)
-        plain = [data[i : i + a.stage1_batch] for i in range(0, n, a.stage1_batch)]
-        rows.append(
-            bench.run_steps(
-                f"plain HF, batch {a.stage1_batch}", plain, False, params, a.warmup, a.lr
-            )
-        )
-        pool = bench.samples("stage1", 10_000, 200 * (a.steps + a.warmup))
-        lengths = [len(s) for s in pool]
-        for mode in ("none", "selective"):
-            if bench.left() < 90:
-                break
-            configure_model(
-                bench.model, FastStepConfig(checkpointing=mode, lora_rank=bench.p["lora_r"])
-            )
             groups = [[pool[i] for i in g] for g in token_budget_batches(lengths, budget)]
-            row = bench.run_steps(
-                f"fast, {budget} tok/step, ckpt {mode}",
-                groups[: a.steps + a.warmup],
-                True,
-                params,
-                a.warmup,
-                a.lr,
-            )
-            rows.append(row)
-    best = max(
-        (r for r in rows[1:] if not r.get("oom")), key=lambda r: r["tokens_per_s"], default=None
-    )
-    res = {"rows": rows, "baseline_tokens_per_s": rows[0].get("tokens_per_s")}
-    if best is not None and rows[0].get("tokens_per_s"):
+            name = f"fast, {budget} tok/step, ckpt {mode}"
+        name += (" + compile" if comp else "") + label
+        w = warm + (2 if comp else 0)
+        t = time.time()
+        row = bench.run_steps(name, groups[: steps + w], True, params, w, lr, **extra)
+        row.update(spec=spec, checkpointing=mode, budget=budget, compiled=comp)
+        row["wall_s"] = round(time.time() - t, 1)
+        rows.append(row)
+    reset()
+    return rows
+
+
+def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    base = rows[0].get("tokens_per_s")
+    ok = [r for r in rows[1:] if r.get("tokens_per_s")]
+    res: dict[str, Any] = {"rows": rows, "baseline_tokens_per_s": base}
+    if ok and base:
+        best = max(ok, key=lambda r: r["tokens_per_s"])
         res.update(
             best=best["name"],
+            best_spec=best["spec"],
             best_tokens_per_s=best["tokens_per_s"],
-            speedup=round(best["tokens_per_s"] / rows[0]["tokens_per_s"], 2),
+            speedup=round(best["tokens_per_s"] / base, 2),
         )
     return res
+
+
+def stage2(bench: Bench) -> dict[str, Any]:
+    a = bench.args
+    params = [*bench.lora_params, *bench.adapter.parameters()]
+    n = (a.steps + a.warmup + 2) * a.plain_batch
+    base = bench.samples("stage2", 0, n)
+    plain = [base[i : i + a.plain_batch] for i in range(0, n, a.plain_batch)]
+    res: dict[str, Any] = {}
+    for p in [float(x) for x in a.dropouts.split(",")]:
+        set_lora_dropout(bench, p)
+        rows = run_variants(
+            bench,
+            "stage2",
+            a.stage2_variants.split(","),
+            plain[: a.steps + a.warmup],
+            params,
+            a.lr,
+            warm=a.warmup,
+            steps=a.steps,
+            label=f" [lora dropout {p}]",
+        )
+        res[f"dropout_{p}"] = summarise(rows)
+    set_lora_dropout(bench, a.lora_dropout)
+    return res
+
+
+def same_maths(bench: Bench) -> dict[str, Any]:
+    """``check_steps`` steps plain vs fast variants from one initialisation, dropout off."""
+    a = bench.args
+    set_lora_dropout(bench, 0.0)
+    params = [*bench.lora_params, *bench.adapter.parameters()]
+    data = bench.samples("stage2", 50_000, 3 * a.plain_batch)
+    pb = a.plain_batch
+    batches = [data[(i % 3) * pb : (i % 3 + 1) * pb] for i in range(a.check_steps)]
+    rows = run_variants(
+        bench,
+        "stage2",
+        a.check_variants.split(","),
+        batches,
+        params,
+        a.check_lr,
+        warm=0,
+        steps=a.check_steps,
+    )
+    set_lora_dropout(bench, a.lora_dropout)
+    plain = rows[0]["losses"]
+    res: dict[str, Any] = {"steps": a.check_steps, "lr": a.check_lr, "plain": plain, "fast": {}}
+    worst = 0.0
+    for r in rows[1:]:
+        if r.get("losses") is None:
+            continue
+        # compiled variants run 2 warm-up steps first: compare the curves step by step
+        curve = r["losses"]
+        rel = [abs(f - p) / abs(p) for p, f in zip(plain, curve)]
+        res["fast"][r["name"]] = {"losses": curve, "max_rel_diff": max(rel)}
+        worst = max(worst, max(rel))
+    res.update(max_rel_diff=worst, ok=worst <= 0.01)
+    return res
+
+
+def stage1(bench: Bench) -> dict[str, Any]:
+    a = bench.args
+    params = list(bench.adapter.parameters())
+    n = (a.steps + a.warmup) * a.stage1_batch
+    data = bench.samples("stage1", 0, n)
+    plain = [data[i : i + a.stage1_batch] for i in range(0, n, a.stage1_batch)]
+    with bench.model.disable_adapter():
+        rows = run_variants(
+            bench,
+            "stage1",
+            a.stage1_variants.split(","),
+            plain,
+            params,
+            a.lr,
+            warm=a.warmup,
+            steps=a.steps,
+        )
+    return summarise(rows)
 
 
 def inference(bench: Bench) -> dict[str, Any]:
@@ -495,7 +517,7 @@ def inference(bench: Bench) -> dict[str, Any]:
     with bench.model.disable_adapter(), torch.inference_mode():
         lm.eval()
         for bs in bench.p["infer_batches"]:
-            if bench.left() < 60:
+            if bench.left() < 30 + bs * 0.12:
                 break
             count = 2 if bs == 1 else bs
             data = [
@@ -562,41 +584,30 @@ def inference(bench: Bench) -> dict[str, Any]:
     return res
 
 
-def compiled(bench: Bench, s2: dict[str, Any]) -> dict[str, Any]:
-    import torch
-
-    a = bench.args
-    nonoom = [
-        r
-        for r in s2["rows"][1:]
-        if not r.get("oom") and r.get("checkpointing") in ("none", "full") and r.get("budget")
+def _table(rows: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "| variant | tokens/s | tokens/step | peak GiB | useful TFLOP/s | MFU % |",
+        "|---|---|---|---|---|---|",
     ]
-    if not nonoom:
-        return {"skipped": "no eligible variant"}
-    pick = max(nonoom, key=lambda r: r["tokens_per_s"])
-    budget, mode = pick["budget"], pick["checkpointing"]
-    for knob in ("cache_size_limit", "recompile_limit"):
-        if hasattr(torch._dynamo.config, knob):
-            setattr(torch._dynamo.config, knob, 64)
-    configure_model(
-        bench.model, FastStepConfig(checkpointing=mode, compile=True, lora_rank=bench.p["lora_r"])
-    )
-    pool = bench.samples("stage2", 10_000, 60 * (a.steps + a.warmup + 2))
-    groups = [[pool[i] for i in g] for g in token_budget_batches([len(s) for s in pool], budget)]
-    params = [*bench.lora_params, *bench.adapter.parameters()]
-    t = time.time()
-    row = bench.run_steps(
-        f"fast+compile, {budget} tok/step, ckpt {mode}",
-        groups[: a.steps + a.warmup + 2],
-        True,
-        params,
-        a.warmup + 2,
-        a.lr,
-        pad=budget,
-        max_segments=256,
-    )
-    row["wall_incl_compile_s"] = round(time.time() - t, 1)
-    return row
+    for r in rows:
+        if r.get("oom") or r.get("skipped"):
+            lines.append(f"| {r['name']} | {'OOM' if r.get('oom') else 'skipped'} | | | | |")
+        else:
+            lines.append(
+                f"| {r['name']} | {r['tokens_per_s']:.0f} | {r['tokens_per_step']:.0f} | "
+                f"{r['peak_gib']} | {r['useful_tflops']} | {r['mfu_pct']} |"
+            )
+    return lines
+
+
+def _best(s: dict[str, Any]) -> list[str]:
+    if "speedup" not in s:
+        return []
+    return [
+        "",
+        f"Best: {s['best']}: {s['best_tokens_per_s']:.0f} tokens/s, **{s['speedup']}x** the "
+        f"plain baseline measured in the same run ({s['baseline_tokens_per_s']:.0f}).",
+    ]
 
 
 def render_md(res: dict[str, Any]) -> str:
@@ -606,60 +617,43 @@ def render_md(res: dict[str, Any]) -> str:
         "",
         f"torch {env['torch']}, transformers {env['transformers']}, peft {env['peft']}, "
         f"varlen attention: {env.get('varlen_attn')}; LLM params {env.get('llm_params', 0) / 1e9:.2f} B, "
-        f"LoRA params {env.get('lora_params', 0) / 1e6:.0f} M. Useful TFLOP/s = tokens/s x 4 x LLM "
-        f"params; MFU vs {PEAK_BF16_TFLOPS:.0f} TFLOP/s.",
+        f"LoRA params {env.get('lora_params', 0) / 1e6:.0f} M. Tokens/s counts real tokens (no "
+        "padding). Useful TFLOP/s = tokens/s x 4 x LLM params; MFU against "
+        f"{PEAK_BF16_TFLOPS:.0f} TFLOP/s.",
         "",
     ]
     sec = res["sections"]
-    for key in ("stage2", "stage1"):
-        if key not in sec:
-            continue
-        s = sec[key]
-        lines += [
-            f"## {key} training",
-            "",
-            "| variant | tokens/s | tok/step | peak GiB | useful TFLOP/s | MFU % |",
-            "|---|---|---|---|---|---|",
-        ]
-        for r in s["rows"]:
-            if r.get("oom"):
-                lines.append(f"| {r['name']} | OOM | | | | |")
-            else:
-                lines.append(
-                    f"| {r['name']} | {r['tokens_per_s']:.0f} | {r['tokens_per_step']:.0f} | "
-                    f"{r['peak_gib']} | {r['useful_tflops']} | {r['mfu_pct']} |"
-                )
-        if "speedup" in s:
+    if "stage2" in sec and "error" not in sec["stage2"]:
+        for key, s in sec["stage2"].items():
             lines += [
+                f"## Stage 2 (adapter + LoRA), {key.replace('_', ' ')}",
                 "",
-                f"Best: {s['best']}: {s['best_tokens_per_s']:.0f} tokens/s, "
-                f"**{s['speedup']}x** the plain baseline ({s['baseline_tokens_per_s']:.0f}).",
+                *_table(s["rows"]),
             ]
-        lines.append("")
-    if "compile" in sec and "tokens_per_s" in sec["compile"]:
-        c = sec["compile"]
-        lines += [
-            "## torch.compile (regional)",
-            "",
-            f"{c['name']}: {c['tokens_per_s']:.0f} tokens/s, "
-            f"peak {c['peak_gib']} GiB (wall incl. compile {c['wall_incl_compile_s']} s)",
-            "",
-        ]
-    if "same_maths" in sec:
+            lines += [*_best(s), ""]
+    if "stage1" in sec and "rows" in sec["stage1"]:
+        s = sec["stage1"]
+        lines += ["## Stage 1 (LLM frozen, adapter only)", "", *_table(s["rows"]), *_best(s), ""]
+    if "same_maths" in sec and "plain" in sec["same_maths"]:
         m = sec["same_maths"]
         lines += [
             "## Same maths",
             "",
-            f"{m['steps']} steps, lr {m['lr']}, dropout off: max relative "
-            f"loss difference {m['max_rel_diff']:.2e} ({'OK' if m['ok'] else 'FAIL'} at 1 %); "
-            f"plain {m['plain'][0]:.4f} -> {m['plain'][-1]:.4f}, fast {m['fast'][0]:.4f} -> "
-            f"{m['fast'][-1]:.4f}.",
+            f"{m['steps']} steps, lr {m['lr']}, LoRA dropout off, same initialisation and batches. "
+            f"Worst relative loss difference {m['max_rel_diff']:.2e} "
+            f"({'within' if m['ok'] else 'NOT within'} 1 %).",
             "",
+            "| step | plain | " + " | ".join(m["fast"]) + " |",
+            "|---|---|" + "---|" * len(m["fast"]),
         ]
-    if "inference" in sec:
+        for i, p in enumerate(m["plain"]):
+            vals = " | ".join(f"{v['losses'][i]:.4f}" for v in m["fast"].values())
+            lines.append(f"| {i} | {p:.4f} | {vals} |")
+        lines.append("")
+    if "inference" in sec and "rows" in sec["inference"]:
         i = sec["inference"]
         lines += [
-            "## Inference (greedy, KV cache)",
+            "## Inference (greedy, KV cache, motion + ~120-token prompt, fixed new tokens)",
             "",
             "| batch | sequences/s | generated tokens/s |",
             "|---|---|---|",
@@ -678,6 +672,9 @@ def render_md(res: dict[str, Any]) -> str:
         lines.append("")
     if "attention_check" in sec:
         lines += [f"Attention check (packed vs block-mask SDPA): {sec['attention_check']}", ""]
+    errors = {k: v["error"] for k, v in sec.items() if isinstance(v, dict) and "error" in v}
+    if errors:
+        lines += [f"Errors: {errors}", ""]
     return "\n".join(lines)
 
 
@@ -694,15 +691,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stage1-batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=2e-5)
     ap.add_argument("--lora-dropout", type=float, default=0.05)
+    ap.add_argument("--dropouts", default="0.05,0.0", help="LoRA dropouts to measure stage 2 at")
+    ap.add_argument(
+        "--stage2-variants",
+        default="none@same,none@4096,selective@8192,none@4096+c,none@6144+c",
+        help="comma list of mode@budget[+c] (mode none|selective|full, budget tokens or 'same')",
+    )
+    ap.add_argument("--stage1-variants", default="none@8192,none@8192+c")
+    ap.add_argument("--check-variants", default="none@same,none@same+c")
     ap.add_argument("--check-steps", type=int, default=30)
-    ap.add_argument("--check-lr", type=float, default=2e-4)
-    ap.add_argument(
-        "--plain-reentrant", action="store_true", help="HF checkpointing with use_reentrant=True"
-    )
-    ap.add_argument(
-        "--time-budget", type=float, default=520.0, help="seconds; later sections are skipped"
-    )
-    ap.add_argument("--sections", default="attn,stage2,maths,stage1,infer,compile")
+    ap.add_argument("--check-lr", type=float, default=2e-5)
+    ap.add_argument("--plain-reentrant", action="store_true", help="HF checkpointing, reentrant")
+    ap.add_argument("--time-budget", type=float, default=520.0, help="seconds; later work skipped")
+    ap.add_argument("--sections", default="attn,stage2,maths,stage1,infer")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
     os.environ.setdefault("PYTORCH_CUDA_ALLOC_CONF", "expandable_segments:True")
@@ -713,14 +714,9 @@ def main(argv: list[str] | None = None) -> int:
     steps = [
         ("attn", "attention_check", lambda: attention_check(bench)),
         ("stage2", "stage2", lambda: stage2(bench)),
-        (
-            "maths",
-            "same_maths",
-            lambda: same_maths(bench, sec.get("stage2", {}).get("best_checkpointing", "none")),
-        ),
-        ("stage1", "stage1", lambda: stage1(bench, max(bench.p["budgets"][:2]))),
+        ("maths", "same_maths", lambda: same_maths(bench)),
+        ("stage1", "stage1", lambda: stage1(bench)),
         ("infer", "inference", lambda: inference(bench)),
-        ("compile", "compile", lambda: compiled(bench, sec["stage2"])),
     ]
     for key, name, fn in steps:
         if key not in want or bench.left() < 60:
@@ -738,7 +734,7 @@ def main(argv: list[str] | None = None) -> int:
             log.warning("varlen attention check failed: using SDPA with a block mask")
         bench.save()
     print(render_md(bench.results))
-    return 0 if math.isfinite(bench.results.get("elapsed_s", 0.0)) else 1
+    return 0
 
 
 if __name__ == "__main__":
