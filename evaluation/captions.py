@@ -2,9 +2,10 @@
 
 The group is one video at one tIoU in the ActivityNet protocol: BLEU is corpus-level over the
 group, ROUGE-L and CIDEr-D are means over its pairs, CIDEr-D's IDF comes from the group's
-references only. The numbers are computed by pycocoevalcap's own classes; what depends on one pair
-alone (BLEU's and CIDEr's n-gram "cooking", ROUGE-L's LCS score) is computed once per distinct pair
-and handed to fresh ``BleuScorer`` / ``CiderScorer`` objects exactly as their ``+=`` would.
+references only. BLEU and ROUGE-L are computed by pycocoevalcap's own code; what depends on one pair alone
+(BLEU's n-gram "cooking", ROUGE-L's LCS score) is computed once per distinct pair and handed to a
+fresh ``BleuScorer`` exactly as its ``+=`` would. CIDEr-D comes from :mod:`evaluation.ciderd`,
+pycocoevalcap's arithmetic on plain floats (equal bit for bit, tested against ``Cider``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+
+from evaluation.ciderd import CiderD
 
 #: Names of the n-gram/LCS metrics, in report order.
 NGRAM_METRICS = ("Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4", "ROUGE_L", "CIDEr")
@@ -26,9 +29,8 @@ class CaptionScorer:
         from pycocoevalcap.rouge.rouge import Rouge
 
         self.rouge = Rouge()
+        self.cider = CiderD()
         self._pair: dict[tuple[str, str], tuple[Any, Any, float]] = {}
-        self._cider_test: dict[str, Any] = {}
-        self._cider_ref: dict[str, Any] = {}
 
     def _cooked(self, hyp: str, ref: str) -> tuple[Any, Any, float]:
         from pycocoevalcap.bleu.bleu_scorer import cook_refs, cook_test
@@ -42,34 +44,22 @@ class CaptionScorer:
             self._pair[(hyp, ref)] = got
         return got
 
-    def _cider_cooked(self, text: str, cache: dict[str, Any], cook: Any) -> Any:
-        got = cache.get(text)
-        if got is None:
-            if len(cache) > _CACHE_LIMIT:
-                cache.clear()
-            got = cache[text] = cook(text)
-        return got
-
     def score(self, pairs: Sequence[tuple[str, str]]) -> tuple[float, ...]:
         """Scores of the tokenised ``pairs`` in :data:`NGRAM_METRICS` order (zeros if empty)."""
         from pycocoevalcap.bleu.bleu_scorer import BleuScorer
-        from pycocoevalcap.cider.cider_scorer import CiderScorer, cook_test, precook
 
         if not pairs:
             return (0.0,) * len(NGRAM_METRICS)
         bleu = BleuScorer(n=4)
-        cider = CiderScorer(n=4, sigma=6.0)
         rouge = []
         for hyp, ref in pairs:
             crefs, ctest, r = self._cooked(hyp, ref)
             bleu.crefs.append(crefs)
             bleu.ctest.append(ctest)
             rouge.append(r)
-            cider.crefs.append([self._cider_cooked(ref, self._cider_ref, precook)])
-            cider.ctest.append(self._cider_cooked(hyp, self._cider_test, cook_test))
         b, _ = bleu.compute_score(option="closest", verbose=0)
-        c, _ = cider.compute_score()
-        return (*(float(x) for x in b), float(np.mean(np.array(rouge))), float(c))
+        c = self.cider.score(pairs)
+        return (*(float(x) for x in b), float(np.mean(np.array(rouge))), c)
 
 
 def score_plain(pairs: Sequence[tuple[str, str]]) -> tuple[float, ...]:

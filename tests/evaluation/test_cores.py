@@ -112,3 +112,47 @@ def test_densevid_precision_recall_strict_threshold():
     assert pr[1].tolist() == pytest.approx([1 / 3, 1 / 2])
     assert pr[2].tolist() == [0.0, 0.0]  # identical segments score 1 - 1e-9, never 1
     assert densevid_precision_recall(tiou_matrix(gt, []), (0.5,)).tolist() == [[0.0, 0.0]]
+
+
+WORDS = "a the person man walks runs forward left right arm jumps slowly in circle".split()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(WORDS), min_size=0, max_size=9),
+            st.lists(st.sampled_from(WORDS), min_size=0, max_size=9),
+        ),
+        min_size=1,
+        max_size=7,
+    )
+)
+def test_ciderd_equals_pycocoevalcap_bit_for_bit(raw):
+    from pycocoevalcap.cider.cider import Cider
+
+    from evaluation.ciderd import CiderD
+
+    pairs = [(" ".join(h), " ".join(r)) for h, r in raw]
+    if not any(r for _, r in raw):  # pycocoevalcap raises (max of no document frequencies)
+        assert CiderD().score(pairs) == 0.0
+        return
+    want, want_each = Cider().compute_score(
+        {i: [r] for i, (_, r) in enumerate(pairs)}, {i: [h] for i, (h, _) in enumerate(pairs)}
+    )
+    ciderd = CiderD()
+    assert ciderd.score(pairs) == float(want)
+    assert ciderd.scores(pairs).tolist() == [float(x) for x in want_each]
+
+
+def test_caption_scorer_equals_plain_pycocoevalcap():
+    from evaluation.captions import CaptionScorer, score_plain
+
+    groups = [
+        [("a man walks forward", "a person walks forward"), ("jumps", "qwertyuiopasdf")],
+        [("a man walks forward", "a person walks forward")],
+        [("runs in a circle", "runs in a circle"), ("runs", "walks slowly"), ("", "left arm")],
+    ]
+    scorer = CaptionScorer()
+    for g in groups * 2:  # second pass hits the caches
+        assert scorer.score(g) == score_plain(g)
