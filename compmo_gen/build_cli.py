@@ -90,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
         )
     except (BuildError, ConfigError) as exc:
         raise UserError(str(exc)) from None
+    except OSError as exc:  # unwritable --out, a file where a folder should be, disk full...
+        raise UserError(f"{exc.filename or args.out}: {exc.strerror or exc}") from None
     dt = time.perf_counter() - t0
     log.info("built %d chunks, reused %d, in %.1f s", result.chunks_built, result.chunks_reused, dt)
     if result.finalized and not args.no_card and not args.quiet:

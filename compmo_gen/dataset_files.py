@@ -18,7 +18,6 @@ import hashlib
 import json
 import math
 import platform
-from collections.abc import Sequence
 from pathlib import Path
 
 from compmo_gen.annotations import (
@@ -160,16 +159,16 @@ def validate_dataset(out: str | Path, *, deep: bool = True) -> tuple[list[str], 
     for rel, digest in files.items():
         p = out / rel
         if not p.is_file():
-            problems.append(f"{rel}: missing")
+            problems.append(f"{out / rel}: missing")
         elif deep and _sha(p) != digest:
-            problems.append(f"{rel}: sha256 differs from the manifest")
+            problems.append(f"{out / rel}: sha256 differs from the manifest")
     tracked = set(files) | {MANIFEST, *UNTRACKED}
     extra = sorted(
         p.relative_to(out).as_posix()
         for p in out.rglob("*")
         if p.is_file() and not p.name.startswith(".")
     )
-    problems += [f"{rel}: not in the manifest" for rel in extra if rel not in tracked]
+    problems += [f"{out / rel}: not in the manifest" for rel in extra if rel not in tracked]
     summary = {"files": len(files), "counts": manifest.get("counts", {})}
     for split in SPLITS:
         ann = out / "annotations" / f"{split}.json"
@@ -181,15 +180,9 @@ def validate_dataset(out: str | Path, *, deep: bool = True) -> tuple[list[str], 
                 continue
             if len(gt.annotations) != manifest["counts"].get(split):
                 problems.append(
-                    f"annotations/{split}.json: {len(gt.annotations)} sequences, manifest says {manifest['counts'].get(split)}"
+                    f"{ann}: {len(gt.annotations)} sequences, manifest says {manifest['counts'].get(split)}"
                 )
             missing = [vid for vid in gt.annotations if f"motions/{vid}.npy" not in files]
             if missing:
-                problems.append(
-                    f"annotations/{split}.json: {len(missing)} ids without a motion (e.g. {missing[0]})"
-                )
+                problems.append(f"{ann}: {len(missing)} ids without a motion (e.g. {missing[0]})")
     return problems, summary
-
-
-def split_files(out: Path) -> Sequence[Path]:
-    return sorted((out / "metadata").glob("*.jsonl"))

@@ -17,7 +17,7 @@ def run(args: argparse.Namespace) -> int:
 
     problems, summary = validate_dataset(args.dir, deep=not args.fast)
     for p in problems[:50]:
-        print(f"error: {args.dir}/{p}")
+        print(f"error: {p}")
     if len(problems) > 50:
         print(f"... and {len(problems) - 50} more")
     if problems:
