@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compmo_gen.compose import ComposeConfig, build_sequence, compose, duration_bounds
 from compmo_gen.constants import FPS
@@ -83,3 +85,29 @@ def test_build_sequence_deterministic(prepared_pool):
     a = build_sequence(prepared_pool, [7, 3], ComposeConfig())
     b = build_sequence(prepared_pool, [7, 3], ComposeConfig())
     assert a.joints.tobytes() == b.joints.tobytes() and a.segments == b.segments
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    mode=st.sampled_from(MODES),
+    window=st.integers(1, 10).map(lambda k: 2 * k),
+    half_life=st.floats(1.0, 8.0),
+    seed=st.integers(0, 2**32 - 1),
+    actions=st.integers(1, 6),
+)
+def test_any_transition_setting_keeps_the_invariants(
+    prepared_pool, mode, window, half_life, seed, actions
+):
+    cfg = ComposeConfig(
+        transition=mode,
+        window=window,
+        half_life=half_life,
+        min_actions=actions,
+        max_actions=actions,
+    )
+    c = compose(prepared_pool, np.random.default_rng(seed), cfg)
+    bounds = [s for s, *_ in c.segments] + [c.segments[-1][1]]
+    assert bounds[0] == 0 and bounds[-1] == len(c.joints) and all(np.diff(bounds) > 0)
+    assert len(c.segments) == actions
+    assert bone_error(c.joints) < 1e-9 and c.joints[..., 1].min() >= -1e-12
+    assert np.isfinite(c.joints).all()
