@@ -81,6 +81,15 @@ def cli_run(
     return statistics.median(wall), statistics.median(cpu)
 
 
+def dataset_note(path: Path) -> str:
+    """How the gallery dataset was built (from its manifest, when it has one)."""
+    try:
+        cfg = json.loads((path / "manifest.json").read_text(encoding="utf-8"))["config"]
+        return f"{path} (compmo-gen build, source {cfg.get('source')}, num {cfg.get('num')}, seed {cfg.get('seed')})"
+    except (OSError, ValueError, KeyError, TypeError):
+        return str(path)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
@@ -161,6 +170,7 @@ def main() -> None:
         f"- machine: {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
         f"Pillow {__import__('PIL').__version__}, numpy {np.__version__}",
         f"- frame size at width 480: 480 x {size}",
+        *([f"- gallery dataset: {dataset_note(args.dataset)}"] if args.dataset else []),
         f"- load average before the run: {load:.1f} on {os.cpu_count()} CPUs (shared machine: CPU "
         "seconds are the steadier figure; wall seconds include waiting for a core; MP4 CPU seconds "
         "exclude the ffmpeg child process)",
