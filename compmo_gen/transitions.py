@@ -91,7 +91,10 @@ def join_inertial(
     return b, 0.0, (0, int(round(4 * half_life)))
 
 
-def join(mode: str, a: Features, b: Features, *, window: int = 10, half_life: float = 4.0):
+def join(
+    mode: str, a: Features, b: Features, *, window: int = 10, half_life: float = 4.0
+) -> tuple[Features, float, tuple[int, int]]:
+    """Join ``b`` after ``a`` with transition ``mode`` (one of :data:`MODES`)."""
     if mode == "concat":
         return join_concat(a, b)
     if mode == "slerp10":

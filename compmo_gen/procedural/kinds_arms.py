@@ -223,15 +223,15 @@ def _repeat(
     return _upper(rng, p, channel, index, amp * rng.uniform(0.9, 1.1) * wave)
 
 
-def make_nod(rng, p):
+def make_nod(rng: np.random.Generator, p: Mapping[str, str]) -> Plan:
     return _repeat(rng, p, "head", 0, 0.3, 0.45, 0.65, False)
 
 
-def make_shake(rng, p):
+def make_shake(rng: np.random.Generator, p: Mapping[str, str]) -> Plan:
     return _repeat(rng, p, "head", 1, 0.45, 0.5, 0.7, True)
 
 
-def make_twist(rng, p):
+def make_twist(rng: np.random.Generator, p: Mapping[str, str]) -> Plan:
     return _repeat(rng, p, "torso", 2, 0.55, 1.0, 1.4, True)
 
 

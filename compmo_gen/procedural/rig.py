@@ -85,7 +85,9 @@ def torso_rotation(angles: np.ndarray) -> np.ndarray:
     return _rot(1, angles[:, 2]) @ _rot(2, angles[:, 1]) @ _rot(0, angles[:, 0])
 
 
-def two_bone_ik(a: np.ndarray, target: np.ndarray, l1: float, l2: float, pole: np.ndarray):
+def two_bone_ik(
+    a: np.ndarray, target: np.ndarray, l1: float, l2: float, pole: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Mid and end joint positions (T, 3) reaching from ``a`` towards ``target``."""
     d = target - a
     dist = np.linalg.norm(d, axis=-1, keepdims=True)
