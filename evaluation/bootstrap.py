@@ -53,13 +53,17 @@ def _weights(n: int, seed: int, b: int) -> np.ndarray:
 def _weighted_means(values: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Per-column ``sum(w x) / sum(w counted)`` over the rows that are not NaN (NaN if none)."""
     counted = ~np.isnan(values)
-    num = w @ np.where(counted, values, 0.0)
-    den = w @ counted.astype(np.float64)
+    return _ratio(w @ np.where(counted, values, 0.0), w @ counted.astype(np.float64))
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
-def replicate_means(values: np.ndarray, n_boot: int = N_BOOT, seed: int = 0) -> np.ndarray:
+def replicate_means(
+    values: np.ndarray, n_boot: int = N_BOOT, seed: int = 0, *, batch: int = 64
+) -> np.ndarray:
     """(n_boot, n_metrics) bootstrap means of ``values`` (n_videos, n_metrics), NaN = not counted."""
     values = np.asarray(values, dtype=np.float64)
     n = values.shape[0]
@@ -67,8 +71,13 @@ def replicate_means(values: np.ndarray, n_boot: int = N_BOOT, seed: int = 0) -> 
     if n == 0:
         out.fill(np.nan)
         return out
-    for b in range(n_boot):
-        out[b] = _weighted_means(values, _weights(n, seed, b)[None, :])[0]
+    counted = ~np.isnan(values)
+    filled = np.where(counted, values, 0.0)
+    counted_f = counted.astype(np.float64)
+    for start in range(0, n_boot, batch):
+        stop = min(start + batch, n_boot)
+        w = np.stack([_weights(n, seed, b) for b in range(start, stop)])
+        out[start:stop] = _ratio(w @ filled, w @ counted_f)
     return out
 
 

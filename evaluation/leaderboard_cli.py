@@ -74,6 +74,9 @@ def run(args: argparse.Namespace) -> int:
         log.warning("%s", d)
     if args.sort:
         key = dict(COLUMNS).get(args.sort, args.sort)
+        if not any(key in r.metrics for r in results):
+            names = ", ".join(h for h, _ in COLUMNS)
+            raise UserError(f"--sort {args.sort!r}: no such column (one of {names})")
         results.sort(key=lambda r: -r.metrics.get(key, float("-inf")))
     intervals = intervals_for(results, args.n_boot, args.seed) if args.ci else None
     warnings = [f"not comparable: {d}" for d in diffs]

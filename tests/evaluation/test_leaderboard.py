@@ -109,7 +109,11 @@ def test_latex_html_csv(two, tmp_path, capsys):
     parser.feed(out.read_text())
     assert parser.best == 8
     assert [r[0] for r in parser.rows] == ["Method", "good", "weak"]
-    assert main(["leaderboard", *map(str, two), "--format", "csv", "--sort", "SODA"]) == 0
+    capsys.readouterr()
+    assert main(["leaderboard", *map(str, reversed(two)), "--format", "csv", "--sort", "SODA"]) == 0
+    assert [r[0] for r in csv.reader(io.StringIO(capsys.readouterr().out))][1:3] == ["good", "weak"]
+    assert main(["leaderboard", *map(str, two), "--sort", "colour"]) == 2
+    assert "no such column" in capsys.readouterr().err
 
 
 def test_refuses_mixed_protocols_and_gt(tmp_path, capsys):
