@@ -93,6 +93,13 @@ def run(args: argparse.Namespace) -> int:
         if pv is None:
             raise UserError(f"{r.path}: no per-video file found (run compmo-eval with --per-video)")
         per_video[r.name] = read_per_video(pv)
+        ids = {rec["id"] for rec in per_video[r.name]}
+        if ids != set(gt):
+            diff = sorted(ids ^ set(gt))
+            raise UserError(
+                f"{pv}: scores {len(ids)} videos, {args.gt} has {len(gt)} ({len(diff)} differ, "
+                f"e.g. {diff[0]!r}): was it scored on this ground truth?"
+            )
     intervals = intervals_for(results, args.n_boot, args.seed) if args.ci else None
     table = build_table(
         results, intervals=intervals, warnings=[f"not comparable: {d}" for d in diffs]

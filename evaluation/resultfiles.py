@@ -134,8 +134,36 @@ def read_per_video(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
             raise UserError(f"{path}: line {n}: not JSON") from None
         if not isinstance(rec, dict) or not isinstance(rec.get("id"), str):
             raise UserError(f"{path}: line {n}: field 'id': missing")
+        bad = _bad_field(rec)
+        if bad:
+            raise UserError(f"{path}: line {n}: record {rec['id']!r}: field {bad!r}: not a number")
         out.append(rec)
     return out
+
+
+def _num(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _bad_field(rec: dict[str, Any]) -> str | None:
+    """The first field of a per-video record that is not shaped as `compmo-eval` writes it."""
+    per_tiou = rec.get("per_tiou", {})
+    if not isinstance(per_tiou, dict):
+        return "per_tiou"
+    for t, row in per_tiou.items():
+        if not isinstance(row, dict):
+            return f"per_tiou.{t}"
+        for k, v in row.items():
+            if not _num(v):
+                return f"per_tiou.{t}.{k}"
+    for key in ("SODA_c", "SODA_B"):
+        v = rec.get(key)
+        if v is not None and not (isinstance(v, dict) and _num(v.get("F"))):
+            return f"{key}.F"
+    for key in ("mean_tiou", "overlap_f1"):
+        if key in rec and not _num(rec[key]):
+            return key
+    return None
 
 
 def _f(rec: dict, key: str) -> float:

@@ -144,6 +144,20 @@ def test_bad_result_files_exit_2(tmp_path, capsys):
         assert str(bad) in err and needle in err and len(err.strip().splitlines()) == 1
     assert main(["leaderboard", str(tmp_path / "nope.json")]) == 2
     assert "cannot read" in capsys.readouterr().err
+    good = write_result(tmp_path, "ok", 0.5)
+    pv = tmp_path / "ok.per_video.jsonl"
+    lines = pv.read_text().splitlines()
+    for broken, field in [
+        (lines[0].replace('"F": ', '"F": "x", "G": '), "'SODA_c.F'"),
+        (lines[0].replace('"METEOR": ', '"METEOR": null, "M": '), "'per_tiou.0.3.METEOR'"),
+        ("[1, 2]", "field 'id'"),
+        ("{", "not JSON"),
+    ]:
+        pv.write_text("\n".join([broken, *lines[1:]]) + "\n")
+        assert main(["leaderboard", str(good), "--ci"]) == 2
+        err = capsys.readouterr().err
+        assert "ok.per_video.jsonl: line 1" in err and field in err, err
+        assert len(err.strip().splitlines()) == 1
 
 
 def test_ci_cells_are_the_bootstrap(two, capsys):

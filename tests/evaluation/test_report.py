@@ -125,6 +125,10 @@ def test_report_errors(tmp_path, capsys):
     argv = _argv(tmp_path, files, "--out", str(tmp_path / "x.html"), "--assets", "/tmp/elsewhere")
     assert main(argv) == 2
     assert "--assets" in capsys.readouterr().err
+    lines = (tmp_path / "weak.per_video.jsonl").read_text().splitlines()
+    (tmp_path / "weak.per_video.jsonl").write_text("\n".join(lines[1:]) + "\n")
+    assert main(_argv(tmp_path, files, "--out", str(tmp_path / "x.html"))) == 2
+    assert "was it scored on this ground truth" in capsys.readouterr().err
     (tmp_path / "weak.per_video.jsonl").unlink()
     assert main(_argv(tmp_path, files, "--out", str(tmp_path / "x.html"))) == 2
     err = capsys.readouterr().err
