@@ -26,7 +26,7 @@ import numpy as np
 
 from compmo_gen.annotations import DenseAnnotation
 from compmo_gen.cliutil import UserError
-from evaluation.plan import plan_video
+from evaluation.plan import VideoInput, plan_video
 from evaluation.scorer import EvalConfig, build_inputs
 from evaluation.soda import soda_video
 
@@ -179,10 +179,17 @@ def soda_b(
     The videos that count are SODA_c's (``cfg.protocol``): all GT videos in ``strict`` (missing,
     empty or unparseable predictions score 0), only those with a prediction key in ``demo``.
     """
-    from tqdm import tqdm
-
     cfg = cfg or EvalConfig()
     inputs, _ = build_inputs(gt, pred, unparseable, cfg)
+    return soda_b_from_inputs(inputs, scorer, cfg)
+
+
+def soda_b_from_inputs(
+    inputs: Sequence[VideoInput], scorer: BertScoreRecall, cfg: EvalConfig
+) -> SodaB:
+    """SODA(B) of already built inputs (``evaluation.scorer.build_inputs``): no second tokenising."""
+    from tqdm import tqdm
+
     per_video: dict[str, tuple[float, float, float] | None] = {}
     cache: dict[tuple[str, str], float] = {}
     bar = tqdm(total=len(inputs), unit="video", desc="SODA(B)", disable=not cfg.progress)
