@@ -6,10 +6,16 @@ import argparse
 import json
 import logging
 import math
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compmo_gen.annotations import write_atomic
 from compmo_gen.cliutil import UserError
+
+if TYPE_CHECKING:
+    from evaluation.bootstrap import PairedTest
+    from evaluation.resultfiles import Result
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +36,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_bootstrap_arguments(parser)
 
 
-def compare(a, b, pv_a: Path, pv_b: Path, n_boot: int, seed: int):
+def compare(
+    a: Result, b: Result, pv_a: Path, pv_b: Path, n_boot: int, seed: int
+) -> tuple[list[tuple[str, str]], list[PairedTest], int]:
     """Paired tests of every table column (x100) on the videos both files score."""
     from evaluation.bootstrap import paired_test
     from evaluation.resultfiles import COLUMNS, read_per_video, value_matrix
@@ -57,7 +65,14 @@ def compare(a, b, pv_a: Path, pv_b: Path, n_boot: int, seed: int):
     return cols, tests, len(ids_a)
 
 
-def format_table(a_name: str, b_name: str, cols, tests, n: int, alpha: float) -> str:
+def format_table(
+    a_name: str,
+    b_name: str,
+    cols: Sequence[tuple[str, str]],
+    tests: Sequence[PairedTest],
+    n: int,
+    alpha: float,
+) -> str:
     w = max(len(h) for h, _ in cols)
     lines = [
         f"paired bootstrap over {n} videos ({tests[0].n_boot if tests else 0} replicates), x100",

@@ -5,10 +5,16 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compmo_gen.annotations import write_atomic
 from compmo_gen.cliutil import UserError
+
+if TYPE_CHECKING:
+    from evaluation.bootstrap import Interval
+    from evaluation.resultfiles import Result
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +46,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_bootstrap_arguments(parser)
 
 
-def intervals_for(results, n_boot: int, seed: int) -> dict:
+def intervals_for(
+    results: Sequence[Result], n_boot: int, seed: int
+) -> dict[str, dict[str, Interval]]:
     """Bootstrap intervals (x100) of every table column, per result; needs per-video files."""
     from evaluation.bootstrap import confidence_intervals
     from evaluation.resultfiles import COLUMNS, per_video_path, read_per_video, value_matrix

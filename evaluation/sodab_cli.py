@@ -11,9 +11,13 @@ import argparse
 import json
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compmo_gen.annotations import load_annotations, read_durations, write_atomic
 from compmo_gen.cliutil import UserError
+
+if TYPE_CHECKING:
+    from evaluation.bertscore import SodaB
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +46,7 @@ def _read_json(path: Path) -> dict:
     return doc
 
 
-def merge_results(path: Path, res, signature: dict, protocol: str) -> None:
+def merge_results(path: Path, res: SodaB, signature: dict, protocol: str) -> None:
     """Add SODA(B) to a results file (created when absent), refusing one of another protocol."""
     doc = (
         _read_json(path) if path.exists() else {"signature": {"protocol": protocol}, "metrics": {}}
@@ -59,7 +63,7 @@ def merge_results(path: Path, res, signature: dict, protocol: str) -> None:
     write_atomic(path, json.dumps(doc, indent=2) + "\n")
 
 
-def merge_per_video(path: Path, res) -> None:
+def merge_per_video(path: Path, res: SodaB) -> None:
     """Add ``"SODA_B": {"P", "R", "F"}`` (null when not counted) to every per-video record."""
     records: list[dict] = []
     if path.exists():
