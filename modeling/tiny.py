@@ -22,9 +22,17 @@ def make_tiny_llm(
     hidden: int = 64,
     layers: int = 2,
     vocab_size: int = 600,
+    heads: int = 4,
+    kv_heads: int = 2,
+    intermediate: int | None = None,
+    model_vocab: int | None = None,
     seed: int = 0,
 ) -> Path:
-    """Write a HF folder (config, safetensors, tokenizer with a ChatML template) to ``out``."""
+    """Write a HF folder (config, safetensors, tokenizer with a ChatML template) to ``out``.
+
+    ``model_vocab`` (default: the tokenizer's size) may be larger, e.g. to time a random model
+    with a real model's shape (SmolLM2-135M: hidden 576, 30 layers, 9/3 heads, 1536, 49152).
+    """
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
@@ -53,12 +61,12 @@ def make_tiny_llm(
     fast.save_pretrained(str(out))
     torch.manual_seed(seed)
     config = LlamaConfig(
-        vocab_size=len(fast),
+        vocab_size=max(len(fast), model_vocab or 0),
         hidden_size=hidden,
-        intermediate_size=hidden * 2,
+        intermediate_size=intermediate or hidden * 2,
         num_hidden_layers=layers,
-        num_attention_heads=4,
-        num_key_value_heads=2,
+        num_attention_heads=heads,
+        num_key_value_heads=kv_heads,
         max_position_embeddings=4096,
         bos_token_id=fast.bos_token_id,
         eos_token_id=fast.eos_token_id,
