@@ -73,8 +73,8 @@ def load_result(path: str | os.PathLike[str], name: str | None = None) -> Result
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
             raise UserError(f"{path}: field 'metrics.{k}': expected a finite number, got {v!r}")
         metrics[k] = float(v)
-    if "SODA_c" not in metrics:
-        raise UserError(f"{path}: field 'metrics.SODA_c': missing")
+    if not any(key in metrics for _, key in COLUMNS):
+        raise UserError(f"{path}: field 'metrics': none of {', '.join(k for _, k in COLUMNS)}")
     sig = doc.get("signature", {})
     if not isinstance(sig, dict):
         raise UserError(f"{path}: field 'signature': expected an object")

@@ -136,7 +136,7 @@ def test_bad_result_files_exit_2(tmp_path, capsys):
         ("{", "not JSON"),
         ('{"x": 1}', "field 'metrics'"),
         ('{"metrics": {"SODA_c": NaN}}', "field 'metrics.SODA_c'"),
-        ('{"metrics": {"CIDEr": 1}}', "field 'metrics.SODA_c': missing"),
+        ('{"metrics": {"x": 1}}', "field 'metrics': none of SODA_c, SODA_B"),
     ]:
         bad.write_text(text)
         assert main(["leaderboard", str(bad)]) == 2
