@@ -30,8 +30,9 @@ PROTOCOL_KEYS = (
     "protocol", "tious", "overlap_thresholds", "max_proposals", "garbage", "tokenizer", "meteor",
     "scorers", "bertscore_hash",
 )  # fmt: skip
-#: Signature fields that identify the ground truth.
-GT_KEYS = ("gt", "gt_sha256", "gt_hash", "gt_file_sha256", "videos")
+#: Signature fields that identify the ground truth (the file's hash, not its name; the durations
+#: that close DEMO strings are part of it when the signature records them).
+GT_KEYS = ("gt_sha256", "durations_sha256", "motion_root", "fps", "videos")
 _ANET = (
     "Bleu_1",
     "Bleu_2",

@@ -125,6 +125,12 @@ def test_refuses_mixed_protocols_and_gt(tmp_path, capsys):
     assert "protocol" in err and "--force" in err and len(err.strip().splitlines()) == 1
     assert main(["leaderboard", str(a), str(c)]) == 2
     assert "ground truth differs in signature.videos" in capsys.readouterr().err
+    d = write_result(tmp_path, "d", 0.4, gt="other_name.json", gt_sha256="ab")
+    e = write_result(tmp_path, "e", 0.4, gt="gt.json", gt_sha256="cd")
+    f = write_result(tmp_path, "f", 0.4, gt="gt.json", gt_sha256="ab")
+    assert main(["leaderboard", str(d), str(f)]) == 0  # same GT under another file name
+    assert main(["leaderboard", str(d), str(e)]) == 2
+    assert "ground truth differs in signature.gt_sha256" in capsys.readouterr().err
     assert main(["leaderboard", str(a), str(b), "--force"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("> **Warning:** not comparable: protocol differs in signature.protocol")
