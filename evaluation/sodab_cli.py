@@ -46,6 +46,16 @@ def _read_json(path: Path) -> dict:
     return doc
 
 
+def _sha256(path: str) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def merge_results(path: Path, res: SodaB, signature: dict, protocol: str) -> None:
     """Add SODA(B) to a results file (created when absent), refusing one of another protocol."""
     doc = (
@@ -56,6 +66,10 @@ def merge_results(path: Path, res: SodaB, signature: dict, protocol: str) -> Non
         raise UserError(
             f"{path}: field 'signature.protocol' is {theirs!r}, SODA(B) ran {protocol!r}"
         )
+    for key in ("gt_sha256", "predictions_sha256"):
+        theirs = doc.get("signature", {}).get(key)
+        if theirs is not None and key in signature and theirs != signature[key]:
+            raise UserError(f"{path}: field 'signature.{key}' differs: scored on other files")
     doc["metrics"].update(
         {"SODA_B": res.score, "SODA_B_precision": res.precision, "SODA_B_recall": res.recall}
     )
@@ -114,7 +128,8 @@ def run(args: argparse.Namespace) -> int:
         f"{res.counted} videos, {scorer.hash})"
     )
     if args.out:
-        merge_results(Path(args.out), res, scorer.signature(), args.protocol)
+        inputs = {"gt_sha256": _sha256(args.gt), "predictions_sha256": _sha256(args.predictions)}
+        merge_results(Path(args.out), res, {**scorer.signature(), **inputs}, args.protocol)
         print(f"added SODA(B) to {args.out}")
     if args.per_video:
         merge_per_video(Path(args.per_video), res)

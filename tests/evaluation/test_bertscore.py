@@ -165,6 +165,10 @@ def test_sodab_cli_merges_into_results_and_per_video(tmp_path, capsys, monkeypat
         doc["metrics"]["SODA_B"]
     )
     assert "SODA(B)" in capsys.readouterr().out
+    doc["signature"]["gt_sha256"] = "0" * 64  # a results file of another GT is refused
+    results.write_text(json.dumps(doc))
+    assert main([*argv, *model, "--out", str(results)]) == 2
+    assert "signature.gt_sha256" in capsys.readouterr().err
     # a results file of the other protocol is refused; no model at all is a one-line error
     assert main([*argv, *model, "--protocol", "demo", "--out", str(results)]) == 2
     assert "signature.protocol" in capsys.readouterr().err
