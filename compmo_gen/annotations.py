@@ -658,6 +658,15 @@ def to_stmc_text(annotations: Iterable[DenseAnnotation], *, header: bool = True)
     return "\n\n".join(blocks) + "\n"
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write text to ``path`` through a temporary file and a rename (never a half-written file)."""
     path = Path(path)
@@ -666,6 +675,7 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
