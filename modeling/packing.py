@@ -243,6 +243,8 @@ def _varlen_caller():
 _VARLEN: dict[str, Any] = {}
 #: Set to False to force the SDPA block-mask path on CUDA as well (used by the self-check).
 USE_VARLEN = {"enabled": True}
+#: Under ``torch.compile`` the varlen call runs eagerly (a graph break) unless this is True.
+COMPILE_VARLEN = {"inline": False}
 
 
 def _unpacked_attention(query: Any, key: Any, value: Any, mask2d: Any, scaling: Any) -> Any:
@@ -262,6 +264,15 @@ def _unpacked_attention(query: Any, key: Any, value: Any, mask2d: Any, scaling: 
         query, key, value, attn_mask=mask, scale=scaling
     )
     return out.transpose(1, 2).contiguous()
+
+
+def _init_varlen() -> None:
+    import torch
+
+    if "fn" not in _VARLEN:
+        fn = _varlen_caller()
+        _VARLEN["fn"] = fn
+        _VARLEN["eager"] = torch.compiler.disable(fn) if fn is not None else None
 
 
 def packed_attention_forward(
@@ -288,9 +299,8 @@ def packed_attention_forward(
     if dropout:
         raise ValueError("packed attention does not support attention dropout")
     batch, heads, length, dim = query.shape
-    if "fn" not in _VARLEN:
-        _VARLEN["fn"] = _varlen_caller()
-    fn = _VARLEN["fn"]
+    _init_varlen()
+    fn = _VARLEN["fn"] if COMPILE_VARLEN["inline"] else _VARLEN["eager"]
     if query.is_cuda and fn is not None and USE_VARLEN["enabled"]:
         q = query.transpose(1, 2).reshape(batch * length, heads, dim)
         k = key.transpose(1, 2).reshape(batch * length, key.shape[1], dim)
@@ -313,6 +323,7 @@ def register_packed_attention() -> str:
     from transformers import AttentionInterface
     from transformers.masking_utils import AttentionMaskInterface, flash_attention_mask
 
+    _init_varlen()
     AttentionInterface.register(PACKED_ATTENTION, packed_attention_forward)
     # The 2-D padding mask (or None), as for flash attention: no (L, L) mask is ever built.
     AttentionMaskInterface.register(PACKED_ATTENTION, flash_attention_mask)

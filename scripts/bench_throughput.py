@@ -482,6 +482,68 @@ def same_maths(bench: Bench) -> dict[str, Any]:
     return res
 
 
+def compile_check(bench: Bench) -> dict[str, Any]:
+    """Loss and gradients of one packed batch: eager vs compiled (varlen inside / outside graph)."""
+    import torch
+
+    from modeling import packing
+
+    set_lora_dropout(bench, 0.0)
+    params = [*bench.lora_params, *bench.adapter.parameters()]
+    init = [p.detach().clone() for p in params]
+    gen = torch.Generator(device=bench.device).manual_seed(1)
+    with torch.no_grad():
+        for n, p in bench.model.named_parameters():
+            if "lora_B" in n:  # make LoRA contribute
+                p.normal_(0.0, 0.02, generator=gen)
+    data = bench.samples("stage2", 60_000, 4)
+    cpu = collate_packed(data, pad_to_multiple_of=4096, max_segments=256)
+    batch = to_device(cpu, bench.device)
+    groups = {"lora_A": [], "lora_B": [], "adapter": []}
+    for n, p in bench.model.named_parameters():
+        for key in ("lora_A", "lora_B"):
+            if key in n:
+                groups[key].append(p)
+    groups["adapter"] = list(bench.adapter.parameters())
+
+    def measure(comp: bool, inline: bool) -> tuple[float, dict[str, Any]]:
+        packing.COMPILE_VARLEN["inline"] = inline
+        torch._dynamo.reset()
+        cfg = FastStepConfig(checkpointing="none", compile=comp, lora_rank=bench.p["lora_r"])
+        configure_model(bench.model, cfg)
+        for p in params:
+            p.grad = None
+        with torch.autocast(bench.device.type, dtype=bench.autocast, enabled=bench.cuda):
+            loss = packed_loss(bench.model, bench.adapter, batch)
+        loss.backward()
+        grads = {k: torch.cat([p.grad.float().flatten() for p in v]) for k, v in groups.items()}
+        return float(loss), grads
+
+    ref_loss, ref = measure(False, False)
+    res: dict[str, Any] = {"eager_loss": ref_loss}
+    for label, inline in (
+        ("compiled, varlen outside graph", False),
+        ("compiled, varlen in graph", True),
+    ):
+        if bench.left() < 90:
+            break
+        loss, got = measure(True, inline)
+        res[label] = {
+            "loss": loss,
+            **{k: float((got[k] - ref[k]).norm() / ref[k].norm()) for k in ref},
+        }
+        log.info("compile check %s: %s", label, res[label])
+    packing.COMPILE_VARLEN["inline"] = False
+    torch._dynamo.reset()
+    configure_model(bench.model, FastStepConfig(), packed=False)
+    with torch.no_grad():
+        for p, p0 in zip(params, init):
+            p.copy_(p0)
+    set_lora_dropout(bench, bench.args.lora_dropout)
+    bench.cleanup()
+    return res
+
+
 def stage1(bench: Bench) -> dict[str, Any]:
     a = bench.args
     params = list(bench.adapter.parameters())
@@ -670,6 +732,11 @@ def render_md(res: dict[str, Any]) -> str:
                 f"Best batch {i['best_batch']}: **{i['ratio']}x** the batch-1 sequences/s.",
             ]
         lines.append("")
+    if "compile_check" in sec:
+        lines += [
+            f"Compile check (relative gradient differences vs eager): {sec['compile_check']}",
+            "",
+        ]
     if "attention_check" in sec:
         lines += [f"Attention check (packed vs block-mask SDPA): {sec['attention_check']}", ""]
     errors = {k: v["error"] for k, v in sec.items() if isinstance(v, dict) and "error" in v}
@@ -703,7 +770,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check-lr", type=float, default=2e-5)
     ap.add_argument("--plain-reentrant", action="store_true", help="HF checkpointing, reentrant")
     ap.add_argument("--time-budget", type=float, default=520.0, help="seconds; later work skipped")
-    ap.add_argument("--sections", default="attn,stage2,maths,stage1,infer")
+    ap.add_argument("--sections", default="attn,ccheck,maths,stage2,stage1,infer")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
     os.environ.setdefault("PYTORCH_CUDA_ALLOC_CONF", "expandable_segments:True")
@@ -713,8 +780,9 @@ def main(argv: list[str] | None = None) -> int:
     sec = bench.results["sections"]
     steps = [
         ("attn", "attention_check", lambda: attention_check(bench)),
-        ("stage2", "stage2", lambda: stage2(bench)),
+        ("ccheck", "compile_check", lambda: compile_check(bench)),
         ("maths", "same_maths", lambda: same_maths(bench)),
+        ("stage2", "stage2", lambda: stage2(bench)),
         ("stage1", "stage1", lambda: stage1(bench)),
         ("infer", "inference", lambda: inference(bench)),
     ]
