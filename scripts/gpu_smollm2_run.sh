@@ -16,8 +16,8 @@ NUM=${NUM:-5000}
 SPLITS=${SPLITS:-"sequence atomic"}
 MODEL=${MODEL:?set MODEL}
 PROBE=${PROBE:-}
-B1=${B1:-100}
-B2=${B2:-220}
+B1=${B1:-70}
+B2=${B2:-190}
 mkdir -p "$WORK" "$OUT"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
@@ -61,8 +61,8 @@ PY
     --lora-r 64 --lora-alpha 128 --lora-dropout 0.05 --lora-targets all-linear --num-workers 8 \
     --model-max-length 1024 --save-steps 100000 --logging-steps 50 -q || return 1
   timed baselines "$t" ev baselines "$d" --out-dir "$r/baselines" -q || true
-  timed infer "$t" infer --run "$r/s2" --data "$d/test.json" --out "$r/pred" --batch-size 128 \
-    --bf16 --max-new-tokens 384 -q || return 1
+  timed infer "$t" infer --run "$r/s2" --data "$d/test.json" --out "$r/pred" --batch-size 200 \
+    --bf16 --max-new-tokens 300 -q || return 1
 }
 
 pack() {
