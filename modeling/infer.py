@@ -43,8 +43,11 @@ class GenerationConfig:
     seed: int = 0
 
 
-def load_run(run: str | Path, *, device: str = "cpu", bf16: bool = False) -> tuple[Any, Any, dict]:
-    """(model, tokenizer, adapter spec) of a trained run (or a merged one)."""
+def load_run(
+    run: str | Path, *, device: str = "cpu", bf16: bool = False, merge: bool = True
+) -> tuple[Any, Any, dict]:
+    """(model, tokenizer, adapter spec) of a trained run (or a merged one); LoRA is merged into
+    the LLM in memory unless ``merge=False``."""
     import torch
 
     run = Path(run)
@@ -60,6 +63,8 @@ def load_run(run: str | Path, *, device: str = "cpu", bf16: bool = False) -> tup
             from peft import PeftModel
 
             llm = PeftModel.from_pretrained(llm, str(run / LORA_DIR))
+            if merge:
+                llm = llm.merge_and_unload()  # fewer kernels per generated token
     adapter = make_adapter(spec)
     load_adapter_weights(adapter, run)
     model = build_motion_lm(llm, adapter).to(device=device)
@@ -73,7 +78,7 @@ def merge_run(run: str | Path, out: str | Path) -> Path:
     import shutil
 
     run, out = Path(run), Path(out)
-    model, tok, _ = load_run(run)
+    model, tok, _ = load_run(run)  # merged in memory
     llm = model.llm
     if hasattr(llm, "merge_and_unload"):
         llm = llm.merge_and_unload()
