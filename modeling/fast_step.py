@@ -33,6 +33,7 @@ class FastStepConfig:
     checkpoint_fraction: float = 1.0  # share of decoder layers checkpointed (evenly spread)
     chunk_size: int = DEFAULT_CHUNK
     compile: bool = False
+    compile_exact_casts: bool = True  # inductor rounds fused intermediates as eager does
     lora_rank: int = 128  # products with a side this small are LoRA's: recomputed when selective
     lora_input_cast: bool = False  # PEFT's float32 copy of each LoRA input (a no-op under autocast)
 
@@ -140,6 +141,11 @@ def configure_model(model: Any, cfg: FastStepConfig, *, packed: bool = True) -> 
         chosen = _spread(len(layers), cfg.checkpoint_fraction)
         for i, layer in enumerate(layers):
             layer.gradient_checkpointing = i in chosen
+    if cfg.compile:
+        import torch._inductor.config as inductor_config
+
+        if hasattr(inductor_config, "emulate_precision_casts"):
+            inductor_config.emulate_precision_casts = cfg.compile_exact_casts
     for layer in decoder_layers(model):
         if cfg.compile:
             layer.compile()

@@ -483,10 +483,8 @@ def same_maths(bench: Bench) -> dict[str, Any]:
 
 
 def compile_check(bench: Bench) -> dict[str, Any]:
-    """Loss and gradients of one packed batch: eager vs compiled (varlen inside / outside graph)."""
+    """Loss and gradients of one packed batch: eager vs compiled (exact or fast casts)."""
     import torch
-
-    from modeling import packing
 
     set_lora_dropout(bench, 0.0)
     params = [*bench.lora_params, *bench.adapter.parameters()]
@@ -506,10 +504,14 @@ def compile_check(bench: Bench) -> dict[str, Any]:
                 groups[key].append(p)
     groups["adapter"] = list(bench.adapter.parameters())
 
-    def measure(comp: bool, inline: bool) -> tuple[float, dict[str, Any]]:
-        packing.COMPILE_VARLEN["inline"] = inline
+    def measure(comp: bool, exact: bool) -> tuple[float, dict[str, Any]]:
         torch._dynamo.reset()
-        cfg = FastStepConfig(checkpointing="none", compile=comp, lora_rank=bench.p["lora_r"])
+        cfg = FastStepConfig(
+            checkpointing="none",
+            compile=comp,
+            compile_exact_casts=exact,
+            lora_rank=bench.p["lora_r"],
+        )
         configure_model(bench.model, cfg)
         for p in params:
             p.grad = None
@@ -519,7 +521,7 @@ def compile_check(bench: Bench) -> dict[str, Any]:
         grads = {k: torch.cat([p.grad.float().flatten() for p in v]) for k, v in groups.items()}
         return float(loss), grads
 
-    ref_loss, ref = measure(False, False)
+    ref_loss, ref = measure(False, True)
     res: dict[str, Any] = {"eager_loss": ref_loss}
     for label, inline in (
         ("compiled, varlen outside graph", False),
@@ -533,7 +535,6 @@ def compile_check(bench: Bench) -> dict[str, Any]:
             **{k: float((got[k] - ref[k]).norm() / ref[k].norm()) for k in ref},
         }
         log.info("compile check %s: %s", label, res[label])
-    packing.COMPILE_VARLEN["inline"] = False
     torch._dynamo.reset()
     configure_model(bench.model, FastStepConfig(), packed=False)
     with torch.no_grad():
