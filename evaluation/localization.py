@@ -21,10 +21,9 @@ def densevid_precision_recall(iou: np.ndarray, tious: Sequence[float]) -> np.nda
     out = np.zeros((len(tious), 2))
     if n_p == 0 or n_g == 0:
         return out
-    for k, t in enumerate(tious):
-        hit = iou > t
-        out[k, 0] = float(hit.any(axis=0).sum()) / n_p
-        out[k, 1] = float(hit.any(axis=1).sum()) / n_g
+    hit = iou[None] > np.asarray(tious, dtype=np.float64)[:, None, None]
+    out[:, 0] = hit.any(axis=1).sum(axis=1) / n_p
+    out[:, 1] = hit.any(axis=2).sum(axis=1) / n_g
     return out
 
 
@@ -42,12 +41,13 @@ def overlap_prf(iou: np.ndarray, thresholds: Sequence[float]) -> np.ndarray:
     out = np.zeros((len(thresholds), 3))
     if n_g == 0:
         return out
-    pos = iou > 0
-    for k, t in enumerate(thresholds):
-        hit = pos & (iou >= t)
-        p = float(hit.any(axis=0).sum()) / max(n_p, 1)
-        r = float(hit.any(axis=1).sum()) / n_g
-        out[k] = (p, r, prf(p, r))
+    hit = (iou > 0)[None] & (iou[None] >= np.asarray(thresholds, dtype=np.float64)[:, None, None])
+    p = hit.any(axis=1).sum(axis=1) / max(n_p, 1)
+    r = hit.any(axis=2).sum(axis=1) / n_g
+    denom = p + r
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f = np.where(denom > 0, 2 * (p * r) / denom, 0.0)
+    out[:, 0], out[:, 1], out[:, 2] = p, r, f
     return out
 
 

@@ -82,7 +82,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--jobs",
         type=int,
         default=max(1, min(4, os.cpu_count() or 1)),
-        help="METEOR jar processes (default: min(4, cores))",
+        help="METEOR scoring threads (default: min(4, cores))",
     )
     parser.add_argument("--out", help="write every metric, counts and the signature as JSON")
     parser.add_argument("--per-video", help="write per-video scores (JSON lines)")
@@ -90,6 +90,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from evaluation.javatools import java_executable
+    from evaluation.meteor import open_meteor
     from evaluation.report import per_video_json, results_json, summarize, table
     from evaluation.scorer import EvalConfig, build_inputs, score_videos
 
@@ -108,17 +109,26 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     dialect = args.dialect or ("demo" if args.protocol == "demo" else "compmo")
-    durations = read_durations(args.durations, fps=args.fps) if args.durations else None
-    common = dict(durations=durations, motion_root=args.motion_root, fps=args.fps, dialect=dialect)
-    gt = load_annotations(args.gt, role="gt", fmt=args.gt_fmt, **common)
-    pred = load_annotations(args.predictions, role="pred", fmt=args.fmt, **common)
-    if not gt.annotations:
-        raise UserError(f"{args.gt}: no ground-truth videos")
-    for name, s in (("ground truth", gt), ("predictions", pred)):
-        log.info("%s: %s", name, s.report.summary())
-    inputs, counts = build_inputs(gt.annotations, pred.annotations, pred.report.unparseable, cfg)
-    counts.extra = dict(pred.report.counts)
-    scores = score_videos(inputs, cfg)
+    meteor = open_meteor(cfg.jobs)  # its JVM loads while the inputs are read and tokenised
+    try:
+        durations = read_durations(args.durations, fps=args.fps) if args.durations else None
+        common = dict(
+            durations=durations, motion_root=args.motion_root, fps=args.fps, dialect=dialect
+        )
+        gt = load_annotations(args.gt, role="gt", fmt=args.gt_fmt, **common)
+        pred = load_annotations(args.predictions, role="pred", fmt=args.fmt, **common)
+        if not gt.annotations:
+            raise UserError(f"{args.gt}: no ground-truth videos")
+        for name, s in (("ground truth", gt), ("predictions", pred)):
+            log.info("%s: %s", name, s.report.summary())
+        inputs, counts = build_inputs(
+            gt.annotations, pred.annotations, pred.report.unparseable, cfg
+        )
+        counts.extra = dict(pred.report.counts)
+    except BaseException:
+        meteor.close()
+        raise
+    scores = score_videos(inputs, cfg, meteor)
     summary = summarize(scores, cfg)
     print(table(summary, counts, cfg))
     if args.out:

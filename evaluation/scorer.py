@@ -17,8 +17,10 @@ import queue
 import random
 import string
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +37,7 @@ log = logging.getLogger(__name__)
 CAPTION_METRICS = ("Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4", "METEOR", "ROUGE_L", "CIDEr")
 #: The fixed garbage reference of the 2018 densevid_eval.
 GARBAGE_2018 = "abc123!@#"
-_STATS_CACHE_LIMIT = 2_000_000
+_STATS_CACHE_LIMIT = 500_000
 
 
 @dataclass(frozen=True)
@@ -158,10 +160,10 @@ def build_inputs(
 class _MeteorWorker:
     """Runs the METEOR part of each chunk in a thread; the jars themselves run in parallel."""
 
-    def __init__(self, jobs: int) -> None:
-        from evaluation.meteor import MeteorPool
+    def __init__(self, jobs: int, meteor: Any = None) -> None:
+        from evaluation.meteor import open_meteor
 
-        self.pool = MeteorPool(jobs)
+        self.pool = meteor if meteor is not None else open_meteor(jobs)
         self.stats: dict[Pair, str] = {}
         self.pair_scores: dict[Pair, float] = {}
         self.counters = {"score_pairs": 0, "eval_lines": 0, "eval_stats": 0, "soda_rounds": 0}
@@ -177,7 +179,10 @@ class _MeteorWorker:
                 return
             index, plans = item
             try:
-                self.done.put((index, self._chunk(plans)))
+                t0 = time.perf_counter()
+                result = self._chunk(plans)
+                log.debug("chunk %d: METEOR part %.2f s", index, time.perf_counter() - t0)
+                self.done.put((index, result))
             except BaseException as exc:
                 self.done.put((index, exc))
 
@@ -256,11 +261,17 @@ def _finish(plan: VideoPlan, ngram: dict, meteor: dict, best: float) -> VideoSco
     )
 
 
-def score_videos(inputs: list[VideoInput], cfg: EvalConfig) -> list[VideoScores]:
-    """Per-video scores of every input, in input order."""
+def score_videos(
+    inputs: list[VideoInput], cfg: EvalConfig, meteor: Any = None
+) -> list[VideoScores]:
+    """Per-video scores of every input, in input order.
+
+    ``meteor``: an already started :func:`evaluation.meteor.open_meteor` backend (its JVM start
+    then overlaps reading and tokenising); it is closed here. Default: start one now.
+    """
     from tqdm import tqdm
 
-    worker = _MeteorWorker(cfg.jobs)
+    worker = _MeteorWorker(cfg.jobs, meteor)
     captioner = CaptionScorer()
     pending: dict[int, tuple[list[VideoPlan], dict]] = {}
     out: list[list[VideoScores]] = []

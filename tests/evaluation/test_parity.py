@@ -75,11 +75,35 @@ def to_annotations(gt: dict, pred: dict) -> tuple[dict, dict]:
     return g, p
 
 
+class _Shared:
+    """One METEOR backend for the whole module (score_videos closes what it is given)."""
+
+    backend = None
+
+    def __getattr__(self, name):
+        if _Shared.backend is None:
+            from evaluation.meteor import open_meteor
+
+            _Shared.backend = open_meteor(2)
+        return getattr(_Shared.backend, name)
+
+    def close(self):
+        pass
+
+
 def fast(gt: dict, pred: dict, protocol: str = "demo", unparseable=()) -> dict:
-    cfg = EvalConfig(protocol=protocol, jobs=1, chunk=3)
+    cfg = EvalConfig(protocol=protocol, jobs=2, chunk=3)
     g, p = to_annotations(gt, pred)
     inputs, counts = build_inputs(g, p, unparseable, cfg)
-    return summarize(score_videos(inputs, cfg), cfg)
+    return summarize(score_videos(inputs, cfg, _Shared()), cfg)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_shared_backend():
+    yield
+    if _Shared.backend is not None:
+        _Shared.backend.close()
+        _Shared.backend = None
 
 
 @pytest.fixture(scope="module")
@@ -141,3 +165,19 @@ def test_empty_and_unparseable_predictions_score_zero():
     assert demo["videos_scored"]["soda_and_overlap"] == 2
     assert demo["metrics"]["SODA_c"] == pytest.approx(only["metrics"]["SODA_c"] / 2, abs=1e-12)
     assert np.isfinite(list(strict["metrics"].values())).all()
+
+
+def test_threaded_driver_answers_exactly_as_the_plain_jar():
+    from evaluation.meteor import MeteorPool, MeteorServer, open_meteor
+
+    words = [c.lower().replace(",", "").replace(".", "") for c in CAPTIONS]
+    pairs = [(a, b) for a in words[:6] for b in words[3:]] + [("", "runs"), ("a|||b  c", "a b c")]
+    groups = [[0, 1, 2], [5], list(range(len(pairs))), [7, 7, 3]]
+    with open_meteor(2) as fast_backend, MeteorPool(1) as plain:
+        if not isinstance(fast_backend, MeteorServer):
+            pytest.skip("no javac: compmo-eval uses the plain jar")
+        got, want = fast_backend.stats(pairs), plain.stats(pairs)
+        assert got == want
+        assert fast_backend.evaluate([[got[i] for i in g] for g in groups]) == plain.evaluate(
+            [[want[i] for i in g] for g in groups]
+        )

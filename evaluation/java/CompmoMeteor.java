@@ -1,0 +1,225 @@
+// A multi-threaded front end to the METEOR 1.5 jar (pycocoevalcap's meteor-1.5.jar).
+//
+// It answers "SCORE ||| ..." and "EVAL ||| ..." lines exactly as the jar's own stdio mode
+// (Meteor.scoreStdio) does, with the same METEOR classes, configuration and output formatting:
+// SCORE -> MeteorScorer.getMeteorStats(hyp, refs).toString(); EVAL -> for each stats string,
+// computeMetrics + println(score), addStats into an aggregate, then computeMetrics(aggregate) and
+// println(its score). Differences: the paraphrase tables are loaded once and shared by several
+// threads (MeteorScorer's copy constructor shares resources), and requests come in batches that
+// end with a line "COMPMO_FLUSH"; the answers of a batch are written in request order, followed by
+// "COMPMO_DONE", with one flush. Two steps that depend on one string only are done once per
+// distinct string: METEOR's -norm normalisation of a sentence (Normalizer.normalizeLine, the same
+// static call with the scorer's own settings, whose result the scorer copies then receive with
+// their normalize flag off) and the parsing of a statistics string (java.util.Scanner, the slowest
+// step of EVAL; the parsed object is copied field by field for every use).
+//
+// usage: java -Xmx2G -cp meteor-1.5.jar:DIR CompmoMeteor THREADS - - -stdio -l en -norm
+
+import edu.cmu.meteor.scorer.MeteorConfiguration;
+import edu.cmu.meteor.scorer.MeteorScorer;
+import edu.cmu.meteor.scorer.MeteorStats;
+import edu.cmu.meteor.util.Normalizer;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+public class CompmoMeteor {
+    /** Parsed statistics by string: MeteorStats(String) uses java.util.Scanner, which is slow. */
+    static final class StatsCache extends HashMap<String, MeteorStats> {
+        MeteorStats parse(String text) {
+            MeteorStats t = get(text);
+            if (t == null) {
+                if (size() > 1000000) {
+                    clear();
+                }
+                t = new MeteorStats(text);
+                put(text, t);
+            }
+            return copy(t);
+        }
+    }
+
+    /** A field-by-field copy (every field of MeteorStats is public), i.e. a fresh parse. */
+    static MeteorStats copy(MeteorStats t) {
+        MeteorStats c = new MeteorStats();
+        c.testLength = t.testLength;
+        c.referenceLength = t.referenceLength;
+        c.testFunctionWords = t.testFunctionWords;
+        c.referenceFunctionWords = t.referenceFunctionWords;
+        c.testTotalMatches = t.testTotalMatches;
+        c.referenceTotalMatches = t.referenceTotalMatches;
+        c.testStageMatchesContent = new ArrayList<Double>(t.testStageMatchesContent);
+        c.referenceStageMatchesContent = new ArrayList<Double>(t.referenceStageMatchesContent);
+        c.testStageMatchesFunction = new ArrayList<Double>(t.testStageMatchesFunction);
+        c.referenceStageMatchesFunction = new ArrayList<Double>(t.referenceStageMatchesFunction);
+        c.chunks = t.chunks;
+        c.testWordMatches = t.testWordMatches;
+        c.referenceWordMatches = t.referenceWordMatches;
+        c.testWeightedMatches = t.testWeightedMatches;
+        c.referenceWeightedMatches = t.referenceWeightedMatches;
+        c.testWeightedLength = t.testWeightedLength;
+        c.referenceWeightedLength = t.referenceWeightedLength;
+        c.precision = t.precision;
+        c.recall = t.recall;
+        c.f1 = t.f1;
+        c.fMean = t.fMean;
+        c.fragPenalty = t.fragPenalty;
+        c.score = t.score;
+        c.alignment = t.alignment;
+        return c;
+    }
+
+    /** METEOR's -norm step (a pure static function, regex-heavy) once per distinct sentence. */
+    static final class NormCache extends HashMap<String, String> {
+        final boolean enabled;
+        final int langID;
+        final boolean keepPunctuation;
+
+        NormCache(boolean enabled, int langID, boolean keepPunctuation) {
+            this.enabled = enabled;
+            this.langID = langID;
+            this.keepPunctuation = keepPunctuation;
+        }
+
+        String apply(String s) {
+            if (!enabled) {
+                return s;
+            }
+            String n = get(s);
+            if (n == null) {
+                if (size() > 1000000) {
+                    clear();
+                }
+                n = Normalizer.normalizeLine(s, langID, keepPunctuation);
+                put(s, n);
+            }
+            return n;
+        }
+    }
+
+    static String answer(MeteorScorer scorer, StatsCache cache, NormCache norm, String line) {
+        if (line.startsWith("SCORE") || line.startsWith("score")) {
+            String[] parts = line.split("\\|\\|\\|");
+            if (parts.length < 3) {
+                return "Error: specify hypothesis and at least one reference";
+            }
+            ArrayList<String> refs = new ArrayList<String>();
+            for (int i = 1; i < parts.length - 1; i++) {
+                refs.add(norm.apply(parts[i].trim()));
+            }
+            String hyp = norm.apply(parts[parts.length - 1].trim());
+            return scorer.getMeteorStats(hyp, refs).toString();
+        }
+        if (line.startsWith("EVAL") || line.startsWith("eval")) {
+            String[] parts = line.split("\\|\\|\\|");
+            if (parts.length < 2) {
+                return "Error: specify Meteor stats";
+            }
+            StringBuilder out = new StringBuilder();
+            MeteorStats agg = new MeteorStats();
+            for (int i = 1; i < parts.length; i++) {
+                MeteorStats stats = cache.parse(parts[i].trim());
+                scorer.computeMetrics(stats);
+                out.append(String.valueOf(stats.score)).append('\n');
+                agg.addStats(stats);
+            }
+            scorer.computeMetrics(agg);
+            out.append(String.valueOf(agg.score));
+            return out.toString();
+        }
+        return "Error: unknown request";
+    }
+
+    public static void main(String[] args) throws Exception {
+        int threads = Math.max(1, Integer.parseInt(args[0]));
+        String[] meteorArgs = Arrays.copyOfRange(args, 1, args.length);
+        Properties props = Meteor.createPropertiesFromArgs(meteorArgs, 2);
+        MeteorConfiguration config = new MeteorConfiguration(props);
+        MeteorScorer base = new MeteorScorer(config);
+        // Each thread scores with a copy that shares base's resources. The copies get sentences
+        // already normalised (by the same static Normalizer.normalizeLine call, with base's
+        // language and punctuation settings, cached per sentence), so their own "normalize" flag
+        // is switched off; without reflection access, they normalise as the jar does.
+        boolean normalize = false;
+        int langID = 0;
+        boolean keep = false;
+        Field fNorm = null;
+        try {
+            fNorm = MeteorScorer.class.getDeclaredField("normalize");
+            Field fLang = MeteorScorer.class.getDeclaredField("langID");
+            Field fKeep = MeteorScorer.class.getDeclaredField("keepPunctuation");
+            fNorm.setAccessible(true);
+            fLang.setAccessible(true);
+            fKeep.setAccessible(true);
+            normalize = fNorm.getBoolean(base);
+            langID = fLang.getInt(base);
+            keep = fKeep.getBoolean(base);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            fNorm = null;
+            normalize = false;
+        }
+        final MeteorScorer[] scorers = new MeteorScorer[threads];
+        final StatsCache[] caches = new StatsCache[threads];
+        final NormCache[] norms = new NormCache[threads];
+        for (int t = 0; t < threads; t++) {
+            caches[t] = new StatsCache();
+            scorers[t] = new MeteorScorer(base);
+            boolean pre = false;
+            if (normalize && fNorm != null) {
+                fNorm.setBoolean(scorers[t], false);
+                pre = true;
+            }
+            norms[t] = new NormCache(pre, langID, keep);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, "UTF-8"));
+        BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, "UTF-8"), 1 << 16);
+        out.write("COMPMO_READY\n");
+        out.flush();
+        List<String> batch = new ArrayList<String>();
+        String line;
+        while ((line = in.readLine()) != null) {
+            if (!line.equals("COMPMO_FLUSH")) {
+                batch.add(line);
+                continue;
+            }
+            final List<String> lines = batch;
+            final String[] answers = new String[lines.size()];
+            int n = lines.size();
+            List<Future<?>> jobs = new ArrayList<Future<?>>();
+            for (int t = 0; t < threads; t++) {
+                final int lo = (int) ((long) n * t / threads);
+                final int hi = (int) ((long) n * (t + 1) / threads);
+                final MeteorScorer scorer = scorers[t];
+                final StatsCache cache = caches[t];
+                final NormCache norm = norms[t];
+                jobs.add(pool.submit(() -> {
+                    for (int i = lo; i < hi; i++) {
+                        answers[i] = answer(scorer, cache, norm, lines.get(i));
+                    }
+                }));
+            }
+            for (Future<?> job : jobs) {
+                job.get();
+            }
+            for (String a : answers) {
+                out.write(a);
+                out.write('\n');
+            }
+            out.write("COMPMO_DONE\n");
+            out.flush();
+            batch = new ArrayList<String>();
+        }
+        pool.shutdown();
+    }
+}
