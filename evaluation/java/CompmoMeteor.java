@@ -36,17 +36,120 @@ import java.util.concurrent.Future;
 public class CompmoMeteor {
     /** Parsed statistics by string: MeteorStats(String) uses java.util.Scanner, which is slow. */
     static final class StatsCache extends HashMap<String, MeteorStats> {
+        /** Fast parses still to check against MeteorStats(String); any difference: off for good. */
+        int toCheck = 500;
+        boolean fast = true;
+
         MeteorStats parse(String text) {
             MeteorStats t = get(text);
             if (t == null) {
                 if (size() > 1000000) {
                     clear();
                 }
-                t = new MeteorStats(text);
+                t = fast ? fastParse(text) : null;
+                if (t == null) {
+                    t = new MeteorStats(text);
+                } else if (toCheck > 0) {
+                    toCheck--;
+                    MeteorStats slow = new MeteorStats(text);
+                    if (!sameFields(t, slow)) {
+                        fast = false;
+                        t = slow;
+                    }
+                }
                 put(text, t);
             }
             return copy(t);
         }
+    }
+
+    static final java.util.regex.Pattern PLAIN = java.util.regex.Pattern.compile("\\d+\\.\\d+");
+
+    /**
+     * MeteorStats(String) without java.util.Scanner: the same 23 numbers assigned in the same
+     * order with the same sums (see the constructor), for plain "digits.digits" tokens only;
+     * null for anything else (the caller then uses the real constructor).
+     */
+    static MeteorStats fastParse(String text) {
+        String[] tok = text.trim().split("\\s+");
+        if (tok.length != 23) {
+            return null;
+        }
+        double[] v = new double[23];
+        for (int i = 0; i < 23; i++) {
+            if (!PLAIN.matcher(tok[i]).matches()) {
+                return null;
+            }
+            v[i] = Double.parseDouble(tok[i]);
+        }
+        MeteorStats m = new MeteorStats();
+        m.testLength = v[0];
+        m.referenceLength = v[1];
+        m.testFunctionWords = v[2];
+        m.referenceFunctionWords = v[3];
+        m.testTotalMatches = 0.0;
+        m.referenceTotalMatches = 0.0;
+        m.testStageMatchesContent = new ArrayList<Double>();
+        m.referenceStageMatchesContent = new ArrayList<Double>();
+        m.testStageMatchesFunction = new ArrayList<Double>();
+        m.referenceStageMatchesFunction = new ArrayList<Double>();
+        int k = 4;
+        for (int i = 0; i < 4; i++) {
+            double a = v[k++];
+            double b = v[k++];
+            m.testTotalMatches += a;
+            m.referenceTotalMatches += b;
+            m.testStageMatchesContent.add(a);
+            m.referenceStageMatchesContent.add(b);
+            double c = v[k++];
+            double d = v[k++];
+            m.testTotalMatches += c;
+            m.referenceTotalMatches += d;
+            m.testStageMatchesFunction.add(c);
+            m.referenceStageMatchesFunction.add(d);
+        }
+        m.chunks = v[k++];
+        m.testWordMatches = v[k++];
+        m.referenceWordMatches = v[k];
+        // MeteorStats() zeroes the derived fields; MeteorStats(String) leaves them at their
+        // defaults (0.0, null) as well.
+        m.testWeightedMatches = 0.0;
+        m.referenceWeightedMatches = 0.0;
+        m.testWeightedLength = 0.0;
+        m.referenceWeightedLength = 0.0;
+        m.precision = 0.0;
+        m.recall = 0.0;
+        m.f1 = 0.0;
+        m.fMean = 0.0;
+        m.fragPenalty = 0.0;
+        m.score = 0.0;
+        m.alignment = null;
+        return m;
+    }
+
+    static boolean same(double a, double b) {
+        return Double.doubleToRawLongBits(a) == Double.doubleToRawLongBits(b);
+    }
+
+    static boolean sameFields(MeteorStats a, MeteorStats b) {
+        return same(a.testLength, b.testLength) && same(a.referenceLength, b.referenceLength)
+            && same(a.testFunctionWords, b.testFunctionWords)
+            && same(a.referenceFunctionWords, b.referenceFunctionWords)
+            && same(a.testTotalMatches, b.testTotalMatches)
+            && same(a.referenceTotalMatches, b.referenceTotalMatches)
+            && a.testStageMatchesContent.equals(b.testStageMatchesContent)
+            && a.referenceStageMatchesContent.equals(b.referenceStageMatchesContent)
+            && a.testStageMatchesFunction.equals(b.testStageMatchesFunction)
+            && a.referenceStageMatchesFunction.equals(b.referenceStageMatchesFunction)
+            && same(a.chunks, b.chunks) && same(a.testWordMatches, b.testWordMatches)
+            && same(a.referenceWordMatches, b.referenceWordMatches)
+            && same(a.testWeightedMatches, b.testWeightedMatches)
+            && same(a.referenceWeightedMatches, b.referenceWeightedMatches)
+            && same(a.testWeightedLength, b.testWeightedLength)
+            && same(a.referenceWeightedLength, b.referenceWeightedLength)
+            && same(a.precision, b.precision) && same(a.recall, b.recall) && same(a.f1, b.f1)
+            && same(a.fMean, b.fMean) && same(a.fragPenalty, b.fragPenalty)
+            && same(a.score, b.score) && a.alignment == b.alignment;
     }
 
     /** A field-by-field copy (every field of MeteorStats is public), i.e. a fresh parse. */
