@@ -1,12 +1,16 @@
-"""A pool of long-lived METEOR 1.5 jar processes, driven exactly like pycocoevalcap's ``Meteor``.
+"""METEOR 1.5 (pycocoevalcap's meteor-1.5.jar), driven exactly like pycocoevalcap's ``Meteor``.
 
 pycocoevalcap's ``Meteor.compute_score`` sends one ``SCORE ||| ref ||| hyp`` line per pair (the
 jar answers with that pair's sufficient statistics) and then ``EVAL ||| stats ||| stats ...``,
-to which the jar answers one score per pair and then the aggregate over all of them (statistics
-summed, not a mean of scores). Statistics depend only on the pair, so :meth:`MeteorPool.stats`
-computes them once per distinct pair; :meth:`MeteorPool.aggregate` then asks the jar itself for
-each group's aggregate. Both stream requests without waiting for answers, split over several
-processes; the numbers are those of pycocoevalcap, bit for bit.
+to which the jar answers one score per pair and then the aggregate over all of them (computed by
+the jar from the statistics, not a mean of scores). Statistics depend only on the pair, so
+``stats`` computes them once per distinct pair; ``evaluate`` then asks the jar itself for each
+group's aggregate. Two backends give the same answers, bit for bit:
+
+- :class:`MeteorServer` (default when ``javac`` is available): ``java/CompmoMeteor.java``, compiled
+  once into the user cache, runs the jar's own stdio code path per request with several threads in
+  one JVM (the paraphrase tables are loaded once), in batches;
+- :class:`MeteorPool`: several plain ``java -jar meteor-1.5.jar -stdio`` processes, streamed.
 """
 
 from __future__ import annotations
@@ -100,6 +104,7 @@ class MeteorPool:
 
     def __init__(self, n: int = 2) -> None:
         self.jars = [_Jar() for _ in range(max(1, n))]
+        self.description = f"meteor-1.5.jar -stdio, {len(self.jars)} processes"
 
     def __enter__(self) -> MeteorPool:
         return self
@@ -212,6 +217,9 @@ class MeteorServer:
             stderr=self.stderr,
         )  # fmt: skip
         self._ready = False
+        self.description = (
+            f"meteor-1.5.jar via java/CompmoMeteor.java, {max(1, threads)} threads in one JVM"
+        )
 
     def __enter__(self) -> MeteorServer:
         return self

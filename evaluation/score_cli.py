@@ -137,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
         if args.per_video:
             pv = os.path.relpath(Path(args.per_video).resolve(), out.resolve().parent)
         files = {
+            "meteor_backend": getattr(meteor, "description", type(meteor).__name__),
             "gt": Path(args.gt).name,
             "gt_sha256": _sha256(args.gt),
             "predictions": Path(args.predictions).name,
