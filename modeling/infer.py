@@ -135,7 +135,9 @@ def generate(
         for row, i in zip(out, idx, strict=True):
             keep = row[~torch.isin(row, torch.tensor(eos + [tok.pad_token_id], device=row.device))]
             new_tokens += int(keep.numel())
-            texts[i] = tok.decode(keep, skip_special_tokens=True).strip()
+            texts[i] = tok.decode(
+                keep, skip_special_tokens=True, clean_up_tokenization_spaces=False
+            ).strip()
     return texts, new_tokens
 
 
