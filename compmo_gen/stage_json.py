@@ -228,70 +228,64 @@ def stage2_from_dataset(
             )
 
 
-def _humanml3d_captions(path: Path) -> list[tuple[str, float, float]]:
-    """``caption#tokens#start#end`` lines -> (caption, start_s, end_s); 0/NaN = whole clip."""
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        fields = line.strip().split("#")
-        if not fields[0].strip():
-            continue
-        try:
-            start = float(fields[2]) if len(fields) > 2 else 0.0
-            end = float(fields[3]) if len(fields) > 3 else 0.0
-        except ValueError:
-            start = end = 0.0
-        start = 0.0 if start != start else start  # NaN -> whole clip
-        end = 0.0 if end != end else end
-        out.append((fields[0].strip(), start, end))
-    return out
-
-
 def stage1_from_humanml3d(
     root: Path, splits: Iterable[str], out_dir: Path, skipped: dict[str, int]
 ) -> Iterator[StageRecord]:
     """Every caption of every clip listed in ``<root>/<split>.txt`` (HumanML3D layout).
 
-    Missing, unreadable, non-finite or wrongly shaped clips and captions without text are skipped
-    and counted in ``skipped``.
+    Caption lines are read by :func:`compmo_gen.humanml3d.parse_caption_line`; a caption with a
+    time crop covers ``motion[int(start*20):int(end*20)]``. Missing, unreadable, non-finite or
+    wrongly shaped clips and malformed caption lines are skipped and counted in ``skipped``.
     """
+    import math
+
     import numpy as np
 
+    from compmo_gen.humanml3d import LoadOptions, list_ids, parse_caption_line
+
+    def skip(reason: str) -> None:
+        skipped[reason] = skipped.get(reason, 0) + 1
+
     for split in splits:
-        split_file = root / f"{split}.txt"
-        if not split_file.is_file():
-            raise AnnotationError(split_file, None, None, "split list not found")
-        for vid in split_file.read_text(encoding="utf-8").split():
-            npy = resolve_under(
-                root, f"new_joints/{vid}.npy", file=str(split_file), record=vid, field="id"
-            )
-            txt = resolve_under(
-                root, f"texts/{vid}.txt", file=str(split_file), record=vid, field="id"
-            )
+        try:
+            ids = list_ids(root, LoadOptions(ids=split))
+        except ValueError as exc:
+            raise AnnotationError(root, None, None, str(exc)) from None
+        for vid in ids:
+            where = {"file": str(root / f"{split}.txt"), "record": vid, "field": "id"}
+            npy = resolve_under(root, f"new_joints/{vid}.npy", **where)
+            txt = resolve_under(root, f"texts/{vid}.txt", **where)
             if not npy.is_file() or not txt.is_file():
-                skipped["missing_files"] = skipped.get("missing_files", 0) + 1
+                skip("missing_files")
                 continue
             try:
                 arr = np.load(npy, allow_pickle=False)
-            except (OSError, ValueError):
-                skipped["unreadable_motion"] = skipped.get("unreadable_motion", 0) + 1
+            except (OSError, ValueError, EOFError):
+                skip("unreadable_motion")
                 continue
             if (
                 arr.ndim != 3
                 or arr.shape[1:] != (22, 3)
-                or len(arr) == 0
+                or not len(arr)
                 or not np.isfinite(arr).all()
             ):
-                skipped["bad_motion"] = skipped.get("bad_motion", 0) + 1
+                skip("bad_motion")
                 continue
             motion = _relpath(npy, out_dir)
-            for k, (caption, start, end) in enumerate(_humanml3d_captions(txt)):
+            lines = txt.read_text(encoding="utf-8", errors="replace").splitlines()
+            for k, line in enumerate(lines):
+                parsed = parse_caption_line(line)
+                if parsed is None:
+                    skip("bad_caption_line")
+                    continue
+                caption, _, start, end = parsed
                 frames = None
-                if end > start > 0 or (start == 0 and end > 0):
+                if not (math.isnan(start) or math.isnan(end)) and end > 0:
                     f0, f1 = int(start * FPS), min(int(end * FPS), len(arr))
                     if f1 <= f0:
-                        skipped["empty_caption_span"] = skipped.get("empty_caption_span", 0) + 1
+                        skip("empty_caption_span")
                         continue
-                    frames = (f0, f1) if (f0, f1) != (0, len(arr)) else None
+                    frames = None if (f0, f1) == (0, len(arr)) else (f0, f1)
                 n = (frames[1] - frames[0]) if frames else len(arr)
                 yield StageRecord(
                     f"{vid}_{k}", motion, user=stage1_prompt(n / FPS), answer=caption, frames=frames

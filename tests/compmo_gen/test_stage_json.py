@@ -117,8 +117,8 @@ def test_stage1_from_humanml3d_layout(tmp_path: Path, capsys: pytest.CaptureFixt
     )
     recs = read_stage_file(out)
     assert [(r.id, r.answer, r.frames) for r in recs] == [
-        ("000001_0", "a man walks.", None),
-        ("000001_1", "he jumps.", (20, 40)),
+        ("000001_0", "a man walks", None),
+        ("000001_1", "he jumps", (20, 40)),
     ]
     assert "00:03:00" in recs[0].user and "00:01:00" in recs[1].user
     assert "skipped 2" in capsys.readouterr().out  # the NaN clip and the missing one
