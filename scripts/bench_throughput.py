@@ -328,7 +328,7 @@ def attention_check(bench: Bench) -> dict[str, Any]:
             packing.USE_VARLEN["enabled"] = use
             o, _ = packing.packed_attention_forward(None, q, k, v, None, scaling=0.125, **kw)
             grads = torch.autograd.grad((o.float() ** 2).sum(), (q, k, v))
-            outs.append([o, *grads])
+            outs.append([o.detach(), *grads])
         packing.USE_VARLEN["enabled"] = True
         res[label] = [
             float((a.float() - b.float()).norm() / b.float().norm()) for a, b in zip(*outs)
