@@ -43,7 +43,7 @@ public class CompmoMeteor {
         MeteorStats parse(String text) {
             MeteorStats t = get(text);
             if (t == null) {
-                if (size() > 1000000) {
+                if (size() > 300000) {
                     clear();
                 }
                 t = fast ? fastParse(text) : null;
@@ -200,7 +200,7 @@ public class CompmoMeteor {
             }
             String n = get(s);
             if (n == null) {
-                if (size() > 1000000) {
+                if (size() > 300000) {
                     clear();
                 }
                 n = Normalizer.normalizeLine(s, langID, keepPunctuation);
