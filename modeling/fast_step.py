@@ -164,6 +164,9 @@ def encode_motion(adapter: Any, windows: Any, counts: Any) -> Any:
     """Adapter over all windows at once; per sample when it has a positional embedding."""
     import torch
 
+    param = next(adapter.parameters(), None)
+    if param is not None and windows.dtype != param.dtype:
+        windows = windows.to(param.dtype)
     if getattr(adapter, "pos", None) is None or windows.shape[0] == 0:
         return adapter(windows[None])[0]
     parts = [p for p in windows.split([int(c) for c in counts]) if p.shape[0]]
