@@ -55,3 +55,17 @@ def test_shipped_configs_parse() -> None:
     for name in ("train_stage1.yaml", "train_stage2.yaml"):
         cfg = build_config(root / name, ["model=m"])
         assert cfg.train_file
+
+
+def test_deepspeed_configs_are_valid() -> None:
+    import json
+
+    from transformers.integrations.deepspeed import HfDeepSpeedConfig
+
+    root = Path(__file__).resolve().parents[2] / "scripts"
+    for stage in (2, 3):
+        cfg = json.loads((root / f"zero{stage}.json").read_text())
+        assert cfg["zero_optimization"]["stage"] == stage
+        assert cfg["bf16"]["enabled"] == "auto" and cfg["train_micro_batch_size_per_gpu"] == "auto"
+        ds = HfDeepSpeedConfig(cfg)
+        assert ds.is_zero3() == (stage == 3)

@@ -35,6 +35,8 @@ def pipeline(tiny_dataset: Path, tiny_llm: Path, tmp_path_factory: pytest.TempPa
             str(s1),
             "--max-steps",
             "6",
+            "--gradient-checkpointing",
+            "true",
             "--batch-size",
             "8",
             "--learning-rate",
