@@ -200,6 +200,8 @@ def packed_loss(
         **attention_kwargs(batch),
     )
     head = lm.get_output_embeddings()
+    if hasattr(head.weight, "ds_id"):  # partitioned outside its module's forward
+        raise NotImplementedError("the packed fast path does not support ZeRO-3; use ZeRO-2")
     return causal_lm_loss(
         out.last_hidden_state, batch["labels"], head.weight, bias=head.bias, chunk_size=chunk_size
     )
