@@ -1,5 +1,18 @@
 """Typed training configuration: a dataclass read from YAML, overridden from the command line,
-and saved into the run folder (``config.yaml``) so every run records exactly what it did."""
+and saved into the run folder (``config.yaml``) so every run records exactly what it did.
+
+Fast training path
+------------------
+``packing: true`` switches ``compmo-train`` to the optimised step of ``modeling.fast_step``:
+micro-batches of at most ``tokens_per_step`` tokens (not ``batch_size`` samples) packed into one
+row, position ids restarting at every sample and attention that never crosses samples
+(``modeling.packing``), the cross-entropy computed only at answer positions in chunks
+(``modeling.losses``), and no activation checkpointing (``gradient_checkpointing`` is then
+ignored, with a log line). ``compile: true`` (needs ``packing``)
+adds regional ``torch.compile`` of the decoder layers with fixed shapes (every micro-batch padded
+to ``tokens_per_step``). The default (``packing: false``) is the plain Hugging Face step.
+Same maths: the loss equals the plain path's on the same samples (tests/modeling).
+"""
 
 from __future__ import annotations
 
@@ -69,17 +82,30 @@ class TrainConfig:
     attn_implementation: str = "auto"
     quiet: bool = False
 
+    # fast training path (see the module docstring)
+    #: Packed micro-batches, answer-only chunked loss, no activation checkpointing.
+    packing: bool = False
+    #: Regional torch.compile of the decoder layers, static shapes (requires packing).
+    compile: bool = False
+    #: Token budget of one packed micro-batch (replaces batch_size when packing).
+    tokens_per_step: int = 6144
+
     def validate(self) -> None:
         if self.stage not in STAGES:
             raise ConfigError(f"stage: must be one of {', '.join(STAGES)}, got {self.stage!r}")
         for key in ("model", "train_file", "output_dir"):
             if not getattr(self, key):
                 raise ConfigError(f"{key}: required")
-        for key in ("batch_size", "grad_accum", "model_max_length", "lora_r", "max_windows"):
+        positive = ("batch_size", "grad_accum", "model_max_length", "lora_r", "max_windows")
+        for key in (*positive, "tokens_per_step"):
             if getattr(self, key) <= 0:
                 raise ConfigError(f"{key}: must be positive")
         if not 0.0 <= self.warmup_ratio < 1.0:
             raise ConfigError("warmup_ratio: must be in [0, 1)")
+        if self.compile and not self.packing:
+            raise ConfigError(
+                "compile: requires packing=true (the compiled step is the packed one)"
+            )
 
 
 def _field_types() -> dict[str, Any]:

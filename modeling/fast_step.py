@@ -189,9 +189,17 @@ def to_device(batch: Mapping[str, Any], device: Any) -> dict[str, Any]:
 
 
 def packed_loss(
-    model: Any, adapter: Any, batch: Mapping[str, Any], *, chunk_size: int = DEFAULT_CHUNK
+    model: Any,
+    adapter: Any,
+    batch: Mapping[str, Any],
+    *,
+    chunk_size: int = DEFAULT_CHUNK,
+    num_items_in_batch: Any = None,
 ) -> Any:
-    """Loss of a ``collate_packed`` batch (already on the device): the fast path."""
+    """Loss of a ``collate_packed`` batch (already on the device): the fast path.
+
+    Mean over the answer tokens, or their sum / ``num_items_in_batch`` (the Trainer's count over
+    all micro-batches of one optimizer step under gradient accumulation)."""
     lm = causal_lm(model)
     out = lm.get_decoder()(
         inputs_embeds=_embeds(lm, adapter, batch),
@@ -203,7 +211,12 @@ def packed_loss(
     if hasattr(head.weight, "ds_id"):  # partitioned outside its module's forward
         raise NotImplementedError("the packed fast path does not support ZeRO-3; use ZeRO-2")
     return causal_lm_loss(
-        out.last_hidden_state, batch["labels"], head.weight, bias=head.bias, chunk_size=chunk_size
+        out.last_hidden_state,
+        batch["labels"],
+        head.weight,
+        bias=head.bias,
+        chunk_size=chunk_size,
+        num_items_in_batch=num_items_in_batch,
     )
 
 

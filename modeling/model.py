@@ -4,6 +4,12 @@ Batches carry ``input_ids`` with one placeholder token per motion window (any id
 overwritten), ``motion_positions`` (bool, same shape) marking them, and ``motion_windows``
 (B, W, 1056) with ``motion_mask`` (B, W). Row-major order makes the k-th marked position of a row
 receive that row's k-th window, for left or right padding alike.
+
+Fast training path: a packed batch (``modeling.packing.collate_packed``: one row, ``position_ids``
+restarting per sample, ``cu_seq_lens`` sample boundaries, ``motion_index``/``motion_counts`` in
+place of ``motion_positions``/``motion_mask``) goes through ``modeling.fast_step.packed_loss``
+(attention inside each sample, answer-only chunked cross-entropy) and ``forward`` returns only
+``{"loss": ...}``.
 """
 
 from __future__ import annotations
@@ -83,6 +89,10 @@ def build_motion_lm(llm: Any, adapter: Any) -> Any:
     class MotionLM(nn.Module):
         """Adapter + LLM. ``forward`` returns the LLM's output (loss when labels are given)."""
 
+        #: Whether the Trainer passes ``num_items_in_batch`` (and then treats the loss as
+        #: normalised over the accumulated micro-batches). True only for the packed path.
+        accepts_loss_kwargs = False
+
         def __init__(self) -> None:
             super().__init__()
             self.llm = llm
@@ -106,14 +116,30 @@ def build_motion_lm(llm: Any, adapter: Any) -> Any:
         def forward(
             self,
             input_ids: torch.Tensor,
-            attention_mask: torch.Tensor,
-            motion_windows: torch.Tensor,
-            motion_mask: torch.Tensor,
-            motion_positions: torch.Tensor,
+            attention_mask: torch.Tensor | None = None,
+            motion_windows: torch.Tensor | None = None,
+            motion_mask: torch.Tensor | None = None,
+            motion_positions: torch.Tensor | None = None,
             labels: torch.Tensor | None = None,
+            **packed: Any,
         ) -> Any:
+            """Padded batch: the LLM's output. Packed batch (``cu_seq_lens``): ``{"loss"}``."""
+            if "cu_seq_lens" in packed:
+                from modeling.fast_step import packed_loss
+
+                num_items = packed.pop("num_items_in_batch", None)
+                batch = {
+                    "input_ids": input_ids,
+                    "motion_windows": motion_windows,
+                    "labels": labels,
+                    **packed,
+                }
+                loss = packed_loss(self.llm, self.adapter, batch, num_items_in_batch=num_items)
+                return {"loss": loss}
             emb = self.embed(input_ids, motion_windows, motion_mask, motion_positions)
-            return self.llm(inputs_embeds=emb, attention_mask=attention_mask, labels=labels)
+            return self.llm(
+                inputs_embeds=emb, attention_mask=attention_mask, labels=labels, **packed
+            )
 
         @torch.no_grad()
         def generate(

@@ -4,6 +4,11 @@ Stage 1: the whole motion adapter trains, the LLM is frozen (the released code l
 frozen by mistake). Stage 2: the adapter (initialised from stage 1) and LoRA on the LLM.
 The run folder gets ``config.yaml``, ``motion_adapter.safetensors`` + ``motion_adapter.json``,
 ``lora/`` (stage 2), ``train_report.json`` (metrics, tokens/s, over-long counts) and checkpoints.
+
+Fast training path (``packing: true``, see ``modeling/config.py``): the same Trainer and run
+folder, but packed micro-batches of at most ``tokens_per_step`` tokens
+(``modeling.packed_train``), the loss from ``modeling.fast_step.packed_loss`` normalised over the
+accumulated micro-batches (the Trainer's ``num_items_in_batch``), and no activation checkpointing.
 """
 
 from __future__ import annotations
@@ -31,19 +36,21 @@ from modeling.model import (
     read_adapter_spec,
     save_adapter,
 )
+from modeling.packed_train import check_supported, configure_fast, packed_collator, packed_sampler
 
 log = logging.getLogger(__name__)
 
 
-def _training_args(cfg: TrainConfig, n_examples: int, world: int) -> Any:
+def _training_args(cfg: TrainConfig, n_batches: int, world: int) -> Any:
+    """``n_batches``: micro-batches in one epoch, all devices together."""
     import torch
     from transformers import TrainingArguments
 
-    per_step = cfg.batch_size * cfg.grad_accum * max(world, 1)
+    per_step = cfg.grad_accum * max(world, 1)
     steps = (
         cfg.max_steps
         if cfg.max_steps > 0
-        else math.ceil(math.ceil(n_examples / per_step) * cfg.epochs)
+        else math.ceil(math.ceil(n_batches / per_step) * cfg.epochs)
     )
     wanted: dict[str, Any] = {
         "output_dir": cfg.output_dir,
@@ -81,9 +88,16 @@ def _make_trainer_class() -> Any:
     class MotionTrainer(Trainer):
         """Length-grouped sampling from precomputed lengths; checkpoints hold trainable weights only."""
 
-        def __init__(self, *args: Any, lengths: list[int] | None = None, **kwargs: Any) -> None:
+        def __init__(
+            self,
+            *args: Any,
+            lengths: list[int] | None = None,
+            batch_sampler: Any = None,
+            **kwargs: Any,
+        ) -> None:
             super().__init__(*args, **kwargs)
             self.lengths = lengths
+            self.batch_sampler = batch_sampler  # packed micro-batches (fast path)
             self.tokens_seen = 0
 
         def _get_train_sampler(self, *args: Any, **kwargs: Any) -> Any:
@@ -99,6 +113,16 @@ def _make_trainer_class() -> Any:
             # named `datasets/` (as in this repository) sits in the working directory.
             from torch.utils.data import DataLoader
 
+            if self.batch_sampler is not None:
+                loader = DataLoader(
+                    self.train_dataset,
+                    batch_sampler=self.batch_sampler,
+                    collate_fn=self.data_collator,
+                    num_workers=self.args.dataloader_num_workers,
+                    pin_memory=self.args.dataloader_pin_memory,
+                    persistent_workers=self.args.dataloader_num_workers > 0,
+                )
+                return self.accelerator.prepare(loader)
             loader = DataLoader(
                 self.train_dataset,
                 batch_size=self._train_batch_size,
@@ -112,7 +136,8 @@ def _make_trainer_class() -> Any:
             return self.accelerator.prepare(loader)
 
         def training_step(self, model: Any, inputs: dict[str, Any], *args: Any, **kwargs: Any):
-            self.tokens_seen += int(inputs["attention_mask"].sum())
+            mask = inputs.get("attention_mask")
+            self.tokens_seen += int(mask.sum()) if mask is not None else int(inputs["num_tokens"])
             return super().training_step(model, inputs, *args, **kwargs)
 
         def _load_from_checkpoint(self, resume_from_checkpoint: str, model: Any = None) -> None:
@@ -183,11 +208,14 @@ def build_model(cfg: TrainConfig, tokenizer: Any) -> tuple[Any, dict[str, Any]]:
             task_type="CAUSAL_LM",
         )
         llm = get_peft_model(llm, lora)
-    if cfg.gradient_checkpointing:
+    if cfg.packing:
+        configure_fast(llm, cfg)
+    elif cfg.gradient_checkpointing:
         llm.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     for p in adapter.parameters():
         p.requires_grad_(True)  # the whole adapter, MLP included (the released code's bug)
     model = build_motion_lm(llm, adapter)
+    model.accepts_loss_kwargs = cfg.packing  # packed loss normalised by the Trainer's count
     n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
     n_all = sum(p.numel() for p in model.parameters())
     log.info("trainable parameters: %d of %d", n_train, n_all)
@@ -208,6 +236,7 @@ def _resume_path(cfg: TrainConfig) -> str | None:
 
 def train(cfg: TrainConfig) -> dict[str, Any]:
     """Run one training stage; return the report written to ``train_report.json``."""
+    check_supported(cfg)
     out = Path(cfg.output_dir)
     save_config(cfg, out / "config.yaml")
     tokenizer = load_tokenizer(cfg.model, cfg.gguf_file)
@@ -226,19 +255,26 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     dataset = MotionTextDataset(examples, center=cfg.center_windows)
     model, spec = build_model(cfg, tokenizer)
     world = int(os.environ.get("WORLD_SIZE", "1"))
-    args, steps = _training_args(cfg, len(dataset), world)
+    if cfg.packing:
+        sampler = packed_sampler(cfg, dataset.lengths())
+        extra: dict[str, Any] = {"batch_sampler": sampler}
+        collator: Any = packed_collator(cfg, tokenizer.pad_token_id)
+        n_batches = len(sampler)
+        log.info("packing: %d micro-batches of <= %d tokens", n_batches, cfg.tokens_per_step)
+    else:
+        extra = {"lengths": dataset.lengths() if cfg.group_by_length else None}
+        collator = Collator(tokenizer.pad_token_id, "right")
+        n_batches = math.ceil(len(dataset) / cfg.batch_size)
+    args, steps = _training_args(cfg, n_batches, world)
     trainer = _make_trainer_class()(
-        model=model,
-        args=args,
-        train_dataset=dataset,
-        data_collator=Collator(tokenizer.pad_token_id, "right"),
-        lengths=dataset.lengths() if cfg.group_by_length else None,
+        model=model, args=args, train_dataset=dataset, data_collator=collator, **extra
     )
     result = trainer.train(resume_from_checkpoint=_resume_path(cfg))
     model = trainer.accelerator.unwrap_model(trainer.model)
     report: dict[str, Any] = {
         "stage": cfg.stage,
         "examples": len(dataset),
+        "packing": cfg.packing,
         "counts": dict(counts),
         "optimizer_steps": steps,
         "data_prep_s": round(prep_s, 3),

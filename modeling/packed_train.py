@@ -1,0 +1,108 @@
+"""Wiring of the fast training path (``packing: true``) into ``compmo-train``.
+
+The packed collator (``modeling.packing.collate_packed``), the batch sampler that forms packed
+micro-batches by token budget, and the model settings of the fast step
+(``modeling.fast_step.configure_model``: packed attention, no activation checkpointing, optional
+regional compile). ``MotionLM.forward`` routes a batch that has ``cu_seq_lens`` to
+``modeling.fast_step.packed_loss``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from modeling.config import TrainConfig
+from modeling.packing import collate_packed, token_budget_batches
+
+log = logging.getLogger(__name__)
+
+#: Fixed number of segments of a compiled step's ``cu_seq_lens`` (static shapes).
+COMPILE_MAX_SEGMENTS = 256
+
+
+def packed_collator(cfg: TrainConfig, pad_id: int) -> Callable[[list[Any]], dict[str, Any]]:
+    """``collate_packed`` with the padding the config asks for (fixed shapes under compile)."""
+    if cfg.compile:
+        return functools.partial(
+            collate_packed,
+            pad_id=pad_id,
+            pad_to_multiple_of=cfg.tokens_per_step,
+            max_segments=COMPILE_MAX_SEGMENTS,
+        )
+    return functools.partial(collate_packed, pad_id=pad_id, pad_to_multiple_of=64)
+
+
+class PackedBatchSampler:
+    """Micro-batches of at most ``max_tokens`` tokens (and ``max_samples`` samples).
+
+    The groups are formed once, from a seeded permutation of the samples (so the number of
+    micro-batches per epoch is fixed); each epoch visits them in its own seeded order. A sample
+    longer than the budget is a micro-batch of its own.
+    """
+
+    def __init__(
+        self,
+        lengths: Sequence[int],
+        max_tokens: int,
+        *,
+        seed: int = 0,
+        max_samples: int | None = None,
+    ) -> None:
+        order = np.random.default_rng(np.random.SeedSequence([seed, 0])).permutation(len(lengths))
+        groups: list[list[int]] = []
+        for group in token_budget_batches([int(lengths[i]) for i in order], max_tokens):
+            step = max_samples or len(group)
+            for k in range(0, len(group), step):
+                groups.append([int(order[j]) for j in group[k : k + step]])
+        self.groups = groups
+        self.seed = seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.groups)
+
+    def __iter__(self) -> Iterator[list[int]]:
+        rng = np.random.default_rng(np.random.SeedSequence([self.seed, 1, self.epoch]))
+        self.epoch += 1  # the next epoch differs even when nobody calls set_epoch
+        for i in rng.permutation(len(self.groups)):
+            yield self.groups[int(i)]
+
+
+def packed_sampler(cfg: TrainConfig, lengths: Sequence[int]) -> PackedBatchSampler:
+    # A compiled step keeps one padding segment free in its fixed-size cu_seq_lens.
+    most = COMPILE_MAX_SEGMENTS - 1 if cfg.compile else None
+    return PackedBatchSampler(lengths, cfg.tokens_per_step, seed=cfg.seed, max_samples=most)
+
+
+def check_supported(cfg: TrainConfig) -> None:
+    """The packed step does not run under ZeRO-3 (say so before loading anything)."""
+    if not (cfg.packing and cfg.deepspeed):
+        return
+    path = Path(cfg.deepspeed)
+    try:
+        stage = json.loads(path.read_text(encoding="utf-8")).get("zero_optimization", {})
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: cannot read the DeepSpeed config ({exc})") from None
+    if isinstance(stage, dict) and stage.get("stage") == 3:
+        raise ValueError(f"{path}: packing=true does not support ZeRO-3; use ZeRO-2")
+
+
+def configure_fast(llm: Any, cfg: TrainConfig) -> None:
+    """Packed attention, no activation checkpointing, regional compile when asked (in place)."""
+    from modeling.fast_step import FastStepConfig, configure_model
+
+    if cfg.gradient_checkpointing:
+        log.info("packing=true: activation checkpointing off (gradient_checkpointing ignored)")
+    configure_model(
+        llm, FastStepConfig(checkpointing="none", compile=cfg.compile, lora_rank=cfg.lora_r)
+    )

@@ -1,0 +1,146 @@
+"""The fast training path wired into compmo-train (``packing: true``): same loss as the padded
+path on the same samples, training steps that stay equal, and the same kind of run folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("peft")
+
+from compmo_gen.cli import main as gen_main  # noqa: E402
+from modeling.cli import train_main  # noqa: E402
+from modeling.config import ConfigError, build_config  # noqa: E402
+from modeling.data import Collator, MotionTextDataset, load_examples  # noqa: E402
+from modeling.packed_train import (  # noqa: E402
+    COMPILE_MAX_SEGMENTS,
+    PackedBatchSampler,
+    packed_collator,
+)
+from modeling.train import build_model  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def stage2_file(tiny_dataset: Path) -> Path:
+    assert gen_main(["stage-json", "stage2", "--dataset", str(tiny_dataset), "-q"]) == 0
+    return tiny_dataset / "stage2.json"
+
+
+def _cfg(tiny_llm: Path, stage2_file: Path, tmp_path: Path, **kw):
+    base = {
+        "stage": "stage2",
+        "model": str(tiny_llm),
+        "train_file": str(stage2_file),
+        "output_dir": str(tmp_path),
+        "lora_r": 4,
+        "lora_alpha": 8,
+        "lora_dropout": 0.0,
+        "pos_embedding": True,
+        "adapter_hidden": 32,
+    }
+    return build_config(None, None, **{**base, **kw})
+
+
+def test_packed_loss_equals_padded_loss_over_training_steps(
+    tiny_llm: Path, stage2_file: Path, tiny_tokenizer, tmp_path: Path
+) -> None:
+    plain_cfg = _cfg(tiny_llm, stage2_file, tmp_path)
+    fast_cfg = _cfg(tiny_llm, stage2_file, tmp_path, packing=True, gradient_checkpointing=True)
+    examples = load_examples(stage2_file, tiny_tokenizer, max_length=3072)
+    items = [MotionTextDataset(examples)[i] for i in range(5)]
+    pad = tiny_tokenizer.pad_token_id
+    padded, packed = Collator(pad, "right")(items), packed_collator(fast_cfg, pad)(items)
+    assert packed["input_ids"].shape[0] == 1 and packed["input_ids"].shape[1] % 64 == 0
+    models = []
+    for cfg in (plain_cfg, fast_cfg):
+        torch.manual_seed(0)
+        models.append(build_model(cfg, tiny_tokenizer)[0].train())
+    plain, fast = models
+    lm = fast.llm.get_base_model()
+    assert lm.config._attn_implementation == "compmo_packed"
+    checkpointing = getattr(lm, "is_activation_checkpointing", None)
+    if checkpointing is None:
+        checkpointing = lm.is_gradient_checkpointing
+    assert not checkpointing  # the fast path never checkpoints, whatever the config says
+    assert fast.accepts_loss_kwargs and not plain.accepts_loss_kwargs
+    opts = [torch.optim.SGD([p for p in m.parameters() if p.requires_grad], lr=0.5) for m in models]
+    losses = []
+    for _ in range(4):
+        pair, grads = [], []
+        for model, batch, opt in zip(models, (padded, packed), opts, strict=True):
+            loss = model(**batch)["loss"]
+            loss.backward()
+            grads.append(torch.cat([p.grad.flatten() for p in opt.param_groups[0]["params"]]))
+            opt.step()
+            opt.zero_grad()
+            pair.append(float(loss.detach()))
+        losses.append(pair)
+        # attention crossing samples changes these by ~10 % on this model
+        assert torch.allclose(grads[1], grads[0], rtol=1e-4, atol=1e-6)
+    for a, b in losses:
+        assert b == pytest.approx(a, rel=1e-5, abs=1e-6), losses
+    assert losses[-1][0] < losses[0][0] - 0.01  # it really trained (LoRA B left zero at start)
+    # Trainer normalisation under gradient accumulation: sum / num_items_in_batch
+    n = int((packed["labels"][..., 1:] != -100).sum())
+    assert n == packed["num_label_tokens"]
+    with torch.no_grad():
+        mean = fast(**packed)["loss"]
+        half = fast(**packed, num_items_in_batch=torch.tensor(2 * n))["loss"]
+    assert float(half) == pytest.approx(float(mean) / 2, rel=1e-6)
+
+
+def test_packed_sampler_covers_every_sample_once_within_budget() -> None:
+    lengths = [int(x) for x in np.random.default_rng(0).integers(10, 200, 57)] + [900]
+    s = PackedBatchSampler(lengths, 400, seed=3, max_samples=4)
+    first, second = list(s), list(s)
+    for groups in (first, second):
+        flat = sorted(i for g in groups for i in g)
+        assert flat == list(range(len(lengths)))
+        assert all(len(g) <= 4 for g in groups)
+        assert all(sum(lengths[i] for i in g) <= 400 or len(g) == 1 for g in groups)
+    assert len(first) == len(s) and first != second  # each epoch its own order
+    s2 = PackedBatchSampler(lengths, 400, seed=3, max_samples=4)
+    s2.set_epoch(1)
+    assert list(s2) == second  # deterministic from the seed and the epoch
+
+
+def test_compile_collator_has_fixed_shapes(
+    tiny_llm: Path, stage2_file: Path, tiny_tokenizer, tmp_path: Path
+) -> None:
+    cfg = _cfg(tiny_llm, stage2_file, tmp_path, packing=True, compile=True, tokens_per_step=1024)
+    data = MotionTextDataset(load_examples(stage2_file, tiny_tokenizer, max_length=3072))
+    collate = packed_collator(cfg, tiny_tokenizer.pad_token_id)
+    for idx in ([0], [1, 2, 3], [4, 5]):
+        b = collate([data[i] for i in idx])
+        assert b["input_ids"].shape == (1, 1024) and b["max_length"] == 1024
+        assert b["cu_seq_lens"].shape == (COMPILE_MAX_SEGMENTS + 1,)
+    with pytest.raises(ConfigError, match="compile: requires packing"):
+        _cfg(tiny_llm, stage2_file, tmp_path, compile=True)
+
+
+def _files(run: Path) -> set[str]:
+    return {p.relative_to(run).as_posix() for p in run.rglob("*") if "checkpoint-" not in str(p)}
+
+
+def test_packed_stage2_run_writes_the_same_run_folder(
+    tiny_llm: Path, stage2_file: Path, tiny_tokenizer, tmp_path: Path
+) -> None:
+    common = ["--model", str(tiny_llm), "--train-file", str(stage2_file), "--num-workers", "0"]
+    common += ["--lora-r", "4", "--lora-alpha", "8", "--save-steps", "1000", "--epochs", "1"]
+    plain, fast = tmp_path / "plain", tmp_path / "fast"
+    args = ["--batch-size", "8", "--gradient-checkpointing", "true"]
+    assert train_main(["stage2", *common, "--output-dir", str(plain), *args, "-q"]) == 0
+    args = ["--packing", "true", "--tokens-per-step", "512", "--grad-accum", "2"]
+    assert train_main(["stage2", *common, "--output-dir", str(fast), *args, "-q"]) == 0
+    assert _files(fast) == _files(plain)
+    assert {"config.yaml", "train_report.json", "lora/adapter_model.safetensors"} <= _files(fast)
+    cfg = build_config(fast / "config.yaml")
+    assert cfg.packing and cfg.tokens_per_step == 512 and cfg.grad_accum == 2
+    report = json.loads((fast / "train_report.json").read_text())
+    lengths = [ex.length() for ex in load_examples(stage2_file, tiny_tokenizer, max_length=3072)]
+    assert report["packing"] is True and report["tokens_seen"] == sum(lengths)  # each sample once
+    assert np.isfinite(report["train_loss"]) and report["optimizer_steps"] >= 2
