@@ -87,7 +87,8 @@ class TrainConfig:
     packing: bool = False
     #: Regional torch.compile of the decoder layers, static shapes (requires packing).
     compile: bool = False
-    #: Token budget of one packed micro-batch (replaces batch_size when packing).
+    #: Token budget of one packed micro-batch (replaces batch_size and group_by_length when
+    #: packing; a longer sample is a micro-batch of its own).
     tokens_per_step: int = 6144
 
     def validate(self) -> None:

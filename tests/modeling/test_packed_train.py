@@ -144,3 +144,17 @@ def test_packed_stage2_run_writes_the_same_run_folder(
     lengths = [ex.length() for ex in load_examples(stage2_file, tiny_tokenizer, max_length=3072)]
     assert report["packing"] is True and report["tokens_seen"] == sum(lengths)  # each sample once
     assert np.isfinite(report["train_loss"]) and report["optimizer_steps"] >= 2
+
+
+def test_packing_under_zero3_is_refused_before_loading(tmp_path: Path) -> None:
+    from modeling.packed_train import check_supported
+
+    for stage, refused in ((2, False), (3, True)):
+        ds = tmp_path / f"zero{stage}.json"
+        ds.write_text(json.dumps({"zero_optimization": {"stage": stage}}))
+        cfg = build_config(None, None, model="m", train_file="t", packing=True, deepspeed=str(ds))
+        if refused:
+            with pytest.raises(ValueError, match=r"zero3\.json: packing=true does not support"):
+                check_supported(cfg)
+        else:
+            check_supported(cfg)
