@@ -168,7 +168,8 @@ def test_empty_and_unparseable_predictions_score_zero():
 
 
 def test_threaded_driver_answers_exactly_as_the_plain_jar():
-    from evaluation.meteor import MeteorPool, MeteorServer, open_meteor
+    from evaluation.meteor import MeteorPool, open_meteor
+    from evaluation.meteor_driver import MeteorServer
 
     words = [c.lower().replace(",", "").replace(".", "") for c in CAPTIONS]
     pairs = [(a, b) for a in words[:6] for b in words[3:]] + [("", "runs"), ("a|||b  c", "a b c")]

@@ -1,0 +1,156 @@
+"""The threaded METEOR front end: ``java/CompmoMeteor.java`` over pycocoevalcap's meteor-1.5.jar.
+
+One JVM, several scorer threads sharing one copy of the paraphrase tables; each request runs the
+jar's own stdio code path, so the answers equal :class:`evaluation.meteor.MeteorPool`'s bit for bit
+(tested). The Java source is compiled once with ``javac`` into the user cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from evaluation.javatools import METEOR_JAR, jar_path, java_executable, java_version
+from evaluation.meteor import METEOR_ARGS, cpu_seconds, eval_line, score_line
+
+log = logging.getLogger(__name__)
+
+_DRIVER = Path(__file__).resolve().parent / "java" / "CompmoMeteor.java"
+
+
+def driver_classes() -> Path | None:
+    """Compile ``java/CompmoMeteor.java`` once into the user cache; None without ``javac``."""
+    javac = shutil.which("javac")
+    if javac is None or not _DRIVER.is_file():
+        return None
+    source = _DRIVER.read_bytes()
+    key = hashlib.sha256(source + java_version().encode()).hexdigest()[:16]
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "compmo"
+    target = cache / f"meteor-driver-{key}"
+    if (target / "CompmoMeteor.class").is_file():
+        return target
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix="meteor-driver-", dir=cache))
+        proc = subprocess.run(
+            [javac, "-cp", str(jar_path(METEOR_JAR)), "-d", str(tmp), str(_DRIVER)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            log.warning("javac failed, using the plain METEOR jar: %s", proc.stderr[-300:])
+            shutil.rmtree(tmp, ignore_errors=True)
+            return None
+        try:
+            tmp.rename(target)
+        except OSError:  # another process won the race
+            shutil.rmtree(tmp, ignore_errors=True)
+    except OSError as exc:
+        log.warning("cannot cache the METEOR driver (%s), using the plain METEOR jar", exc)
+        return None
+    return target
+
+
+class MeteorServer:
+    """One JVM, ``threads`` METEOR scorers sharing one copy of the paraphrase tables.
+
+    Same requests and answers as :class:`MeteorPool` (``java/CompmoMeteor.java`` runs the jar's
+    own stdio code path per request), batched: one flush per batch in each direction.
+    """
+
+    def __init__(self, classes: Path, threads: int = 2) -> None:
+        self.stderr = tempfile.TemporaryFile()
+        jar = jar_path(METEOR_JAR)
+        self.proc = subprocess.Popen(
+            [java_executable(), "-Xmx2G", "-cp", f"{jar}{os.pathsep}{classes}", "CompmoMeteor",
+             str(max(1, threads)), *METEOR_ARGS[4:]],
+            cwd=jar.parent,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+        )  # fmt: skip
+        self._ready = False
+        self.description = (
+            f"meteor-1.5.jar via java/CompmoMeteor.java, {max(1, threads)} threads in one JVM"
+        )
+
+    def __enter__(self) -> MeteorServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _readline(self) -> str:
+        assert self.proc.stdout is not None
+        raw = self.proc.stdout.readline()
+        if not raw:
+            self.stderr.seek(0)
+            tail = self.stderr.read()[-500:].decode(errors="replace").strip()
+            raise RuntimeError(f"METEOR driver stopped unexpectedly: {tail}")
+        return raw.decode().rstrip("\n")
+
+    def _request(self, lines: Sequence[str], answers: Sequence[int]) -> list[str]:
+        if not lines:
+            return []
+        assert self.proc.stdin is not None
+        stdin = self.proc.stdin
+        error: list[BaseException] = []
+
+        def write() -> None:
+            try:
+                for start in range(0, len(lines), 512):
+                    stdin.write("".join(x + "\n" for x in lines[start : start + 512]).encode())
+                stdin.write(b"COMPMO_FLUSH\n")
+                stdin.flush()
+            except OSError as exc:
+                error.append(exc)
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        if not self._ready:
+            if self._readline() != "COMPMO_READY":
+                raise RuntimeError("METEOR driver: unexpected greeting")
+            self._ready = True
+        out = [self._readline() for _ in range(sum(answers))]
+        if self._readline() != "COMPMO_DONE":
+            raise RuntimeError("METEOR driver: answers out of step with requests")
+        writer.join()
+        if error:
+            raise RuntimeError(f"METEOR driver: {error[0]}")
+        return out
+
+    def stats(self, pairs: Sequence[tuple[str, str]]) -> list[str]:
+        """Sufficient statistics of each (hypothesis, reference) pair (tokenised strings)."""
+        return self._request([score_line(h, [r]) for h, r in pairs], [1] * len(pairs))
+
+    def evaluate(self, groups: Sequence[Sequence[str]]) -> list[tuple[float, list[float]]]:
+        """``(aggregate, per-pair scores)`` of each non-empty group of statistics strings."""
+        answers = [len(g) + 1 for g in groups]
+        flat = self._request([eval_line(g) for g in groups], answers)
+        out, pos = [], 0
+        for n in answers:
+            out.append((float(flat[pos + n - 1]), [float(x) for x in flat[pos : pos + n - 1]]))
+            pos += n
+        return out
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds([self.proc.pid])
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            self.proc.kill()
+        self.proc.wait()
+        self.stderr.close()
