@@ -7,7 +7,8 @@
 #
 # Environment: MODEL (a .gguf or HF folder), OUT (results), WORK (scratch, default /tmp/compmo_gpu),
 # NUM (sequences per dataset, default 5000), SPLITS (default "sequence atomic"), PROBE (JSON from
-# scripts/gpu_probe.sh: epochs are then sized so stage 1 takes about B1 s and stage 2 about B2 s).
+# scripts/gpu_probe.sh: epochs are then sized so stage 1 takes about B1 s and stage 2 about B2 s),
+# EP1 / EP2 (epochs of stage 1 / stage 2, overriding the probe).
 set -uo pipefail
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
 WORK=${WORK:-/tmp/compmo_gpu}
@@ -52,6 +53,8 @@ print(f"{ep1:.2f} {ep2}")
 PY
 )
   fi
+  ep1=${EP1:-$ep1}
+  ep2=${EP2:-$ep2}
   echo "epochs: stage1 $ep1 stage2 $ep2" | tee -a "$t"
   timed stage1 "$t" train stage1 --model "$MODEL" --train-file "$d/stage1.json" --output-dir "$r/s1" \
     --epochs "$ep1" --learning-rate 5e-4 --batch-size 64 --pos-embedding true --center-windows true --bf16 true --num-workers 8 \
