@@ -253,6 +253,9 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         raise ValueError(f"{cfg.train_file}: no training example")
     prep_s = time.perf_counter() - t0
     dataset = MotionTextDataset(examples, center=cfg.center_windows)
+    from transformers import set_seed
+
+    set_seed(cfg.seed)  # the adapter's and LoRA's initialisation too, not only the Trainer's
     model, spec = build_model(cfg, tokenizer)
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if cfg.packing:

@@ -158,3 +158,32 @@ def test_packing_under_zero3_is_refused_before_loading(tmp_path: Path) -> None:
                 check_supported(cfg)
         else:
             check_supported(cfg)
+
+
+def _first_log(run: Path) -> dict:
+    state = json.loads((run / "checkpoint-1" / "trainer_state.json").read_text())
+    return next(e for e in state["log_history"] if "grad_norm" in e)
+
+
+def test_gradient_accumulation_normalises_over_the_whole_step(
+    tiny_llm: Path, stage2_file: Path, tiny_tokenizer, tmp_path: Path
+) -> None:
+    """One optimizer step over all samples: one micro-batch, or two accumulated ones."""
+    lengths = [ex.length() for ex in load_examples(stage2_file, tiny_tokenizer, max_length=3072)]
+    budget = next(
+        b
+        for b in range(sum(lengths) // 2, sum(lengths))
+        if len(PackedBatchSampler(lengths, b)) == 2
+    )
+    common = ["stage2", "--model", str(tiny_llm), "--train-file", str(stage2_file)]
+    common += ["--num-workers", "0", "--lora-r", "4", "--lora-alpha", "8", "--save-steps", "1"]
+    common += ["--max-steps", "1", "--packing", "true", "--lora-dropout", "0", "-q"]
+    logs = []
+    for tokens, accum in ((sum(lengths), 1), (budget, 2)):
+        run = tmp_path / f"ga{accum}"
+        args = ["--output-dir", str(run), "--tokens-per-step", str(tokens)]
+        assert train_main([*common, *args, "--grad-accum", str(accum)]) == 0
+        logs.append(_first_log(run))
+    one, two = logs
+    assert float(two["loss"]) == pytest.approx(float(one["loss"]), rel=1e-5)
+    assert float(two["grad_norm"]) == pytest.approx(float(one["grad_norm"]), rel=1e-4)
