@@ -20,11 +20,10 @@ from compmo_gen.constants import FPS, NUM_JOINTS, STRIDE, WINDOW
 from compmo_gen.prompts import STAGE2_SYSTEM, stage1_prompt, stage2_user
 from compmo_gen.stage_json import StageRecord, motion_path, read_stage_file
 from modeling.adapter import motion_windows, num_windows, select_windows
+from modeling.losses import IGNORE_INDEX
 from modeling.prompting import EncodedPrompt, encode_prompt
 
 log = logging.getLogger(__name__)
-
-IGNORE_INDEX = -100
 
 
 @dataclass(frozen=True)
