@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from evaluation.localization import densevid_precision_recall, greedy_mean_tiou, overlap_prf
@@ -25,7 +25,10 @@ def test_tiou_matrix_is_the_reference_formula_bit_for_bit(a, b):
     assert m.shape == (len(a), len(b))
     for i, x in enumerate(a):
         for j, y in enumerate(b):
-            want = ref.iou(x, y)
+            try:
+                want = ref.iou(x, y)
+            except ZeroDivisionError:  # union == -eps (reversed input): the references crash
+                want = 0.0
             assert m[i, j] == want or (m[i, j] == 0 and want == 0)
 
 
@@ -97,7 +100,10 @@ def test_overlap_metrics_match_reference(refs, preds):
 
     thresholds = tuple(np.arange(0.5, 0.95 + 0.05, 0.05))
     iou = tiou_matrix(refs, preds)
-    tiou, f1 = _overlap_ref(refs, preds, thresholds)
+    try:
+        tiou, f1 = _overlap_ref(refs, preds, thresholds)
+    except ZeroDivisionError:  # union == -eps (reversed input): overlap.py crashes, we give 0
+        assume(False)
     assert greedy_mean_tiou(iou) == pytest.approx(tiou, abs=1e-12)
     assert overlap_prf(iou, thresholds)[:, 2].mean() == pytest.approx(f1, abs=1e-12)
 
