@@ -9,8 +9,20 @@ NUM_JOINTS: int = 22
 
 #: tIoU thresholds of the ActivityNet dense-captioning protocol.
 TIOUS: tuple[float, ...] = (0.3, 0.5, 0.7, 0.9)
-#: Thresholds of Chapter-Llama's localisation P/R/F1 (np.arange(0.5, 0.95 + 0.05, 0.05)).
-OVERLAP_THRESHOLDS: tuple[float, ...] = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+#: Thresholds of Chapter-Llama's localisation P/R/F1: the exact values of the reference's
+#: ``np.arange(0.5, 0.95 + 0.05, 0.05)``, float artefacts included, for bit parity.
+OVERLAP_THRESHOLDS: tuple[float, ...] = (
+    0.5,
+    0.55,
+    0.6000000000000001,
+    0.6500000000000001,
+    0.7000000000000002,
+    0.7500000000000002,
+    0.8000000000000003,
+    0.8500000000000003,
+    0.9000000000000004,
+    0.9500000000000004,
+)
 #: Epsilon added to the union in every reference tIoU.
 TIOU_EPS: float = 1e-8
 #: The reference ActivityNet evaluator keeps only the first predictions of each video.
