@@ -667,6 +667,17 @@ def _current_umask() -> int:
 _UMASK = _current_umask()
 
 
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """Hex SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write text to ``path`` through a temporary file and a rename (never a half-written file)."""
     path = Path(path)

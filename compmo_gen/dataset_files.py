@@ -14,7 +14,6 @@ Layout::
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import platform
@@ -25,6 +24,7 @@ from compmo_gen.annotations import (
     Segment,
     dump_annotations,
     load_annotations,
+    sha256_file,
     write_atomic,
 )
 from compmo_gen.build_config import BuildConfig
@@ -40,14 +40,6 @@ def to_annotation(rec: dict) -> DenseAnnotation:
         Segment(float(s), float(e), cap, tuple(parts)) for s, e, cap, parts in rec["segments"]
     )
     return DenseAnnotation(rec["id"], float(rec["duration"]), segs)
-
-
-def _sha(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _versions() -> dict[str, str]:
@@ -129,7 +121,7 @@ def finalize(out: Path, cfg: BuildConfig) -> dict:
         rel = path.relative_to(out).as_posix()
         if rel == MANIFEST or rel in UNTRACKED or path.name.startswith("."):
             continue
-        files[rel] = _sha(path)
+        files[rel] = sha256_file(path)
     files = dict(sorted(files.items()))
     manifest = {
         "format": "compmo-dataset/1",
@@ -160,7 +152,7 @@ def validate_dataset(out: str | Path, *, deep: bool = True) -> tuple[list[str], 
         p = out / rel
         if not p.is_file():
             problems.append(f"{out / rel}: missing")
-        elif deep and _sha(p) != digest:
+        elif deep and sha256_file(p) != digest:
             problems.append(f"{out / rel}: sha256 differs from the manifest")
     tracked = set(files) | {MANIFEST, *UNTRACKED}
     extra = sorted(

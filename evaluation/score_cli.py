@@ -12,7 +12,13 @@ import os
 import time
 from pathlib import Path
 
-from compmo_gen.annotations import FORMATS, load_annotations, read_durations, write_atomic
+from compmo_gen.annotations import (
+    FORMATS,
+    load_annotations,
+    read_durations,
+    sha256_file,
+    write_atomic,
+)
 from compmo_gen.cliutil import UserError
 from compmo_gen.constants import FPS, MAX_PROPOSALS, OVERLAP_THRESHOLDS, TIOUS
 
@@ -27,16 +33,6 @@ def _floats(text: str) -> tuple[float, ...]:
     if not values or any(not 0 <= v <= 1 for v in values):
         raise argparse.ArgumentTypeError(f"expected thresholds in [0, 1], got {text!r}")
     return values
-
-
-def _sha256(path: str) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -139,9 +135,9 @@ def run(args: argparse.Namespace) -> int:
         files = {
             "meteor_backend": getattr(meteor, "description", type(meteor).__name__),
             "gt": Path(args.gt).name,
-            "gt_sha256": _sha256(args.gt),
+            "gt_sha256": sha256_file(args.gt),
             "predictions": Path(args.predictions).name,
-            "predictions_sha256": _sha256(args.predictions),
+            "predictions_sha256": sha256_file(args.predictions),
         }
         write_atomic(out, results_json(summary, cfg, counts, inputs=files, per_video=pv))
     if args.per_video:

@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from compmo_gen.annotations import load_annotations, read_durations, write_atomic
+from compmo_gen.annotations import load_annotations, read_durations, sha256_file, write_atomic
 from compmo_gen.cliutil import UserError
 
 if TYPE_CHECKING:
@@ -44,16 +44,6 @@ def _read_json(path: Path) -> dict:
     if not isinstance(doc, dict) or not isinstance(doc.get("metrics"), dict):
         raise UserError(f"{path}: field 'metrics': not a compmo-eval results file")
     return doc
-
-
-def _sha256(path: str) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def merge_results(path: Path, res: SodaB, signature: dict, protocol: str) -> None:
@@ -128,7 +118,10 @@ def run(args: argparse.Namespace) -> int:
         f"{res.counted} videos, {scorer.hash})"
     )
     if args.out:
-        inputs = {"gt_sha256": _sha256(args.gt), "predictions_sha256": _sha256(args.predictions)}
+        inputs = {
+            "gt_sha256": sha256_file(args.gt),
+            "predictions_sha256": sha256_file(args.predictions),
+        }
         merge_results(Path(args.out), res, {**scorer.signature(), **inputs}, args.protocol)
         print(f"added SODA(B) to {args.out}")
     if args.per_video:
