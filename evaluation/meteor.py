@@ -41,6 +41,30 @@ def eval_line(stats: Sequence[str]) -> str:
     return "EVAL" + "".join(f" ||| {s}" for s in stats)
 
 
+class MeteorRequests:
+    """The METEOR stdio protocol over any backend that answers ``_request(lines, answers)``.
+
+    ``answers[i]`` is the number of lines the backend returns for ``lines[i]``.
+    """
+
+    def _request(self, lines: Sequence[str], answers: Sequence[int]) -> list[str]:
+        raise NotImplementedError
+
+    def stats(self, pairs: Sequence[tuple[str, str]]) -> list[str]:
+        """Sufficient statistics of each (hypothesis, reference) pair (tokenised strings)."""
+        return self._request([score_line(h, [r]) for h, r in pairs], [1] * len(pairs))
+
+    def evaluate(self, groups: Sequence[Sequence[str]]) -> list[tuple[float, list[float]]]:
+        """``(aggregate, per-pair scores)`` of each non-empty group of statistics strings."""
+        answers = [len(g) + 1 for g in groups]
+        flat = self._request([eval_line(g) for g in groups], answers)
+        out, pos = [], 0
+        for n in answers:
+            out.append((float(flat[pos + n - 1]), [float(x) for x in flat[pos : pos + n - 1]]))
+            pos += n
+        return out
+
+
 class _Jar:
     def __init__(self) -> None:
         self.stderr = tempfile.TemporaryFile()
@@ -96,7 +120,7 @@ class _Jar:
         self.stderr.close()
 
 
-class MeteorPool:
+class MeteorPool(MeteorRequests):
     """``n`` METEOR jars, started at construction (their ~5 s start overlaps other work)."""
 
     def __init__(self, n: int = 2) -> None:
@@ -116,7 +140,7 @@ class MeteorPool:
     def cpu_seconds(self) -> float:
         return cpu_seconds([jar.proc.pid for jar in self.jars])
 
-    def _map(self, lines: Sequence[str], answers: Sequence[int]) -> list[str]:
+    def _request(self, lines: Sequence[str], answers: Sequence[int]) -> list[str]:
         """Split ``lines`` into contiguous chunks, one per jar, run them concurrently."""
         n = len(self.jars)
         bounds = [len(lines) * k // n for k in range(n + 1)]
@@ -142,20 +166,6 @@ class MeteorPool:
         if errors:
             raise errors[0]
         return [x for out in outs for x in out]
-
-    def stats(self, pairs: Sequence[tuple[str, str]]) -> list[str]:
-        """Sufficient statistics of each (hypothesis, reference) pair (tokenised strings)."""
-        return self._map([score_line(h, [r]) for h, r in pairs], [1] * len(pairs))
-
-    def evaluate(self, groups: Sequence[Sequence[str]]) -> list[tuple[float, list[float]]]:
-        """``(aggregate, per-pair scores)`` of each non-empty group of statistics strings."""
-        answers = [len(g) + 1 for g in groups]
-        flat = self._map([eval_line(g) for g in groups], answers)
-        out, pos = [], 0
-        for n in answers:
-            out.append((float(flat[pos + n - 1]), [float(x) for x in flat[pos : pos + n - 1]]))
-            pos += n
-        return out
 
 
 def open_meteor(jobs: int) -> MeteorPool:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from evaluation.javatools import METEOR_JAR, jar_path, java_executable, java_version
-from evaluation.meteor import METEOR_ARGS, cpu_seconds, eval_line, score_line
+from evaluation.meteor import METEOR_ARGS, MeteorRequests, cpu_seconds
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def driver_classes() -> Path | None:
     return target
 
 
-class MeteorServer:
+class MeteorServer(MeteorRequests):
     """One JVM, ``threads`` METEOR scorers sharing one copy of the paraphrase tables.
 
     Same requests and answers as :class:`MeteorPool` (``java/CompmoMeteor.java`` runs the jar's
@@ -125,20 +125,6 @@ class MeteorServer:
         writer.join()
         if error:
             raise RuntimeError(f"METEOR driver: {error[0]}")
-        return out
-
-    def stats(self, pairs: Sequence[tuple[str, str]]) -> list[str]:
-        """Sufficient statistics of each (hypothesis, reference) pair (tokenised strings)."""
-        return self._request([score_line(h, [r]) for h, r in pairs], [1] * len(pairs))
-
-    def evaluate(self, groups: Sequence[Sequence[str]]) -> list[tuple[float, list[float]]]:
-        """``(aggregate, per-pair scores)`` of each non-empty group of statistics strings."""
-        answers = [len(g) + 1 for g in groups]
-        flat = self._request([eval_line(g) for g in groups], answers)
-        out, pos = [], 0
-        for n in answers:
-            out.append((float(flat[pos + n - 1]), [float(x) for x in flat[pos : pos + n - 1]]))
-            pos += n
         return out
 
     def cpu_seconds(self) -> float:
