@@ -21,6 +21,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Sequence
+from typing import IO
 
 from evaluation.javatools import METEOR_JAR, jar_path, java_executable
 
@@ -39,6 +40,19 @@ def score_line(hypothesis: str, references: Sequence[str]) -> str:
 def eval_line(stats: Sequence[str]) -> str:
     """The ``EVAL`` request of pycocoevalcap's ``Meteor.compute_score``."""
     return "EVAL" + "".join(f" ||| {s}" for s in stats)
+
+
+def stop_process(proc: subprocess.Popen, stderr: IO[bytes]) -> None:
+    """Close a METEOR process's stdin, kill it if still running, reap it, close its stderr file."""
+    if proc.poll() is None:
+        assert proc.stdin is not None
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+        proc.kill()
+    proc.wait()
+    stderr.close()
 
 
 class MeteorRequests:
@@ -109,15 +123,7 @@ class _Jar:
         return self.stderr.read()[-500:].decode(errors="replace").strip()
 
     def close(self) -> None:
-        if self.proc.poll() is None:
-            assert self.proc.stdin is not None
-            try:
-                self.proc.stdin.close()
-            except OSError:
-                pass
-            self.proc.kill()
-        self.proc.wait()
-        self.stderr.close()
+        stop_process(self.proc, self.stderr)
 
 
 class MeteorPool(MeteorRequests):

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from evaluation.javatools import METEOR_JAR, jar_path, java_executable, java_version
-from evaluation.meteor import METEOR_ARGS, MeteorRequests, cpu_seconds
+from evaluation.meteor import METEOR_ARGS, MeteorRequests, cpu_seconds, stop_process
 
 log = logging.getLogger(__name__)
 
@@ -131,12 +131,4 @@ class MeteorServer(MeteorRequests):
         return cpu_seconds([self.proc.pid])
 
     def close(self) -> None:
-        if self.proc.poll() is None:
-            assert self.proc.stdin is not None
-            try:
-                self.proc.stdin.close()
-            except OSError:
-                pass
-            self.proc.kill()
-        self.proc.wait()
-        self.stderr.close()
+        stop_process(self.proc, self.stderr)
