@@ -82,6 +82,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", help="write every metric, counts and the signature as JSON")
     parser.add_argument("--per-video", help="write per-video scores (JSON lines)")
+    add_bertscore_arguments(parser)
+
+
+def add_bertscore_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--sodab`` and the BERTScore model options (shared with ``compmo-eval sodab``)."""
+    from evaluation.bertscore import add_bertscore_arguments as add_model_arguments
+
+    parser.add_argument(
+        "--sodab",
+        action="store_true",
+        help="also compute SODA(B) (BERTScore recall in SODA_c's DP) in this run",
+    )
+    add_model_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,6 +105,11 @@ def run(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     java_executable()  # fail early, before reading anything
+    bert = None
+    if args.sodab:
+        from evaluation.bertscore import BertScoreRecall
+
+        bert = BertScoreRecall.from_args(args)  # a missing model fails before any file is read
     if args.jobs < 1 or args.max_proposals < 1:
         raise UserError("--jobs and --max-proposals must be >= 1")
     cfg = EvalConfig(
@@ -142,5 +160,15 @@ def run(args: argparse.Namespace) -> int:
         write_atomic(out, results_json(summary, cfg, counts, inputs=files, per_video=pv))
     if args.per_video:
         write_atomic(Path(args.per_video), per_video_json(scores, cfg))
+    if bert is not None:
+        from evaluation.bertscore import soda_b_from_inputs
+        from evaluation.sodab_cli import merge_per_video, merge_results
+
+        res = soda_b_from_inputs(inputs, bert, cfg)
+        print(f"SODA(B) {res.score:.4f}  ({res.counted} videos, {bert.hash})")
+        if args.out:
+            merge_results(Path(args.out), res, bert.signature(), args.protocol)
+        if args.per_video:
+            merge_per_video(Path(args.per_video), res)
     log.info("scored %d videos in %.2f s", len(scores), time.perf_counter() - t0)
     return 0

@@ -24,16 +24,16 @@ log = logging.getLogger(__name__)
 
 def configure(parser: argparse.ArgumentParser) -> None:
     from evaluation import score_cli
-    from evaluation.bertscore import add_bertscore_arguments
 
-    score_cli.configure(parser)  # the same inputs and protocol options as `compmo-eval score`
+    score_cli.configure(parser)  # the same inputs, protocol and BERTScore options as `score`
     parser.set_defaults(out=None, per_video=None)
     for action in parser._actions:
         if action.dest == "out":
             action.help = "results.json of `compmo-eval --out`: SODA(B) is added to it (or created)"
         elif action.dest == "per_video":
             action.help = "per-video JSON lines: SODA(B) is added to each record (or created)"
-    add_bertscore_arguments(parser)
+        elif action.dest == "sodab":
+            action.help = argparse.SUPPRESS  # this command always computes SODA(B)
 
 
 def _read_json(path: Path) -> dict:

@@ -176,3 +176,28 @@ def test_sodab_cli_merges_into_results_and_per_video(tmp_path, capsys, monkeypat
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "roberta-large" in err and len(err.strip().splitlines()) == 1
+
+
+def test_score_sodab_flag_equals_sodab_command(tmp_path, capsys):
+    """`compmo-eval score --sodab` computes in one run what `score` then `sodab` compute."""
+    from compmo_gen.annotations import dump_annotations
+    from evaluation.cli import main
+
+    gt = [_ann("a", [(0, 4, "a person walks"), (4, 8, "jumps twice")], 8.0),
+          _ann("b", [(0, 5, "waves the hand")], 5.0)]  # fmt: skip
+    pred = [_ann("a", [(0, 5, "a man walks"), (5, 8, "jumps")], 8.0),
+            _ann("b", [(0, 2, "waves"), (2, 5, "stands")], 5.0)]  # fmt: skip
+    dump_annotations(gt, tmp_path / "gt.json", fmt="anet-gt")
+    dump_annotations(pred, tmp_path / "pred.json", fmt="anet-pred", role="pred")
+    model = ["--bertscore-model", str(_minilm()), "--bertscore-layers", "6", "--device", "cpu"]
+    inputs = [str(tmp_path / "pred.json"), "--gt", str(tmp_path / "gt.json"), "-q"]
+    one, two = tmp_path / "one.json", tmp_path / "two.json"
+    assert main(["score", *inputs, *model, "--sodab", "--out", str(one)]) == 0
+    assert main(["score", *inputs, "--out", str(two)]) == 0
+    assert main(["sodab", *inputs, *model, "--out", str(two)]) == 0
+    a, b = json.loads(one.read_text()), json.loads(two.read_text())
+    assert 0 < a["metrics"]["SODA_B"] < 100
+    for key in ("SODA_B", "SODA_B_precision", "SODA_B_recall", "SODA_c", "CIDEr"):
+        assert a["metrics"][key] == pytest.approx(b["metrics"][key], abs=1e-12)
+    assert a["signature"]["bertscore_hash"] == b["signature"]["bertscore_hash"]
+    capsys.readouterr()
