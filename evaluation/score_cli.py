@@ -80,6 +80,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=max(1, min(4, os.cpu_count() or 1)),
         help="METEOR scoring threads (default: min(4, cores))",
     )
+    parser.add_argument(
+        "--lenient",
+        action="store_true",
+        help="skip malformed records (counted in the report and logged) instead of failing; a "
+        "skipped prediction counts as missing",
+    )
     parser.add_argument("--out", help="write every metric, counts and the signature as JSON")
     parser.add_argument("--per-video", help="write per-video scores (JSON lines)")
     add_bertscore_arguments(parser)
@@ -127,7 +133,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         durations = read_durations(args.durations, fps=args.fps) if args.durations else None
         common = dict(
-            durations=durations, motion_root=args.motion_root, fps=args.fps, dialect=dialect
+            durations=durations,
+            motion_root=args.motion_root,
+            fps=args.fps,
+            dialect=dialect,
+            lenient=args.lenient,
         )
         gt = load_annotations(args.gt, role="gt", fmt=args.gt_fmt, **common)
         pred = load_annotations(args.predictions, role="pred", fmt=args.fmt, **common)
@@ -139,6 +149,11 @@ def run(args: argparse.Namespace) -> int:
             gt.annotations, pred.annotations, pred.report.unparseable, cfg
         )
         counts.extra = dict(pred.report.counts)
+        if gt.report.skipped:
+            counts.extra["gt_skipped_records"] = len(gt.report.skipped)
+        for name, aset in (("ground truth", gt), ("predictions", pred)):
+            for msg in aset.report.skipped:
+                log.warning("skipped (%s): %s", name, msg)
     except BaseException:
         meteor.close()
         raise

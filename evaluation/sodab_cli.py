@@ -99,7 +99,13 @@ def run(args: argparse.Namespace) -> int:
     scorer = BertScoreRecall.from_args(args)  # fails fast, before any file is read
     dialect = args.dialect or ("demo" if args.protocol == "demo" else "compmo")
     durations = read_durations(args.durations, fps=args.fps) if args.durations else None
-    common = dict(durations=durations, motion_root=args.motion_root, fps=args.fps, dialect=dialect)
+    common = dict(
+        durations=durations,
+        motion_root=args.motion_root,
+        fps=args.fps,
+        dialect=dialect,
+        lenient=args.lenient,
+    )
     gt = load_annotations(args.gt, role="gt", fmt=args.gt_fmt, **common)
     pred = load_annotations(args.predictions, role="pred", fmt=args.fmt, **common)
     if not gt.annotations:

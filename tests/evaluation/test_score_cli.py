@@ -69,3 +69,33 @@ def test_bad_threshold_option_exits_2(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["p.json", "--gt", "g.json", "--tious", "0.3,abc"])
     assert exc.value.code == 2
+
+
+def test_lenient_skips_bad_records_and_counts_them(tmp_path, capsys):
+    """Without --lenient a bad record stops the run (exit 2); with it the record is skipped,
+    the prediction counts as missing (strict), and the skip is counted in the results."""
+    import json
+
+    from evaluation.cli import main
+
+    gt = {
+        "a": {"duration": 8.0, "timestamps": [[0, 4], [4, 8]], "sentences": ["walks", "jumps"]},
+        "b": {"duration": 5.0, "timestamps": [[0, 5]], "sentences": ["waves"]},
+    }
+    pred = {
+        "results": {
+            "a": [{"sentence": "walks", "timestamp": [0, 4]}],
+            "b": [{"sentence": "waves", "timestamp": [0, "five"]}],
+        }
+    }
+    (tmp_path / "gt.json").write_text(json.dumps(gt))
+    (tmp_path / "pred.json").write_text(json.dumps(pred))
+    argv = [str(tmp_path / "pred.json"), "--gt", str(tmp_path / "gt.json"), "-q"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "record 'b'" in err and len(err.strip().splitlines()) == 1
+    out = tmp_path / "r.json"
+    assert main([*argv, "--lenient", "--out", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["counts"]["missing"] == 1
+    assert doc["counts"]["extra"]["skipped_records"] == 1
