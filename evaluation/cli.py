@@ -8,7 +8,9 @@ from compmo_gen.cliutil import Command, dispatch
 
 #: Sub-command registry: name -> module with ``configure(parser)`` and ``run(args)``.
 COMMANDS: dict[str, Command] = {
-    "score": Command("evaluation.score_cli", "score dense-caption predictions against ground truth"),
+    "score": Command(
+        "evaluation.score_cli", "score dense-caption predictions against ground truth"
+    ),
     "convert": Command("evaluation.convert_cli", "convert dense annotations between formats"),
     "baselines": Command("evaluation.baselines_cli", "write reference baseline predictions"),
     "sodab": Command("evaluation.sodab_cli", "SODA(B): SODA_c with BERTScore recall"),
