@@ -37,7 +37,6 @@ def run(args: argparse.Namespace) -> int:
 
     from compmo_gen.annotations import DenseAnnotation
     from compmo_gen.gallery import Card, gallery_html, gif_name, select_ids
-    from compmo_gen.render import render_motion
     from compmo_gen.render_cli import (
         dataset_durations,
         dataset_motion,
@@ -45,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
         load_predictions,
         style_from,
     )
+    from compmo_gen.render_io import render_motion
 
     if args.n < 1 or args.stride < 1:
         raise UserError("--n and --stride must be at least 1")

@@ -196,7 +196,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from compmo_gen.render import OUTPUT_KINDS, render_motion
+    from compmo_gen.render_io import OUTPUT_KINDS, render_motion
 
     if args.out.suffix.lower() not in OUTPUT_KINDS:
         raise UserError(f"{args.out}: unknown output type (use .gif, .mp4 or .png)")

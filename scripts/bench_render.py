@@ -25,7 +25,8 @@ import numpy as np
 from PIL import Image
 
 from compmo_gen.annotations import DenseAnnotation, Segment, dump_annotations
-from compmo_gen.render import FrameRenderer, RenderStyle, render_motion
+from compmo_gen.render import FrameRenderer, RenderStyle
+from compmo_gen.render_io import render_motion
 
 SAMPLE = Path("/work/shared/data/humanml3d_sample/new_joints/012314.npy")
 N_FRAMES = 200

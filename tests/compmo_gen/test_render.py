@@ -17,9 +17,9 @@ from compmo_gen.render import (
     active_index,
     assign_lanes,
     match_colors,
-    render_motion,
     shade,
 )
+from compmo_gen.render_io import render_motion
 from compmo_gen.skeleton import REST_POSE, bone_directions, forward_kinematics
 
 PIL = pytest.importorskip("PIL")
