@@ -19,7 +19,7 @@ import os
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -572,17 +572,18 @@ def load_annotations(
 # --------------------------------------------------------------------------- writers
 
 
+def _anet_gt_entry(a: DenseAnnotation) -> dict[str, Any]:
+    rec: dict[str, Any] = {}
+    if a.duration is not None:
+        rec["duration"] = a.duration
+    rec["timestamps"] = [[s.start, s.end] for s in a.segments]
+    rec["sentences"] = [s.caption for s in a.segments]
+    return rec
+
+
 def to_anet_gt(annotations: Iterable[DenseAnnotation]) -> dict[str, Any]:
     """ActivityNet Captions ground truth ``{id: {duration, timestamps, sentences}}``."""
-    out: dict[str, Any] = {}
-    for a in annotations:
-        rec: dict[str, Any] = {}
-        if a.duration is not None:
-            rec["duration"] = a.duration
-        rec["timestamps"] = [[s.start, s.end] for s in a.segments]
-        rec["sentences"] = [s.caption for s in a.segments]
-        out[a.id] = rec
-    return out
+    return {a.id: _anet_gt_entry(a) for a in annotations}
 
 
 def to_anet_submission(
@@ -594,6 +595,24 @@ def to_anet_submission(
         for a in annotations
     }
     return {"version": version, "results": results, "external_data": {"used": False, "details": ""}}
+
+
+def _demo_entry(
+    a: DenseAnnotation, role: Role, motion_template: str, legacy_times: bool
+) -> dict[str, str]:
+    for i in range(len(a.segments) - 1):
+        if abs(a.segments[i].end - a.segments[i + 1].start) > TIME_TOL:
+            raise ValueError(
+                f"{a.id}: segment {i} is not contiguous with the next (DEMO strings keep starts only)"
+            )
+    if a.segments and a.duration is not None and abs(a.segments[-1].end - a.duration) > TIME_TOL:
+        raise ValueError(
+            f"{a.id}: the last segment must end at the duration (DEMO strings keep starts only)"
+        )
+    text = format_demo_string(a.segments, legacy_times=legacy_times)
+    if role == "gt":
+        return {"id": a.id, "motion": motion_template.format(id=a.id), "gt": text}
+    return {"id": a.id, "generated": text}
 
 
 def to_demo_records(
@@ -608,27 +627,18 @@ def to_demo_records(
     DEMO strings keep only start times, so segments must be contiguous and the last must end at
     the duration; anything else would be lost silently and raises ``ValueError`` instead.
     """
-    out = []
-    for a in annotations:
-        for i in range(len(a.segments) - 1):
-            if abs(a.segments[i].end - a.segments[i + 1].start) > TIME_TOL:
-                raise ValueError(
-                    f"{a.id}: segment {i} is not contiguous with the next (DEMO strings keep starts only)"
-                )
-        if (
-            a.segments
-            and a.duration is not None
-            and abs(a.segments[-1].end - a.duration) > TIME_TOL
-        ):
-            raise ValueError(
-                f"{a.id}: the last segment must end at the duration (DEMO strings keep starts only)"
-            )
-        text = format_demo_string(a.segments, legacy_times=legacy_times)
-        if role == "gt":
-            out.append({"id": a.id, "motion": motion_template.format(id=a.id), "gt": text})
-        else:
-            out.append({"id": a.id, "generated": text})
-    return out
+    return [_demo_entry(a, role, motion_template, legacy_times) for a in annotations]
+
+
+def _stmc_block(a: DenseAnnotation, header: bool) -> str:
+    lines = []
+    if header:
+        lines.append(f"## id={a.id}" + ("" if a.duration is None else f" duration={a.duration!r}"))
+    for s in a.segments:
+        if "#" in s.caption or "\n" in s.caption or s.caption != s.caption.strip() or not s.caption:
+            raise ValueError(f"{a.id}: caption {s.caption!r} cannot be written as an STMC line")
+        lines.append(" # ".join([s.caption, repr(float(s.start)), repr(float(s.end)), *s.parts]))
+    return "\n".join(lines)
 
 
 def to_stmc_text(annotations: Iterable[DenseAnnotation], *, header: bool = True) -> str:
@@ -636,26 +646,31 @@ def to_stmc_text(annotations: Iterable[DenseAnnotation], *, header: bool = True)
 
     With ``header`` each timeline starts with ``## id=<id> duration=<seconds>`` so ids survive.
     """
-    blocks = []
-    for a in annotations:
-        lines = []
-        if header:
-            lines.append(
-                f"## id={a.id}" + ("" if a.duration is None else f" duration={a.duration!r}")
-            )
-        for s in a.segments:
-            if (
-                "#" in s.caption
-                or "\n" in s.caption
-                or s.caption != s.caption.strip()
-                or not s.caption
-            ):
-                raise ValueError(f"{a.id}: caption {s.caption!r} cannot be written as an STMC line")
-            lines.append(
-                " # ".join([s.caption, repr(float(s.start)), repr(float(s.end)), *s.parts])
-            )
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks) + "\n"
+    return "".join(_stmc_chunks(annotations, header))
+
+
+def _stmc_chunks(annotations: Iterable[DenseAnnotation], header: bool) -> Iterator[str]:
+    for k, a in enumerate(annotations):
+        yield ("\n\n" if k else "") + _stmc_block(a, header)
+    yield "\n"
+
+
+def _json_object_chunks(members: Iterable[tuple[str, Any]]) -> Iterator[str]:
+    """``json.dumps(dict(members), indent=1)`` piece by piece (byte-identical), then a newline."""
+    empty = True
+    for key, value in members:
+        yield ("{" if empty else ",") + json.dumps({key: value}, indent=1, ensure_ascii=False)[1:-2]
+        empty = False
+    yield "{}\n" if empty else "\n}\n"
+
+
+def _json_list_chunks(items: Iterable[Any]) -> Iterator[str]:
+    """``json.dumps(list(items), indent=1)`` piece by piece (byte-identical), then a newline."""
+    empty = True
+    for item in items:
+        yield ("[" if empty else ",") + json.dumps([item], indent=1, ensure_ascii=False)[1:-2]
+        empty = False
+    yield "[]\n" if empty else "\n]\n"
 
 
 def _current_umask() -> int:
@@ -678,14 +693,18 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     return h.hexdigest()
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write text to ``path`` through a temporary file and a rename (never a half-written file)."""
+def write_atomic(path: str | os.PathLike[str], text: str | Iterable[str]) -> None:
+    """Write text (or chunks of text, streamed) to ``path`` through a temporary file and a rename:
+    never a half-written file, also when producing the chunks fails."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+            if isinstance(text, str):
+                f.write(text)
+            else:
+                f.writelines(text)
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
@@ -701,20 +720,22 @@ def dump_annotations(
     role: Role = "gt",
     motion_template: str = "motions/{id}.npy",
 ) -> None:
-    """Write annotations in ``fmt`` (see :data:`FORMATS`), atomically and deterministically."""
-    anns = list(annotations)
+    """Write annotations in ``fmt`` (see :data:`FORMATS`), atomically and deterministically.
+
+    Ground truth, DEMO and STMC files are streamed record by record (memory stays bounded for
+    large datasets); the bytes equal those of one ``json.dumps(..., indent=1)`` of the whole file.
+    """
+    chunks: Iterable[str]
     if fmt == "anet-gt":
-        text = json.dumps(to_anet_gt(anns), indent=1, ensure_ascii=False)
+        chunks = _json_object_chunks((a.id, _anet_gt_entry(a)) for a in annotations)
     elif fmt == "anet-pred":
-        text = json.dumps(to_anet_submission(anns), indent=1, ensure_ascii=False)
+        chunks = [json.dumps(to_anet_submission(annotations), indent=1, ensure_ascii=False) + "\n"]
     elif fmt == "demo":
-        text = json.dumps(
-            to_demo_records(anns, role=role, motion_template=motion_template),
-            indent=1,
-            ensure_ascii=False,
+        chunks = _json_list_chunks(
+            _demo_entry(a, role, motion_template, False) for a in annotations
         )
     elif fmt == "stmc":
-        text = to_stmc_text(anns)
+        chunks = _stmc_chunks(annotations, True)
     else:
         raise ValueError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
-    write_atomic(path, text if text.endswith("\n") else text + "\n")
+    write_atomic(path, chunks)

@@ -277,3 +277,27 @@ def test_convert_cli_errors_are_one_line(tmp_path: Path) -> None:
         proc.stderr.strip().count("\n") == 0 and "record 'a': field 'sentences[0]'" in proc.stderr
     )
     assert "Traceback" not in proc.stderr
+
+
+@SETTINGS
+@given(anns=st.lists(contiguous_annotation(), max_size=4))
+def test_streamed_files_equal_whole_json_dumps(tmp_path: Path, anns: list[DenseAnnotation]) -> None:
+    """dump_annotations streams record by record; the bytes equal one json.dumps of the file."""
+    from compmo_gen.annotations import to_anet_gt, to_demo_records, to_stmc_text
+
+    anns = [DenseAnnotation(f"v{i}", a.duration, a.segments) for i, a in enumerate(anns)]
+    expected = {
+        "anet-gt": json.dumps(to_anet_gt(anns), indent=1, ensure_ascii=False) + "\n",
+        "demo": json.dumps(to_demo_records(anns, role="gt"), indent=1, ensure_ascii=False) + "\n",
+        "stmc": to_stmc_text(anns),
+    }
+    for fmt, text in expected.items():
+        dump_annotations(iter(anns), tmp_path / fmt, fmt=fmt)
+        assert (tmp_path / fmt).read_text(encoding="utf-8") == text, fmt
+
+
+def test_failed_streamed_write_leaves_no_file(tmp_path: Path) -> None:
+    bad = [DenseAnnotation("a", 2.0, (Segment(0, 1, "x"), Segment(1.5, 2, "y")))]  # a gap
+    with pytest.raises(ValueError, match="not contiguous"):
+        dump_annotations(bad, tmp_path / "d.json", fmt="demo")
+    assert list(tmp_path.iterdir()) == []
