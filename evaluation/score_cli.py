@@ -11,9 +11,11 @@ import logging
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compmo_gen.annotations import (
     FORMATS,
+    AnnotationSet,
     load_annotations,
     read_durations,
     sha256_file,
@@ -21,6 +23,9 @@ from compmo_gen.annotations import (
 )
 from compmo_gen.cliutil import UserError
 from compmo_gen.constants import FPS, MAX_PROPOSALS, OVERLAP_THRESHOLDS, TIOUS
+
+if TYPE_CHECKING:
+    from evaluation.scorer import EvalConfig
 
 log = logging.getLogger(__name__)
 
@@ -103,11 +108,49 @@ def add_bertscore_arguments(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser)
 
 
+def eval_config(args: argparse.Namespace) -> EvalConfig:
+    """The evaluation settings named by the command line (shared with ``compmo-eval sodab``)."""
+    from evaluation.scorer import EvalConfig
+
+    return EvalConfig(
+        protocol=args.protocol,
+        tious=tuple(args.tious),
+        overlap_thresholds=tuple(args.overlap_thresholds),
+        max_proposals=args.max_proposals,
+        garbage=args.garbage,
+        seed=args.seed,
+        jobs=args.jobs,
+        progress=not args.quiet,
+    )
+
+
+def load_inputs(args: argparse.Namespace) -> tuple[AnnotationSet, AnnotationSet]:
+    """Ground truth and predictions as the command line names them; skips are logged."""
+    dialect = args.dialect or ("demo" if args.protocol == "demo" else "compmo")
+    durations = read_durations(args.durations, fps=args.fps) if args.durations else None
+    common = dict(
+        durations=durations,
+        motion_root=args.motion_root,
+        fps=args.fps,
+        dialect=dialect,
+        lenient=args.lenient,
+    )
+    gt = load_annotations(args.gt, role="gt", fmt=args.gt_fmt, **common)
+    pred = load_annotations(args.predictions, role="pred", fmt=args.fmt, **common)
+    if not gt.annotations:
+        raise UserError(f"{args.gt}: no ground-truth videos")
+    for name, aset in (("ground truth", gt), ("predictions", pred)):
+        log.info("%s: %s", name, aset.report.summary())
+        for msg in aset.report.skipped:
+            log.warning("skipped (%s): %s", name, msg)
+    return gt, pred
+
+
 def run(args: argparse.Namespace) -> int:
     from evaluation.javatools import java_executable
     from evaluation.meteor import open_meteor
     from evaluation.report import per_video_json, results_json, summarize, table
-    from evaluation.scorer import EvalConfig, build_inputs, score_videos
+    from evaluation.scorer import build_inputs, score_videos
 
     t0 = time.perf_counter()
     java_executable()  # fail early, before reading anything
@@ -118,42 +161,16 @@ def run(args: argparse.Namespace) -> int:
         bert = BertScoreRecall.from_args(args)  # a missing model fails before any file is read
     if args.jobs < 1 or args.max_proposals < 1:
         raise UserError("--jobs and --max-proposals must be >= 1")
-    cfg = EvalConfig(
-        protocol=args.protocol,
-        tious=tuple(args.tious),
-        overlap_thresholds=tuple(args.overlap_thresholds),
-        max_proposals=args.max_proposals,
-        garbage=args.garbage,
-        seed=args.seed,
-        jobs=args.jobs,
-        progress=not args.quiet,
-    )
-    dialect = args.dialect or ("demo" if args.protocol == "demo" else "compmo")
+    cfg = eval_config(args)
     meteor = open_meteor(cfg.jobs)  # its JVM loads while the inputs are read and tokenised
     try:
-        durations = read_durations(args.durations, fps=args.fps) if args.durations else None
-        common = dict(
-            durations=durations,
-            motion_root=args.motion_root,
-            fps=args.fps,
-            dialect=dialect,
-            lenient=args.lenient,
-        )
-        gt = load_annotations(args.gt, role="gt", fmt=args.gt_fmt, **common)
-        pred = load_annotations(args.predictions, role="pred", fmt=args.fmt, **common)
-        if not gt.annotations:
-            raise UserError(f"{args.gt}: no ground-truth videos")
-        for name, s in (("ground truth", gt), ("predictions", pred)):
-            log.info("%s: %s", name, s.report.summary())
+        gt, pred = load_inputs(args)
         inputs, counts = build_inputs(
             gt.annotations, pred.annotations, pred.report.unparseable, cfg
         )
         counts.extra = dict(pred.report.counts)
         if gt.report.skipped:
             counts.extra["gt_skipped_records"] = len(gt.report.skipped)
-        for name, aset in (("ground truth", gt), ("predictions", pred)):
-            for msg in aset.report.skipped:
-                log.warning("skipped (%s): %s", name, msg)
     except BaseException:
         meteor.close()
         raise

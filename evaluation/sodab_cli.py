@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from compmo_gen.annotations import load_annotations, read_durations, sha256_file, write_atomic
+from compmo_gen.annotations import sha256_file, write_atomic
 from compmo_gen.cliutil import UserError
 
 if TYPE_CHECKING:
@@ -93,30 +93,12 @@ def merge_per_video(path: Path, res: SodaB) -> None:
 def run(args: argparse.Namespace) -> int:
     from evaluation.bertscore import BertScoreRecall, soda_b
     from evaluation.javatools import java_executable
-    from evaluation.scorer import EvalConfig
+    from evaluation.score_cli import eval_config, load_inputs
 
     java_executable()
     scorer = BertScoreRecall.from_args(args)  # fails fast, before any file is read
-    dialect = args.dialect or ("demo" if args.protocol == "demo" else "compmo")
-    durations = read_durations(args.durations, fps=args.fps) if args.durations else None
-    common = dict(
-        durations=durations,
-        motion_root=args.motion_root,
-        fps=args.fps,
-        dialect=dialect,
-        lenient=args.lenient,
-    )
-    gt = load_annotations(args.gt, role="gt", fmt=args.gt_fmt, **common)
-    pred = load_annotations(args.predictions, role="pred", fmt=args.fmt, **common)
-    if not gt.annotations:
-        raise UserError(f"{args.gt}: no ground-truth videos")
-    cfg = EvalConfig(
-        protocol=args.protocol,
-        tious=tuple(args.tious),
-        overlap_thresholds=tuple(args.overlap_thresholds),
-        max_proposals=args.max_proposals,
-        progress=not args.quiet,
-    )
+    gt, pred = load_inputs(args)
+    cfg = eval_config(args)
     res = soda_b(gt.annotations, pred.annotations, scorer, unparseable=pred.report.unparseable,
                  cfg=cfg)  # fmt: skip
     print(
