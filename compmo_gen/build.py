@@ -23,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from compmo_gen.annotations import write_atomic
 from compmo_gen.build_config import BuildConfig, from_dict
 from compmo_gen.compose import build_sequence
-from compmo_gen.constants import FPS
+from compmo_gen.core.constants import FPS
+from compmo_gen.core.io import write_atomic
 from compmo_gen.sources import BuildError, load_atoms, make_pools
 from compmo_gen.splits import sequence_splits, split_of
 

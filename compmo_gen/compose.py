@@ -14,11 +14,18 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d, maximum_filter1d
 
 from compmo_gen.atoms import AtomicClip
-from compmo_gen.constants import DURATION_ALPHA, DURATION_BETA, FPS, MAX_ACTIONS, MIN_ACTIONS
+from compmo_gen.core.constants import FPS
 from compmo_gen.kinematics import Features, concat, decompose, recompose, resample
 from compmo_gen.quality import Gate, SourceStats, assess, source_stats
 from compmo_gen.skeleton import FOOT_JOINTS
 from compmo_gen.transitions import join
+
+#: Segment duration law of CompMo (paper Eq. 4).
+DURATION_ALPHA: float = 0.3
+DURATION_BETA: float = 0.8
+#: Actions per CompMo sequence.
+MIN_ACTIONS: int = 2
+MAX_ACTIONS: int = 10
 
 #: Transition modes whose seams the quality gate checks.
 GATED_MODES = ("crossfade", "inertial")

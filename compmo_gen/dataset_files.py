@@ -19,15 +19,10 @@ import math
 import platform
 from pathlib import Path
 
-from compmo_gen.annotations import (
-    DenseAnnotation,
-    Segment,
-    dump_annotations,
-    load_annotations,
-    sha256_file,
-    write_atomic,
-)
 from compmo_gen.build_config import BuildConfig
+from compmo_gen.core.formats import dump_annotations, load_annotations
+from compmo_gen.core.io import sha256_file, write_atomic
+from compmo_gen.core.segments import DenseAnnotation, Segment
 from compmo_gen.splits import SPLITS
 
 MANIFEST = "manifest.json"
@@ -46,7 +41,7 @@ def _versions() -> dict[str, str]:
     import numpy
     import scipy
 
-    from compmo_gen import __version__
+    from compmo_gen.core import __version__
 
     return {
         "compmo": __version__,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from compmo_gen.constants import FPS
+from compmo_gen.core.constants import FPS
 from compmo_gen.skeleton import FOOT_JOINTS, bone_error, heading_angles
 
 #: HumanML3D foot-contact rule: squared per-frame displacement below this (m^2) ...

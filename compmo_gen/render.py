@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from compmo_gen.annotations import DenseAnnotation, Segment
-from compmo_gen.constants import FPS, NUM_JOINTS
+from compmo_gen.core.constants import FPS, NUM_JOINTS
+from compmo_gen.core.segments import DenseAnnotation, Segment
 from compmo_gen.skeleton import CHAINS, PARENTS
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def segment_colors(gt: Sequence[Segment]) -> list[Color]:
 
 def match_colors(pred: Sequence[Segment], gt: Sequence[Segment]) -> list[Color]:
     """Colour of each predicted segment: that of the GT segment it overlaps most (tIoU), else grey."""
-    from evaluation.tiou import tiou_matrix
+    from compmo_gen.core.tiou import tiou_matrix
 
     colors = segment_colors(gt)
     if not pred or not gt:

@@ -14,7 +14,8 @@ import logging
 from pathlib import Path
 
 from compmo_gen import stage_json as sj
-from compmo_gen.cliutil import UserError
+from compmo_gen.core import stage_files as sf
+from compmo_gen.core.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +34,11 @@ def run(args: argparse.Namespace) -> int:
     if args.kind == "reroot":
         if not args.file or args.motion_root is None or args.out is None:
             raise UserError("reroot needs FILE, --motion-root and --out")
-        records = sj.read_stage_file(args.file)
-        out = sj.rewrite_motion_root(
+        records = sf.read_stage_file(args.file)
+        out = sf.rewrite_motion_root(
             records, file=args.file, root=args.motion_root, relative_to=args.out.parent
         )
-        n = sj.write_stage_file(out, args.out)
+        n = sf.write_stage_file(out, args.out)
         log.info("re-rooted %d records under %s -> %s", n, args.motion_root, args.out)
         return 0
     skipped: dict[str, int] = {}
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
             records = sj.stage2_from_dataset(
                 args.dataset, split, out.parent, test=args.kind == "test"
             )
-    n = sj.write_stage_file(records, args.out)
+    n = sf.write_stage_file(records, args.out)
     log.info("wrote %d %s records to %s", n, args.kind, args.out)
     if skipped:
         log.warning("skipped: %s", ", ".join(f"{k}: {v}" for k, v in sorted(skipped.items())))

@@ -14,8 +14,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from compmo_gen.annotations import write_atomic
-    from compmo_gen.cliutil import UserError
+    from compmo_gen.core.errors import UserError
+    from compmo_gen.core.io import write_atomic
     from compmo_gen.stats import dataset_card, render_card
 
     root = Path(args.dir)

@@ -26,14 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
-from compmo_gen.annotations import (
-    AnnotationError,
-    DenseAnnotation,
-    Segment,
-    load_annotations,
-    resolve_under,
-)
-from compmo_gen.constants import FPS, NUM_JOINTS
+from compmo_gen.core.constants import FPS, NUM_JOINTS
+from compmo_gen.core.errors import AnnotationError
+from compmo_gen.core.formats import load_annotations
+from compmo_gen.core.io import resolve_under
+from compmo_gen.core.segments import DenseAnnotation, Segment
 
 log = logging.getLogger(__name__)
 

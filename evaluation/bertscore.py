@@ -1,6 +1,6 @@
 """SODA(B): SODA_c with BERTScore recall in place of METEOR.
 
-Everything but the caption scorer is SODA_c's (:mod:`evaluation.soda`, :mod:`evaluation.tiou`,
+Everything but the caption scorer is SODA_c's (:mod:`evaluation.soda`, :mod:`compmo_gen.core.tiou`,
 :mod:`evaluation.text`): captions are preprocessed (non-ASCII to space, PTB tokenizer), GT and
 predictions sorted by start, ``S[i, j]`` is the score of the pair with SODA's argument order
 (candidate = the GT sentence, reference = the predicted sentence, as the reference's
@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from compmo_gen.annotations import DenseAnnotation
-from compmo_gen.cliutil import UserError
+from compmo_gen.core.errors import UserError
+from compmo_gen.core.segments import DenseAnnotation
 from evaluation.plan import VideoInput, plan_video
 from evaluation.scorer import EvalConfig, build_inputs
 from evaluation.soda import soda_video

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from compmo_gen.annotations import DenseAnnotation
+from compmo_gen.core.segments import DenseAnnotation
 from evaluation.resultfiles import COLUMNS, value_matrix
 
 #: Default duration bin edges in seconds (CompMo's mean duration is 39.9 s); the last bin is open.

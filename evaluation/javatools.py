@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from compmo_gen.cliutil import UserError
+from compmo_gen.core.errors import UserError
 
 METEOR_JAR = "meteor-1.5.jar"
 PTB_JAR = "stanford-corenlp-3.4.1.jar"

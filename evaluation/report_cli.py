@@ -14,9 +14,10 @@ import hashlib
 import logging
 from pathlib import Path
 
-from compmo_gen.annotations import FORMATS, load_annotations, read_durations, write_atomic
-from compmo_gen.cliutil import UserError
-from compmo_gen.constants import FPS
+from compmo_gen.core.constants import FPS
+from compmo_gen.core.errors import UserError
+from compmo_gen.core.formats import FORMATS, load_annotations, read_durations
+from compmo_gen.core.io import write_atomic
 
 log = logging.getLogger(__name__)
 

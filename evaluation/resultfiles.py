@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from compmo_gen.cliutil import UserError
+from compmo_gen.core.errors import UserError
 
 #: DEMO's Table 2 columns: (header, key in ``metrics``).
 COLUMNS: tuple[tuple[str, str], ...] = (

@@ -13,16 +13,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from compmo_gen.annotations import (
-    FORMATS,
-    AnnotationSet,
-    load_annotations,
-    read_durations,
-    sha256_file,
-    write_atomic,
-)
-from compmo_gen.cliutil import UserError
-from compmo_gen.constants import FPS, MAX_PROPOSALS, OVERLAP_THRESHOLDS, TIOUS
+from compmo_gen.core.constants import FPS
+from compmo_gen.core.errors import UserError
+from compmo_gen.core.formats import FORMATS, load_annotations, read_durations
+from compmo_gen.core.io import sha256_file, write_atomic
+from compmo_gen.core.segments import AnnotationSet
+from evaluation.protocol import MAX_PROPOSALS, OVERLAP_THRESHOLDS, TIOUS
 
 if TYPE_CHECKING:
     from evaluation.scorer import EvalConfig

@@ -24,10 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from compmo_gen.annotations import DenseAnnotation
-from compmo_gen.constants import MAX_PROPOSALS, OVERLAP_THRESHOLDS, TIOUS
+from compmo_gen.core.segments import DenseAnnotation
 from evaluation.captions import NGRAM_METRICS, CaptionScorer
 from evaluation.plan import Pair, VideoInput, VideoPlan, plan_video
+from evaluation.protocol import MAX_PROPOSALS, OVERLAP_THRESHOLDS, TIOUS
 from evaluation.soda import soda_bounded, soda_from_best
 from evaluation.text import ptb_tokenize, remove_nonascii
 

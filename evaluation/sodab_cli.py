@@ -13,8 +13,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from compmo_gen.annotations import sha256_file, write_atomic
-from compmo_gen.cliutil import UserError
+from compmo_gen.core.errors import UserError
+from compmo_gen.core.io import sha256_file, write_atomic
 
 if TYPE_CHECKING:
     from evaluation.bertscore import SodaB

@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from compmo_gen.annotations import AnnotationError
-from compmo_gen.constants import FPS, NUM_JOINTS, STRIDE, WINDOW
-from compmo_gen.prompts import STAGE2_SYSTEM, stage1_prompt, stage2_user
-from compmo_gen.stage_json import StageRecord, motion_path, read_stage_file
-from modeling.adapter import motion_windows, num_windows, select_windows
+from compmo_gen.core.constants import FPS, NUM_JOINTS
+from compmo_gen.core.errors import AnnotationError
+from compmo_gen.core.prompts import STAGE2_SYSTEM, stage1_prompt, stage2_user
+from compmo_gen.core.stage_files import StageRecord, motion_path, read_stage_file
+from modeling.adapter import STRIDE, WINDOW, motion_windows, num_windows, select_windows
 from modeling.losses import IGNORE_INDEX
 from modeling.prompting import EncodedPrompt, encode_prompt
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compmo_gen.annotations import DenseAnnotation, dump_annotations, parse_demo_string
+from compmo_gen.core.formats import dump_annotations, parse_demo_string
+from compmo_gen.core.segments import DenseAnnotation
 from modeling.config import load_run_config
 from modeling.data import Collator, MotionTextDataset, load_examples
 from modeling.model import (

@@ -152,7 +152,7 @@ def build_motion_lm(llm: Any, adapter: Any) -> Any:
 
 
 def adapter_spec(cfg: Any, d_model: int) -> dict[str, Any]:
-    from compmo_gen.constants import STRIDE, WINDOW
+    from modeling.adapter import STRIDE, WINDOW
 
     return {
         "d_model": d_model,

@@ -5,10 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from compmo_gen.annotations import load_annotations
 from compmo_gen.build import run_build
 from compmo_gen.build_config import ConfigError, load_config
 from compmo_gen.cli import main
+from compmo_gen.core.formats import load_annotations
 
 REPO = Path(__file__).resolve().parents[2]
 SMALL = ["--num", "40", "--set", "chunk=10", "--set", "library.per_kind=1", "-q"]

@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compmo_gen.compose import ComposeConfig, build_sequence, compose, duration_bounds
-from compmo_gen.constants import FPS
+from compmo_gen.core.constants import FPS
 from compmo_gen.quality import Gate, foot_skate, penetration
 from compmo_gen.skeleton import bone_error
 from compmo_gen.transitions import MODES

@@ -7,8 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from compmo_gen.annotations import DenseAnnotation, Segment, dump_annotations
 from compmo_gen.cli import main
+from compmo_gen.core.formats import dump_annotations
+from compmo_gen.core.segments import DenseAnnotation, Segment
 from compmo_gen.render import (
     NEUTRAL,
     PALETTE,

@@ -183,7 +183,8 @@ def test_pipeline_on_real_scores(tmp_path, capsys):
     """compmo-eval score -> leaderboard --ci / compare / report, on a tiny real-scored set."""
     import shutil
 
-    from compmo_gen.annotations import DenseAnnotation, Segment, dump_annotations
+    from compmo_gen.core.formats import dump_annotations
+    from compmo_gen.core.segments import DenseAnnotation, Segment
 
     caps = ["a person walks forward", "jumps up and down", "waves the right hand", "sits down"]
     gt, pred = [], []

@@ -8,8 +8,8 @@ import shutil
 import numpy as np
 import pytest
 
-from compmo_gen.annotations import DenseAnnotation, Segment
-from compmo_gen.constants import OVERLAP_THRESHOLDS
+from compmo_gen.core.segments import DenseAnnotation, Segment
+from evaluation.protocol import OVERLAP_THRESHOLDS
 from evaluation.report import summarize
 from evaluation.scorer import EvalConfig, build_inputs, score_videos
 

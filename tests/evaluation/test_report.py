@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from compmo_gen.annotations import DenseAnnotation, Segment, dump_annotations
+from compmo_gen.core.formats import dump_annotations
+from compmo_gen.core.segments import DenseAnnotation, Segment
 from evaluation.cli import main
 from evaluation.html_report import sample_ids
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from compmo_gen.annotations import load_annotations
 from compmo_gen.cli import main as gen_main
+from compmo_gen.core.formats import load_annotations
 from modeling.cli import infer_main, train_main
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compmo_gen.prompts import STAGE2_SYSTEM, stage1_prompt, stage2_user
+from compmo_gen.core.prompts import STAGE2_SYSTEM, stage1_prompt, stage2_user
 from modeling.data import IGNORE_INDEX, Collator
 from modeling.prompting import PromptError, encode_prompt, render_chat
 
