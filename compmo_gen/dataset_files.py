@@ -20,21 +20,14 @@ import platform
 from pathlib import Path
 
 from compmo_gen.build_config import BuildConfig
+from compmo_gen.chunks import ANNOTATION_FIELDS, chunk_annotation, chunk_path, read_chunk
 from compmo_gen.core.formats import dump_annotations, load_annotations
 from compmo_gen.core.io import sha256_file, write_atomic
-from compmo_gen.core.segments import DenseAnnotation, Segment
 from compmo_gen.splits import SPLITS
 
 MANIFEST = "manifest.json"
 #: Files a user may add next to a dataset without invalidating it.
 UNTRACKED = ("card.md", "card.json")
-
-
-def to_annotation(rec: dict) -> DenseAnnotation:
-    segs = tuple(
-        Segment(float(s), float(e), cap, tuple(parts)) for s, e, cap, parts in rec["segments"]
-    )
-    return DenseAnnotation(rec["id"], float(rec["duration"]), segs)
 
 
 def _versions() -> dict[str, str]:
@@ -52,26 +45,30 @@ def _versions() -> dict[str, str]:
 
 
 #: Record fields the card and the annotations need (the rest streams to metadata/*.jsonl).
-_COMPACT = ("id", "split", "duration", "segments", "qc", "transition", "sha256")
+_COMPACT = ("id", "split", "qc", "transition", "sha256")
 
 
 def _stream_records(out: Path, n_chunks: int) -> tuple[list[dict], list[str]]:
     """Compact records in id order; full per-sequence metadata streams to metadata/<split>.jsonl
     (temp files renamed at the end), so memory stays small whatever the dataset size."""
-    from compmo_gen.build import chunk_path, read_chunk
-
     (out / "metadata").mkdir(exist_ok=True)
     tmp = {s: out / "metadata" / f".{s}.jsonl.tmp" for s in SPLITS}
     handles = {s: open(p, "w", encoding="utf-8") for s, p in tmp.items()}  # noqa: SIM115
     compact, present = [], set()
     try:
         for c in range(n_chunks):
-            for rec in read_chunk(chunk_path(out, c)):
-                meta = {k: v for k, v in rec.items() if k != "segments"}
+            path = chunk_path(out, c)
+            for rec in read_chunk(path):
+                meta = {k: v for k, v in rec.items() if k not in ANNOTATION_FIELDS}
                 handles[rec["split"]].write(
                     json.dumps(meta, sort_keys=True, ensure_ascii=False) + "\n"
                 )
-                compact.append({k: rec[k] for k in _COMPACT})
+                compact.append(
+                    {
+                        **{k: rec[k] for k in _COMPACT},
+                        "annotation": chunk_annotation(rec, str(path)),
+                    }
+                )
                 present.add(rec["split"])
     finally:
         for h in handles.values():
@@ -96,7 +93,7 @@ def finalize(out: Path, cfg: BuildConfig) -> dict:
     for split, recs in by_split.items():
         if not recs:
             continue
-        anns = [to_annotation(r) for r in recs]
+        anns = [r["annotation"] for r in recs]
         for sub, fmt, ext in (
             ("annotations", "anet-gt", "json"),
             ("demo", "demo", "json"),

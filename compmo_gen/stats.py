@@ -30,9 +30,9 @@ def _dist(values: Sequence[float]) -> dict[str, float]:
 
 
 def dataset_card(records: Iterable[Mapping], sources: Mapping | None = None) -> dict:
-    """Figures of a dataset from its per-sequence records (with ``segments`` and ``qc``)."""
+    """Figures of a dataset from its per-sequence records (``annotation``, ``split``, ``qc``)."""
     records = list(records)
-    caps = [seg[2] for r in records for seg in r["segments"]]
+    caps = [seg.caption for r in records for seg in r["annotation"].segments]
     words = [len(_WORD.findall(c.lower())) for c in caps]
     vocab = {w for c in caps for w in _WORD.findall(c.lower())}
     attempts = [
@@ -40,14 +40,19 @@ def dataset_card(records: Iterable[Mapping], sources: Mapping | None = None) -> 
     ]
     reasons = Counter(reason for r in records for fails in r["qc"]["rejected"] for reason in fails)
     split_caps = {
-        s: {seg[2] for r in records if r["split"] == s for seg in r["segments"]} for s in SPLITS
+        s: {seg.caption for r in records if r["split"] == s for seg in r["annotation"].segments}
+        for s in SPLITS
     }
     test_in_train = len(split_caps["test"] & split_caps["train"]) / max(len(split_caps["test"]), 1)
     card = {
         "sequences": {s: sum(1 for r in records if r["split"] == s) for s in SPLITS},
-        "actions_per_sequence": dict(sorted(Counter(len(r["segments"]) for r in records).items())),
-        "duration_s": _dist([r["duration"] for r in records]),
-        "segment_s": _dist([seg[1] - seg[0] for r in records for seg in r["segments"]]),
+        "actions_per_sequence": dict(
+            sorted(Counter(len(r["annotation"].segments) for r in records).items())
+        ),
+        "duration_s": _dist([r["annotation"].duration for r in records]),
+        "segment_s": _dist(
+            [seg.end - seg.start for r in records for seg in r["annotation"].segments]
+        ),
         "words_per_caption": _dist(words),
         "vocabulary": len(vocab),
         "unique_captions": len(set(caps)),

@@ -161,7 +161,7 @@ class _MeteorWorker:
     """Runs the METEOR part of each chunk in a thread; the jars themselves run in parallel."""
 
     def __init__(self, jobs: int, meteor: Any = None) -> None:
-        from evaluation.meteor import open_meteor
+        from evaluation.meteor_driver import open_meteor
 
         self.pool = meteor if meteor is not None else open_meteor(jobs)
         self.stats: dict[Pair, str] = {}
@@ -266,7 +266,7 @@ def score_videos(
 ) -> list[VideoScores]:
     """Per-video scores of every input, in input order.
 
-    ``meteor``: an already started :func:`evaluation.meteor.open_meteor` backend (its JVM start
+    ``meteor``: an already started :func:`evaluation.meteor_driver.open_meteor` backend (its JVM start
     then overlaps reading and tokenising); it is closed here. Default: start one now.
     """
     from tqdm import tqdm
