@@ -3,8 +3,7 @@
 One reader for every DEMO string: ground truth in ``test.json``, model generations in
 ``generated.json``, and what ``compmo-infer`` parses before writing ``predictions.json``. Two dialects:
 
-- ``compmo`` (default): a segment starts at ``mm:ss:ms -`` that is not glued to a preceding digit,
-  colon or dot; captions are kept whole (commas, digits, `` - `` included) and text before the first
+- ``compmo`` (default): a segment starts at ``mm:ss:ms -`` that is not glued to a longer number; captions are kept whole (commas, digits, `` - `` included) and text before the first
   time (quotes, "Sure, here is ...") never costs a segment, it is counted as ``leading_text``;
 - ``demo``: DEMO's own regular expression (eval/prepare.py), for exact parity with its scripts; it cuts
   a caption at a digit after a comma, and the text it drops is counted as ``dropped_fragments``.
@@ -28,8 +27,9 @@ Dialect = Literal["compmo", "demo"]
 DIALECTS: tuple[str, ...] = ("compmo", "demo")
 
 _TIME = r"\d{1,3}:\d{1,2}(?::\d{1,3}|\.\d+)"
-# A segment start: a time not glued to a preceding digit, colon or dot, then "-" (spaces optional).
-_DEMO_START = re.compile(rf"(?<![\d:.])({_TIME})\s*-\s*")
+# A segment start: a time not glued to a longer number (no digit, "digit:" or "." right before it),
+# then "-" (spaces optional).
+_DEMO_START = re.compile(rf"(?<![\d.])(?<!\d:)({_TIME})\s*-\s*")
 # DEMO's own parser (eval/prepare.py), for the reference dialect.
 _DEMO_REFERENCE = re.compile(r"(\d{2}:\d{2}:\d{1,3})\s*-\s*([^,]+(?:,[^,\d{2}]+)*)")
 
