@@ -1,4 +1,4 @@
-"""Self-check motion metrics (docs/COMPOSER.md) and the per-sequence quality gate.
+"""Self-check motion metrics (STMC-style checks: foot skate, penetration, bone error, seam jumps) and the per-sequence quality gate.
 
 All positions are metres at 20 fps (``FPS``). Metrics need no learned model.
 """

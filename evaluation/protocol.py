@@ -1,4 +1,4 @@
-"""Constants of the dense-captioning evaluation protocol, named in one place (docs: PROTOCOL.md)."""
+"""Constants of the dense-captioning evaluation protocol, named in one place (ActivityNet densevid_eval, SODA and Chapter-Llama, as DEMO's scripts run them)."""
 
 from __future__ import annotations
 

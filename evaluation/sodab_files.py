@@ -53,7 +53,7 @@ def merge_per_video(path: Path, res: SodaB) -> None:
                 try:
                     records.append(json.loads(line))
                 except ValueError:
-                    raise AnnotationError(path, f"line {n}", None, "not JSON") from None
+                    raise AnnotationError(f"{path}: line {n}", None, None, "not JSON") from None
     seen = set()
     for rec in records:
         vid = rec.get("id")

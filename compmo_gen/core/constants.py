@@ -1,4 +1,4 @@
-"""Data constants of the HumanML3D skeleton that every package shares (docs: HUMANML3D.md).
+"""Data constants of the HumanML3D skeleton that every package shares (Guo et al. 2022, HumanML3D).
 
 Protocol constants live in :mod:`evaluation.protocol`, adapter windows in :mod:`modeling.adapter`,
 the duration law of CompMo in :mod:`compmo_gen.compose`.

@@ -40,12 +40,14 @@ def load_json(path: str | os.PathLike[str]) -> Any:
         raise AnnotationError(path, None, None, f"not valid JSON ({exc})") from None
 
 
-def resolve_under(root: Path, rel: str, *, file: str, record: str, field: str) -> Path:
+def resolve_under(
+    root: str | os.PathLike[str], rel: str, *, file: str, record: str | None, field: str | None
+) -> Path:
     """Resolve a path from a data file inside ``root``; absolute paths are reduced to their name.
 
     Raises :class:`AnnotationError` when the result would escape ``root`` (``..`` and the like).
     """
-    root = root.resolve()
+    root = Path(root).resolve()
     p = Path(rel)
     candidate = (root / p.name) if p.is_absolute() else (root / p)
     candidate = candidate.resolve()

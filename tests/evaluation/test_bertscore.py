@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from compmo_gen.core.errors import UserError
+from compmo_gen.core.errors import CompmoError
 from compmo_gen.core.segments import DenseAnnotation, Segment
 from compmo_gen.core.tiou import tiou
 from evaluation import bertscore as bs
@@ -50,13 +50,13 @@ def plain():
 
 def test_resolve_model_errors(tmp_path, monkeypatch):
     monkeypatch.setattr(bs, "_cached_roberta", lambda: None)
-    with pytest.raises(UserError, match="roberta-large .*--bertscore-model"):
+    with pytest.raises(CompmoError, match="roberta-large .*--bertscore-model"):
         bs.resolve_model(None, None)
-    with pytest.raises(UserError, match="no config.json"):
+    with pytest.raises(CompmoError, match="no config.json"):
         bs.resolve_model(str(tmp_path), 6)
-    with pytest.raises(UserError, match="--bertscore-layers"):
+    with pytest.raises(CompmoError, match="--bertscore-layers"):
         bs.resolve_model(str(_minilm()), None)
-    with pytest.raises(UserError, match=r"1\.\.6"):
+    with pytest.raises(CompmoError, match=r"1\.\.6"):
         bs.resolve_model(str(_minilm()), 7)
     fake = tmp_path / "roberta-large"
     fake.mkdir()
