@@ -28,6 +28,31 @@ from compmo_gen.splits import SPLITS
 MANIFEST = "manifest.json"
 #: Files a user may add next to a dataset without invalidating it.
 UNTRACKED = ("card.md", "card.json")
+#: Files derived later from a built dataset (``compmo-gen stage-json``), with their hashes.
+DERIVED = "derived.json"
+
+
+def record_derived(dataset: Path, path: Path, meta: dict) -> bool:
+    """Record ``path`` (a file written inside ``dataset`` after the build) in ``derived.json`` with
+    its SHA-256, so ``validate`` checks it instead of reporting it. False when ``path`` is outside."""
+    dataset, path = Path(dataset).resolve(), Path(path).resolve()
+    if dataset not in path.parents or not (dataset / MANIFEST).is_file():
+        return False
+    index_path = dataset / DERIVED
+    index = _read_derived(index_path)
+    index[path.relative_to(dataset).as_posix()] = {**meta, "sha256": sha256_file(path)}
+    write_atomic(index_path, json.dumps(dict(sorted(index.items())), indent=1) + "\n")
+    return True
+
+
+def _read_derived(path: Path) -> dict:
+    if not path.is_file():
+        return {}
+    try:
+        index = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return index if isinstance(index, dict) else {}
 
 
 def _versions() -> dict[str, str]:
@@ -146,7 +171,15 @@ def validate_dataset(out: str | Path, *, deep: bool = True) -> tuple[list[str], 
             problems.append(f"{out / rel}: missing")
         elif deep and sha256_file(p) != digest:
             problems.append(f"{out / rel}: sha256 differs from the manifest")
-    tracked = set(files) | {MANIFEST, *UNTRACKED}
+    derived = _read_derived(out / DERIVED)
+    for rel, entry in derived.items():
+        p = out / rel
+        digest = entry.get("sha256") if isinstance(entry, dict) else None
+        if not p.is_file():
+            problems.append(f"{out / rel}: missing (listed in {DERIVED})")
+        elif deep and sha256_file(p) != digest:
+            problems.append(f"{out / rel}: sha256 differs from {DERIVED}")
+    tracked = set(files) | set(derived) | {MANIFEST, DERIVED, *UNTRACKED}
     extra = sorted(
         p.relative_to(out).as_posix()
         for p in out.rglob("*")

@@ -27,7 +27,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--humanml3d", type=Path, help="stage1: a HumanML3D folder instead")
     parser.add_argument("--split", help="split name(s), comma separated")
     parser.add_argument("--motion-root", type=Path, help="reroot: folder holding the motions")
-    parser.add_argument("--out", type=Path, help="output file (default: <dataset>/<kind>.json)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="output file (default: <dataset>/<kind>.json, recorded with its hash in "
+        "<dataset>/derived.json so that `compmo-gen validate` checks it)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,6 +66,12 @@ def run(args: argparse.Namespace) -> int:
             )
     n = sf.write_stage_file(records, args.out)
     log.info("wrote %d %s records to %s", n, args.kind, args.out)
+    if args.dataset is not None:
+        from compmo_gen.dataset_files import DERIVED, record_derived
+
+        meta = {"command": f"stage-json {args.kind}", "split": args.split, "records": n}
+        if record_derived(args.dataset, args.out, meta):
+            log.info("recorded %s in %s (validate checks it)", args.out.name, DERIVED)
     if skipped:
         log.warning("skipped: %s", ", ".join(f"{k}: {v}" for k, v in sorted(skipped.items())))
     print(f"{args.out}: {n} records" + (f" (skipped {sum(skipped.values())})" if skipped else ""))
