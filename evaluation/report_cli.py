@@ -106,13 +106,13 @@ def run(args: argparse.Namespace) -> int:
         results, intervals=intervals, warnings=[f"not comparable: {d}" for d in diffs]
     )
 
-    tables_md, figures = {}, []
+    tables_html, figures = {}, []
     for by in bd.BY:
         parts = {r.name: bd.breakdown(per_video[r.name], gt, by, edges=args.duration_edges)
                  for r in results}  # fmt: skip
         what = "number of actions" if by == "actions" else "duration"
         for name, b in parts.items():
-            tables_md[f"{name}: by {what}"] = bd.to_markdown(b)
+            tables_html[f"{name}: by {what}"] = bd.to_html(b)
         figures.append(Figure(f"breakdown_{by}.png", bd.plot_png(parts), f"Metrics by {what}"))
 
     preds = {}
@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
     text = render_report(
         title=args.title,
         summary_html=to_html(table, fragment=True),
-        tables_md=tables_md,
+        tables_html=tables_html,
         figures=figures,
         timelines=timelines,
         signatures={r.name: r.signature for r in results},

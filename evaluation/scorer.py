@@ -135,7 +135,7 @@ def build_inputs(
                     garbage[pre] = (
                         GARBAGE_2018 if cfg.garbage == "2018" else garbage_word(pre, cfg.seed)
                     )
-    tokens = ptb_tokenize([*raw.values(), *garbage.values()])
+    tokens = ptb_tokenize([*raw.values(), *garbage.values()], progress=cfg.progress)
     log.info("tokenised %d distinct captions", len(tokens))
     inputs = []
     for vid, ann in gt.items():
@@ -287,6 +287,7 @@ def score_videos(
             plans, ngram = pending.pop(index)
             meteor, best = result
             out[index] = [_finish(p, ngram, meteor, b) for p, b in zip(plans, best, strict=True)]
+            bar.update(len(plans))  # a video counts once its METEOR scores are in
 
     try:
         bar = tqdm(total=len(inputs), unit="video", disable=not cfg.progress, desc="scoring")
@@ -304,7 +305,6 @@ def score_videos(
             pending[index] = (plans, ngram)
             out.append([])
             drain(block=False)
-            bar.update(len(chunk))
         drain(block=True)
         bar.close()
     finally:

@@ -88,6 +88,8 @@ def test_embedded_report_renders(tmp_path, capsys):
     page.feed(text)
     page.close()
     assert page.tags[0] == "html" and "table" in page.tags
+    # breakdowns are HTML tables (2 systems x by actions / by duration), never markdown in <pre>
+    assert text.count('<table class="breakdown">') == 4 and "| ---" not in text
     assert len(page.imgs) == 2
     for src in page.imgs:  # every image it references exists: here, embedded PNG data
         assert src.startswith("data:image/png;base64,")
