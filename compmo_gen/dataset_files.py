@@ -83,10 +83,27 @@ def _stream_records(out: Path, n_chunks: int) -> tuple[list[dict], list[str]]:
 
 def finalize(out: Path, cfg: BuildConfig) -> dict:
     """Write the per-split files, the card figures and the manifest from the chunk records."""
-    from compmo_gen.stats import dataset_card
-
     records, _ = _stream_records(out, math.ceil(cfg.num / cfg.chunk))
     sources = json.loads((out / "sources.json").read_text(encoding="utf-8"))
+    return write_dataset_files(
+        out, records, sources, config=cfg.to_dict(), config_sha256=cfg.sha256(), seed=cfg.seed
+    )
+
+
+def write_dataset_files(
+    out: Path,
+    records: list[dict],
+    sources: dict,
+    *,
+    config: dict,
+    config_sha256: str,
+    seed: int,
+) -> dict:
+    """Annotations in every format, ``stats.json`` and the manifest, from compact records
+    (``id``, ``split``, ``annotation``, ``sha256`` of the motion; ``qc``/``transition`` when built
+    by the composer). Shared by ``compmo-gen build`` and ``compmo-gen babel``."""
+    from compmo_gen.stats import dataset_card
+
     by_split: dict[str, list[dict]] = {s: [] for s in SPLITS}
     for rec in records:
         by_split[rec["split"]].append(rec)
@@ -117,15 +134,16 @@ def finalize(out: Path, cfg: BuildConfig) -> dict:
     files = dict(sorted(files.items()))
     manifest = {
         "format": "compmo-dataset/1",
-        "config": cfg.to_dict(),
-        "config_sha256": cfg.sha256(),
-        "seed": cfg.seed,
+        "config": config,
+        "config_sha256": config_sha256,
+        "seed": seed,
         "versions": _versions(),
         "counts": {s: len(r) for s, r in by_split.items()},
         "sources": sources,
-        "qc": card["qc"],
         "files": files,
     }
+    if "qc" in card:
+        manifest["qc"] = card["qc"]
     write_atomic(out / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return manifest
 
