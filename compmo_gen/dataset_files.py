@@ -22,12 +22,23 @@ from pathlib import Path
 from compmo_gen.build_config import BuildConfig
 from compmo_gen.chunks import ANNOTATION_FIELDS, chunk_annotation, chunk_path, read_chunk
 from compmo_gen.core.formats import dump_annotations, load_annotations
+from compmo_gen.core.formats.demo import demo_entry
+from compmo_gen.core.segments import DenseAnnotation
 from compmo_gen.core.io import sha256_file, write_atomic
 from compmo_gen.splits import SPLITS
 
 MANIFEST = "manifest.json"
 #: Files a user may add next to a dataset without invalidating it.
 UNTRACKED = ("card.md", "card.json")
+
+
+def demo_representable(ann: DenseAnnotation) -> bool:
+    """Whether DEMO's start-time strings hold ``ann`` exactly (contiguous, ending at the duration)."""
+    try:
+        demo_entry(ann, "gt", "motions/{id}.npy", False)
+    except ValueError:
+        return False
+    return True
 
 
 def _versions() -> dict[str, str]:
@@ -107,19 +118,28 @@ def write_dataset_files(
     by_split: dict[str, list[dict]] = {s: [] for s in SPLITS}
     for rec in records:
         by_split[rec["split"]].append(rec)
+    omitted: dict[str, list[str]] = {}
     for split, recs in by_split.items():
         if not recs:
             continue
         anns = [r["annotation"] for r in recs]
-        for sub, fmt, ext in (
-            ("annotations", "anet-gt", "json"),
-            ("demo", "demo", "json"),
-            ("timelines", "stmc", "txt"),
+        # DEMO strings keep start times only: gaps and overlaps cannot be written (counted).
+        demo_ok = [a for a in anns if demo_representable(a)]
+        if len(demo_ok) < len(anns):
+            omitted[split] = sorted({a.id for a in anns} - {a.id for a in demo_ok})
+        for sub, fmt, ext, items in (
+            ("annotations", "anet-gt", "json", anns),
+            ("demo", "demo", "json", demo_ok),
+            ("timelines", "stmc", "txt", anns),
         ):
             dump_annotations(
-                anns, out / sub / f"{split}.{ext}", fmt=fmt, motion_template="motions/{id}.npy"
+                items, out / sub / f"{split}.{ext}", fmt=fmt, motion_template="motions/{id}.npy"
             )
     card = dataset_card(records, sources)
+    if omitted:
+        card["demo_list_omitted"] = {
+            s: {"count": len(ids), "examples": ids[:5]} for s, ids in omitted.items()
+        }
     write_atomic(out / "stats.json", json.dumps(card, indent=1, sort_keys=True) + "\n")
     files = {}
     # Motions were hashed when written (and verified on resume): no second pass over them.

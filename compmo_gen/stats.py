@@ -97,7 +97,8 @@ def render_card(card: Mapping) -> str:
         "# Dataset card",
         "",
         f"- sequences: {sum(seq.values())} (train {seq['train']}, val {seq['val']}, test {seq['test']}); transition: {card['transition']}",
-        f"- source: {src.get('source', '?')}, {src.get('clips', '?')} atomic clips"
+        f"- source: {src.get('source', '?')}, {src.get('clips', '?')} "
+        + ("HumanML3D clips" if "babel" in card else "atomic clips")
         + (
             f", {src['kinds']} kinds, left/right {src['side_counts']['left']}/{src['side_counts']['right']}"
             if "kinds" in src

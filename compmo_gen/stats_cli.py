@@ -7,7 +7,9 @@ import json
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("dir", help="dataset folder (built by compmo-gen build or compmo-gen babel)")
+    parser.add_argument(
+        "dir", help="dataset folder (built by compmo-gen build or compmo-gen babel)"
+    )
     parser.add_argument("--no-save", action="store_true", help="print only")
 
 

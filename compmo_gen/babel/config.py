@@ -1,8 +1,10 @@
 """The options of ``compmo-gen babel``: one frozen dataclass, named presets, validation.
 
 Each option is a choice seen in published code (docs/BABEL.md). The default preset, ``demo-like``,
-takes one label per frame (the longest wins where labels overlap) and merges runs of identical
-per-frame labels into segments; DEMO's exact rule is not published, this is the likely one.
+takes one label per frame (the longest wins where labels overlap), merges runs of identical
+per-frame labels into segments and gives unlabeled spans to the neighbouring segment (DEMO's
+``mm:ss:ms - text`` strings keep start times only, so its ground truth has no gaps). DEMO's exact
+rule is not published; this is the likely one.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ class BabelConfig:
     label_text: str = "raw"  # raw_label (sanitised) | proc_label | act_cat
     transitions: str = "keep"  # keep (UniMotion) | drop (MLP) | rename | split (TEACH)
     overlap: str = "longest"  # longest | first (per frame) | join (" and ") | multi-track
-    gaps: str = "keep"  # keep unlabeled spans | fill them from the neighbour
+    gaps: str = "fill"  # fill unlabeled spans from the neighbour (DEMO strings) | keep them
     annotators: str = "dense-then-extra"  # dense only | extra when not in dense | all (multi-track)
     mirrors: bool = True  # also the M-prefixed (left-right mirrored) clips
     min_frames: int = 40  # UniMotion's length filter: 40 <= frames < 200
@@ -52,9 +54,9 @@ class BabelConfig:
 PRESETS: dict[str, dict[str, Any]] = {
     "demo-like": {},
     "unimotion": {"overlap": "longest", "transitions": "keep", "gaps": "keep"},
-    "multi-track": {"overlap": "multi-track", "annotators": "dense-then-extra"},
+    "multi-track": {"overlap": "multi-track", "gaps": "keep"},
     "teach": {"transitions": "split", "overlap": "join", "label_text": "proc"},
-    "mlp": {"transitions": "drop"},
+    "mlp": {"transitions": "drop", "gaps": "keep"},
 }
 
 
@@ -69,9 +71,13 @@ def validate(cfg: BabelConfig) -> BabelConfig:
         ("split_by", SPLIT_BY),
     ):
         if getattr(cfg, name) not in allowed:
-            raise ConfigError(f"babel option {name}={getattr(cfg, name)!r}: one of {', '.join(allowed)}")
+            raise ConfigError(
+                f"babel option {name}={getattr(cfg, name)!r}: one of {', '.join(allowed)}"
+            )
     if cfg.annotators == "all" and cfg.overlap != "multi-track":
-        raise ConfigError("babel option annotators=all needs overlap=multi-track (annotators overlap)")
+        raise ConfigError(
+            "babel option annotators=all needs overlap=multi-track (annotators overlap)"
+        )
     if cfg.gaps == "fill" and cfg.overlap == "multi-track":
         raise ConfigError("babel option gaps=fill is not defined for overlap=multi-track")
     if cfg.min_frames < 1 or (cfg.max_frames and cfg.max_frames <= cfg.min_frames):

@@ -62,11 +62,15 @@ def local_gt_entries(annotations: Iterable[DenseAnnotation]) -> tuple[list[dict]
             skipped += 1
             continue
         kept = [(t, n) for t, n in pieces if t]
-        out.append({"original_id": ann.id, "text": [t for t, _ in kept], "lengths": [n for _, n in kept]})
+        out.append(
+            {"original_id": ann.id, "text": [t for t, _ in kept], "lengths": [n for _, n in kept]}
+        )
     return out, skipped
 
 
-def read_unimotion_csv(path: str | Path, vid: str | None = None, fps: float = FPS) -> DenseAnnotation:
+def read_unimotion_csv(
+    path: str | Path, vid: str | None = None, fps: float = FPS
+) -> DenseAnnotation:
     """A ``text,length`` file as a :class:`DenseAnnotation` (id: the file name unless given)."""
     path = Path(path)
     vid = vid or path.stem
@@ -88,7 +92,9 @@ def read_unimotion_csv(path: str | Path, vid: str | None = None, fps: float = FP
         try:
             length = int(row[1].strip())
         except ValueError:
-            raise AnnotationError(path, f"row {n}", "length", f"not an integer: {row[1]!r}") from None
+            raise AnnotationError(
+                path, f"row {n}", "length", f"not an integer: {row[1]!r}"
+            ) from None
         if length <= 0:
             raise AnnotationError(path, f"row {n}", "length", f"must be > 0, got {length}")
         caption = " ".join(row[0].split())
@@ -121,7 +127,9 @@ def read_local_gt(path: str | Path, fps: float = FPS) -> dict[str, DenseAnnotati
         segs, at = [], 0
         for k, n in enumerate(lengths):
             if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
-                raise AnnotationError(path, vid, f"lengths[{k}]", f"expected a positive integer, got {n!r}")
+                raise AnnotationError(
+                    path, vid, f"lengths[{k}]", f"expected a positive integer, got {n!r}"
+                )
             segs.append(Segment(at / fps, (at + n) / fps, texts[k]))
             at += n
         out[vid] = DenseAnnotation(vid, at / fps, tuple(segs))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,11 +53,13 @@ def cut_seconds(source: str) -> float:
     return 0.0
 
 
-def read_index(path: str | Path) -> tuple[dict[str, ClipPlacement], Counter]:
-    """HumanML3D's ``index.csv`` -> placements by clip id; humanact12 rows are skipped and counted."""
+def read_index(path: str | Path) -> tuple[dict[str, ClipPlacement], set[str], Counter]:
+    """HumanML3D's ``index.csv`` -> placements by clip id, the ids of the skipped humanact12 rows,
+    and counts."""
     path = Path(path)
     counts: Counter = Counter()
     out: dict[str, ClipPlacement] = {}
+    humanact12: set[str] = set()
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -67,7 +69,9 @@ def read_index(path: str | Path) -> tuple[dict[str, ClipPlacement], Counter]:
     reader = csv.DictReader(text.splitlines())
     missing = [f for f in INDEX_FIELDS if f not in (reader.fieldnames or [])]
     if missing:
-        raise AnnotationError(path, "header", missing[0], f"missing column (need {', '.join(INDEX_FIELDS)})")
+        raise AnnotationError(
+            path, "header", missing[0], f"missing column (need {', '.join(INDEX_FIELDS)})"
+        )
     for n, row in enumerate(reader, 2):
         rec = f"row {n}"
         name = (row.get("new_name") or "").strip()
@@ -77,7 +81,8 @@ def read_index(path: str | Path) -> tuple[dict[str, ClipPlacement], Counter]:
         source = amass_key((row.get("source_path") or "").strip())
         source = source.removeprefix("pose_data/")
         if "humanact12" in source:
-            counts["skipped_humanact12"] += 1
+            counts["index_rows_humanact12_skipped"] += 1
+            humanact12.add(hid)
             continue
         try:
             a, b = int(row["start_frame"]), int(row["end_frame"])
@@ -88,11 +93,13 @@ def read_index(path: str | Path) -> tuple[dict[str, ClipPlacement], Counter]:
         if hid in out:
             raise AnnotationError(path, rec, "new_name", f"{hid} placed twice")
         cut = cut_seconds(source)
-        counts["rows"] += 1
+        counts["index_rows"] += 1
         if cut:
-            counts[f"cut_{cut:g}s"] += 1
-        out[hid] = ClipPlacement(hid, source, a / FPS + cut, None if b == -1 else b / FPS + cut, cut)
-    return out, counts
+            counts[f"index_rows_cut_{cut:g}s"] += 1
+        out[hid] = ClipPlacement(
+            hid, source, a / FPS + cut, None if b == -1 else b / FPS + cut, cut
+        )
+    return out, humanact12, counts
 
 
 _SWAPS = {
@@ -103,7 +110,9 @@ _SWAPS = {
     "anticlockwise": "clockwise",
     "counter-clockwise": "clockwise",
 }
-_SWAP_RE = re.compile(r"\b(counter-clockwise|counterclockwise|anticlockwise|clockwise|left|right)\b", re.I)
+_SWAP_RE = re.compile(
+    r"\b(counter-clockwise|counterclockwise|anticlockwise|clockwise|left|right)\b", re.I
+)
 
 
 def swap_left_right(text: str) -> str:
@@ -147,16 +156,3 @@ def place_labels(
         counts["labels_placed"] += 1
         out.append(LocalLabel(round(ca, 6), round(cb, 6), lab, clipped))
     return out
-
-
-def clip_ids(ids: Sequence[str], placements: dict[str, ClipPlacement]) -> tuple[list[str], Counter]:
-    """The ids that can be placed (mirrors through their original's row), and the others counted."""
-    counts: Counter = Counter()
-    keep = []
-    for vid in ids:
-        base = vid[1:] if vid.startswith("M") else vid
-        if base in placements:
-            keep.append(vid)
-        else:
-            counts["ids_not_in_index"] += 1
-    return keep, counts

@@ -42,7 +42,11 @@ def label_text(label: BabelLabel, choice: str, counts: Counter) -> str:
     """The caption of a label: sanitised ``raw_label``, ``proc_label`` or its ``act_cat`` joined."""
     if choice == "act_cat" and label.act_cat:
         return sanitize(", ".join(label.act_cat))
-    first, other = (label.proc_label, label.raw_label) if choice == "proc" else (label.raw_label, label.proc_label)
+    first, other = (
+        (label.proc_label, label.raw_label)
+        if choice == "proc"
+        else (label.raw_label, label.proc_label)
+    )
     text = sanitize(first)
     if not text or choice == "act_cat":
         counts[f"label_text_fallback_{choice}"] += 1
@@ -50,7 +54,9 @@ def label_text(label: BabelLabel, choice: str, counts: Counter) -> str:
     return text
 
 
-def to_spans(labels: Sequence[LocalLabel], cfg: BabelConfig, mirrored: bool, counts: Counter) -> list[Span]:
+def to_spans(
+    labels: Sequence[LocalLabel], cfg: BabelConfig, mirrored: bool, counts: Counter
+) -> list[Span]:
     """Captioned spans sorted by (start, end, text); exact duplicates are dropped and counted."""
     spans = set()
     for lab in labels:
@@ -89,7 +95,11 @@ def apply_transitions(spans: list[Span], mode: str, counts: Counter) -> list[Spa
     for t in trans:
         prev, nxt = _neighbours(out, t)
         if mode == "rename":
-            text = "transition" + (f" from {prev.text}" if prev else "") + (f" to {nxt.text}" if nxt else "")
+            text = (
+                "transition"
+                + (f" from {prev.text}" if prev else "")
+                + (f" to {nxt.text}" if nxt else "")
+            )
             out.append(Span(t.start, t.end, text, True))
             counts["transitions_renamed"] += 1
             continue

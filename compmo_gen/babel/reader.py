@@ -160,7 +160,9 @@ def _annotations(
         return []
     items = value if isinstance(value, list) else [value]
     return [
-        _annotation(x, file, sid, f"{fld}[{i}]" if isinstance(value, list) else fld, frame, dur, counts)
+        _annotation(
+            x, file, sid, f"{fld}[{i}]" if isinstance(value, list) else fld, frame, dur, counts
+        )
         for i, x in enumerate(items)
     ]
 
@@ -198,7 +200,9 @@ def read_babel_dir(root: str | Path) -> BabelIndex:
     root = Path(root)
     present = [n for n in (*DENSE_FILES, *EXTRA_FILES) if (root / f"{n}.json").is_file()]
     if not any(n in DENSE_FILES for n in present):
-        raise AnnotationError(root, None, None, "no BABEL label file (train.json, val.json, test.json)")
+        raise AnnotationError(
+            root, None, None, "no BABEL label file (train.json, val.json, test.json)"
+        )
     counts: Counter = Counter()
     by_sid: dict[str, BabelSequence] = {}
     for name in present:
@@ -221,7 +225,9 @@ def read_babel_dir(root: str | Path) -> BabelIndex:
             old = by_sid.get(seq.sid)
             if old is None:
                 counts["sequences_only_in_extra"] += 1
-                by_sid[seq.sid] = BabelSequence(seq.sid, seq.dur, seq.feat_p, split, None, tuple(anns))
+                by_sid[seq.sid] = BabelSequence(
+                    seq.sid, seq.dur, seq.feat_p, split, None, tuple(anns)
+                )
             else:
                 by_sid[seq.sid] = BabelSequence(
                     old.sid, old.dur, old.feat_p, old.split, old.dense, old.extra + tuple(anns)

@@ -57,9 +57,7 @@ def unimotion_splits(folder: Path) -> dict[str, str]:
     return list_splits(folder, UNIMOTION_LISTS)
 
 
-def source_splits(
-    sources: Mapping[str, str], ratios: Sequence[float], seed: int
-) -> dict[str, str]:
+def source_splits(sources: Mapping[str, str], ratios: Sequence[float], seed: int) -> dict[str, str]:
     """``{id: split}`` dealing whole AMASS sources (with their mirrors) to test, val, then train."""
     groups: dict[str, list[str]] = {}
     for vid, src in sorted(sources.items()):
@@ -74,7 +72,10 @@ def source_splits(
         members = groups[names[i]]
         split = "train"
         for cand in ("test", "val"):
-            if filled[cand] < target[cand] and filled[cand] + len(members) <= target[cand] * 1.05 + 1:
+            if (
+                filled[cand] < target[cand]
+                and filled[cand] + len(members) <= target[cand] * 1.05 + 1
+            ):
                 split = cand
                 break
         filled[split] += len(members)
@@ -91,7 +92,9 @@ def leakage_report(
 ) -> dict:
     """Sources and mirror pairs shared between splits; and the crossing with another assignment."""
     src_by_split = {s: {sources[v] for v, sp in assignment.items() if sp == s} for s in SPLITS}
-    base_by_split = {s: {v.removeprefix("M") for v, sp in assignment.items() if sp == s} for s in SPLITS}
+    base_by_split = {
+        s: {v.removeprefix("M") for v, sp in assignment.items() if sp == s} for s in SPLITS
+    }
     report: dict = {"shared_sources": {}, "shared_mirror_pairs": {}}
     for i, a in enumerate(SPLITS):
         for b in SPLITS[i + 1 :]:
