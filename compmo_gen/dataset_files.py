@@ -23,8 +23,8 @@ from compmo_gen.build_config import BuildConfig
 from compmo_gen.chunks import ANNOTATION_FIELDS, chunk_annotation, chunk_path, read_chunk
 from compmo_gen.core.formats import dump_annotations, load_annotations
 from compmo_gen.core.formats.demo import demo_entry
-from compmo_gen.core.segments import DenseAnnotation
 from compmo_gen.core.io import sha256_file, write_atomic
+from compmo_gen.core.segments import DenseAnnotation
 from compmo_gen.splits import SPLITS
 
 MANIFEST = "manifest.json"
