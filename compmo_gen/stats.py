@@ -96,7 +96,8 @@ def render_card(card: Mapping) -> str:
     lines = [
         "# Dataset card",
         "",
-        f"- sequences: {sum(seq.values())} (train {seq['train']}, val {seq['val']}, test {seq['test']}); transition: {card['transition']}",
+        f"- sequences: {sum(seq.values())} (train {seq['train']}, val {seq['val']}, test {seq['test']})"
+        + ("" if "babel" in card else f"; transition: {card['transition']}"),
         f"- source: {src.get('source', '?')}, {src.get('clips', '?')} "
         + ("HumanML3D clips" if "babel" in card else "atomic clips")
         + (
@@ -111,6 +112,11 @@ def render_card(card: Mapping) -> str:
     ]
     if "babel" in card:
         lines += _babel_lines(card["babel"])
+    for split, omitted in card.get("demo_list_omitted", {}).items():
+        lines.append(
+            f"- demo/{split}.json omits {omitted['count']} sequences whose gaps or overlaps DEMO "
+            f"strings cannot hold (annotations/ and timelines/ have them), e.g. {omitted['examples'][0]}"
+        )
     if qc is None:
         return "\n".join(lines) + "\n"
     lines += [
