@@ -37,7 +37,10 @@ def main() -> int:
     if not (args.sample / "new_joints").is_dir():
         print(f"{args.sample}: HumanML3D sample not found", file=sys.stderr)
         return 2
-    lines = ["# `compmo-gen babel` on the BABEL fixtures and the two real HumanML3D sample clips", ""]
+    lines = [
+        "# `compmo-gen babel` on the BABEL fixtures and the two real HumanML3D sample clips",
+        "",
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         for opts in ((), ("--preset", "multi-track", "--annotators", "all")):
             out = Path(tmp) / f"out{len(opts)}"
@@ -48,12 +51,25 @@ def main() -> int:
                 "--index tests/compmo_gen/fixtures/babel/humanml3d/index.csv --out OUT "
                 + " ".join(opts)
             ).strip()
-            lines += [f"## `{cmd}`", "", f"exit code {rc}; stdout:", "", "```", printed.rstrip(), "```", ""]
+            lines += [
+                f"## `{cmd}`",
+                "",
+                f"exit code {rc}; stdout:",
+                "",
+                "```",
+                printed.rstrip(),
+                "```",
+                "",
+            ]
             for split in ("train", "test"):
                 ann = out / "annotations" / f"{split}.json"
                 if ann.is_file():
                     lines += [f"`annotations/{split}.json`:", "", "```json"]
-                    lines += [json.dumps(json.loads(ann.read_text()), ensure_ascii=False), "```", ""]
+                    lines += [
+                        json.dumps(json.loads(ann.read_text()), ensure_ascii=False),
+                        "```",
+                        "",
+                    ]
     args.out.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {args.out}")
     return 0
