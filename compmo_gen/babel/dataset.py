@@ -211,8 +211,14 @@ def build_babel(
 
 
 def _write(
-    out: Path, h3d: Path, inputs: Inputs, cfg: BabelConfig, unimotion, progress: bool
+    out: Path,
+    h3d: Path,
+    inputs: Inputs,
+    cfg: BabelConfig,
+    unimotion: str | Path | None,
+    progress: bool,
 ) -> dict:
+    """Write every file of the dataset into ``out`` (a fresh folder)."""
     import dataclasses
 
     from tqdm import tqdm

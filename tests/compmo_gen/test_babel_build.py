@@ -87,6 +87,26 @@ def test_synthetic_build_layout_counts_and_validate(tmp_path, capsys):
     meta = json.loads((out / "metadata/val.jsonl").read_text())
     assert meta["source"].startswith("Transitions_mocap") and meta["clip_s"] == [0.5, 3.5]
     assert main(["validate", str(out)]) == 0
+    # the downstream commands take it unchanged: DEMO's stage-2 file for training
+    s2 = tmp_path / "stage2.json"
+    assert (
+        main(
+            [
+                "stage-json",
+                "stage2",
+                "--dataset",
+                str(out),
+                "--split",
+                "val",
+                "--out",
+                str(s2),
+                "-q",
+            ]
+        )
+        == 0
+    )
+    conv = json.loads(s2.read_text())[0]["conversations"]
+    assert conv[-1]["value"] == "00:00:00 - jumping jacks, 00:02:00 - turn to the left"
     assert main(["stats", str(out), "--no-save"]) == 0
     text = capsys.readouterr().out
     assert "policy: annotators=dense-then-extra" in text and "clips_humanact12 1" in text
