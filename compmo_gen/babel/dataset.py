@@ -51,7 +51,7 @@ class Inputs:
     ids: list[str]
     assignment: dict[str, str]
     counts: Counter = field(default_factory=Counter)
-    leakage: dict = field(default_factory=dict)
+    unmatched: list[str] = field(default_factory=list)  # first AMASS paths BABEL does not have
 
 
 def _labels(seq: BabelSequence, how: str, counts: Counter) -> list[BabelLabel]:
@@ -107,7 +107,7 @@ def read_inputs(
             raise BabelBuildError("--split-by unimotion needs --unimotion DIR (train_ft.txt ...)")
         assignment = unimotion_splits(unimotion)
     else:
-        placed = {v: s for v, s in sources.items() if s in babel.by_path}
+        placed = {v: s for v, s in sources.items() if babel.lookup(s)[0] is not None}
         assignment = source_splits(placed, cfg.ratios, cfg.seed)
     return Inputs(
         babel, placements, humanact12, [v for v in ids if v in sources], assignment, counts
@@ -118,10 +118,13 @@ def clip_record(vid: str, joints_frames: int, inputs: Inputs, cfg: BabelConfig) 
     """The annotation and provenance of one clip (None, counted, when it yields no sequence)."""
     counts = inputs.counts
     place = inputs.placements[vid.removeprefix("M")]
-    seq = inputs.babel.by_path.get(place.source)
+    seq, loose = inputs.babel.lookup(place.source)
     if seq is None:
         counts["clips_without_babel_labels"] += 1
+        if len(inputs.unmatched) < 5:
+            inputs.unmatched.append(place.source)
         return None
+    counts["clips_matched_by_normalised_path"] += int(loose)
     if vid not in inputs.assignment:
         counts["clips_in_no_split_list"] += 1
         return None
@@ -265,6 +268,7 @@ def _write(
         "config": dataclasses.asdict(cfg),
         "counts": dict(sorted((k, v) for k, v in counts.items() if v)),
         "babel_files": dict(sorted(inputs.babel.counts.items())),
+        "sources_without_babel_labels_examples": inputs.unmatched,
         "leakage": leak,
         "exports": exports,
     }

@@ -77,6 +77,22 @@ class BabelIndex:
 
     by_path: dict[str, BabelSequence]
     counts: Counter = field(default_factory=Counter)
+    _norm: dict[str, BabelSequence] = field(default_factory=dict, repr=False)
+
+    def lookup(self, source: str) -> tuple[BabelSequence | None, bool]:
+        """The sequence of an AMASS path, and whether only the normalised path (case, spaces)
+        matched."""
+        if source in self.by_path:
+            return self.by_path[source], False
+        if not self._norm:
+            self._norm = {normalise(k): v for k, v in self.by_path.items()}
+        seq = self._norm.get(normalise(source))
+        return seq, seq is not None
+
+
+def normalise(path: str) -> str:
+    """A looser AMASS key: lower case, spaces as underscores."""
+    return path.lower().replace(" ", "_")
 
 
 def amass_key(path: str, *, drop_first: bool = False) -> str:

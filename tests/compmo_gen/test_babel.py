@@ -44,6 +44,9 @@ def test_reader_dense_extra_null_frame_ann_and_lists():
     assert len(tennis.extra) == 2 and all(a.frame for a in tennis.extra)
     only_extra = idx.by_path["Transitions_mocap/mazen_c3d/jumpingjacks_turntwist180_poses"]
     assert only_extra.dense is None and only_extra.split == "val"
+    assert idx.lookup("KIT/3/kick_high_left02_poses") == (kick, False)
+    assert idx.lookup("kit/3/Kick_High_Left02_poses") == (kick, True)  # case/space-normalised
+    assert idx.lookup("KIT/3/kick_high_left03_poses") == (None, False)
     c = idx.counts
     assert c["null_frame_ann"] == 1 and c["sequences_only_in_extra"] == 1
     assert c["labels_without_act_cat"] == 1 and c["extra_annotations"] == 4

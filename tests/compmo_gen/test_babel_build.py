@@ -73,6 +73,9 @@ def test_synthetic_build_layout_counts_and_validate(tmp_path, capsys):
     assert (
         counts["clips_length_filtered"] == 1 and counts["labels_clipped"] == 4
     )  # dance x2, 000003 x2
+    assert card["babel"]["sources_without_babel_labels_examples"] == [
+        "BioMotionLab_NTroje/rub001/0000_treadmill_norm_poses"
+    ]
     assert counts["sequences_using_extra"] == 1 and counts["index_rows_cut_0.5s"] == 1
     for sub in (
         "demo/train.json",
