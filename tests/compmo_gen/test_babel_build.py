@@ -249,3 +249,17 @@ def test_real_sample_clips(tmp_path, humanml3d_sample):
         "text": ["standing", "transition", "kicking with the left leg", "standing"],
         "lengths": [24, 8, 36, 48],
     }
+    # UniMotion's lists (fixture): M012314 in test_ft, 012314 in train_ft -> a source leak, flagged
+    uni = build(
+        tmp_path,
+        "--split-by",
+        "unimotion",
+        "--unimotion",
+        str(FIX / "unimotion"),
+        h3d=h3d,
+        name="uni",
+    )
+    leak = json.loads((uni / "stats.json").read_text())["babel"]["leakage"]
+    assert leak["train_test_source_leak"] and leak["shared_mirror_pairs"]["train-test"] == 1
+    assert leak["test_ids_in_humanml3d_train"] == 1
+    assert sorted(gt(uni, "test")) == ["000000", "M000000", "M012314"]
