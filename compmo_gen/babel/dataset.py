@@ -14,6 +14,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compmo_gen.babel.config import BabelConfig
 from compmo_gen.babel.export import local_gt_entries, to_unimotion_csv
@@ -31,6 +32,9 @@ from compmo_gen.core.constants import FPS
 from compmo_gen.core.errors import CompmoError
 from compmo_gen.core.io import MotionError, load_joints, write_atomic
 from compmo_gen.core.segments import DenseAnnotation
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 #: BABEL durations and motion files agree within this (seconds); a clip ending later is counted.
@@ -60,9 +64,9 @@ def _labels(seq: BabelSequence, how: str, counts: Counter) -> list[BabelLabel]:
         anns.append(seq.dense)
     if how == "all" or (how == "dense-then-extra" and not anns):
         anns.extend(seq.extra)
-        counts["sequences_using_extra"] += int(bool(seq.extra))
+        counts["clips_using_extra_annotators"] += int(bool(seq.extra))
     if seq.dense is None and how == "dense":
-        counts["sequences_only_in_extra_ignored"] += 1
+        counts["clips_extra_only_ignored"] += 1
     for a in anns:
         counts["sequence_level_labels_used" if not a.frame else "frame_level_labels_used"] += len(
             a.labels
@@ -165,7 +169,7 @@ def clip_record(vid: str, joints_frames: int, inputs: Inputs, cfg: BabelConfig) 
     }
 
 
-def _npy_bytes(joints) -> bytes:
+def _npy_bytes(joints: np.ndarray) -> bytes:
     from compmo_gen.build import npy_bytes
 
     return npy_bytes(joints)

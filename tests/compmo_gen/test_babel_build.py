@@ -76,7 +76,7 @@ def test_synthetic_build_layout_counts_and_validate(tmp_path, capsys):
     assert card["babel"]["sources_without_babel_labels_examples"] == [
         "BioMotionLab_NTroje/rub001/0000_treadmill_norm_poses"
     ]
-    assert counts["sequences_using_extra"] == 1 and counts["index_rows_cut_0.5s"] == 1
+    assert counts["clips_using_extra_annotators"] == 1 and counts["index_rows_cut_0.5s"] == 1
     for sub in (
         "demo/train.json",
         "timelines/val.txt",
@@ -120,10 +120,7 @@ def test_dense_only_drops_extra_only_sequences(tmp_path):
     assert json.loads((out / "manifest.json").read_text())["counts"]["val"] == 0
     assert not (out / "annotations" / "val.json").exists()
     counts = json.loads((out / "stats.json").read_text())["babel"]["counts"]
-    assert (
-        counts["sequences_only_in_extra_ignored"] == 1
-        and counts["clips_without_labels_in_span"] == 1
-    )
+    assert counts["clips_extra_only_ignored"] == 1 and counts["clips_without_labels_in_span"] == 1
 
 
 def test_deterministic_and_refuses_nonempty_out(tmp_path, capsys):
