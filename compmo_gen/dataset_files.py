@@ -22,7 +22,9 @@ from pathlib import Path
 from compmo_gen.build_config import BuildConfig
 from compmo_gen.chunks import ANNOTATION_FIELDS, chunk_annotation, chunk_path, read_chunk
 from compmo_gen.core.formats import dump_annotations, load_annotations
+from compmo_gen.core.formats.demo import demo_entry
 from compmo_gen.core.io import sha256_file, write_atomic
+from compmo_gen.core.segments import DenseAnnotation
 from compmo_gen.splits import SPLITS
 
 MANIFEST = "manifest.json"
@@ -53,6 +55,15 @@ def _read_derived(path: Path) -> dict:
     except (OSError, ValueError):
         return {}
     return index if isinstance(index, dict) else {}
+
+
+def demo_representable(ann: DenseAnnotation) -> bool:
+    """Whether DEMO's start-time strings hold ``ann`` exactly (contiguous, ending at the duration)."""
+    try:
+        demo_entry(ann, "gt", "motions/{id}.npy", False)
+    except ValueError:
+        return False
+    return True
 
 
 def _versions() -> dict[str, str]:
@@ -108,26 +119,52 @@ def _stream_records(out: Path, n_chunks: int) -> tuple[list[dict], list[str]]:
 
 def finalize(out: Path, cfg: BuildConfig) -> dict:
     """Write the per-split files, the card figures and the manifest from the chunk records."""
-    from compmo_gen.stats import dataset_card
-
     records, _ = _stream_records(out, math.ceil(cfg.num / cfg.chunk))
     sources = json.loads((out / "sources.json").read_text(encoding="utf-8"))
+    return write_dataset_files(
+        out, records, sources, config=cfg.to_dict(), config_sha256=cfg.sha256(), seed=cfg.seed
+    )
+
+
+def write_dataset_files(
+    out: Path,
+    records: list[dict],
+    sources: dict,
+    *,
+    config: dict,
+    config_sha256: str,
+    seed: int,
+) -> dict:
+    """Annotations in every format, ``stats.json`` and the manifest, from compact records
+    (``id``, ``split``, ``annotation``, ``sha256`` of the motion; ``qc``/``transition`` when built
+    by the composer). Shared by ``compmo-gen build`` and ``compmo-gen babel``."""
+    from compmo_gen.stats import dataset_card
+
     by_split: dict[str, list[dict]] = {s: [] for s in SPLITS}
     for rec in records:
         by_split[rec["split"]].append(rec)
+    omitted: dict[str, list[str]] = {}
     for split, recs in by_split.items():
         if not recs:
             continue
         anns = [r["annotation"] for r in recs]
-        for sub, fmt, ext in (
-            ("annotations", "anet-gt", "json"),
-            ("demo", "demo", "json"),
-            ("timelines", "stmc", "txt"),
+        # DEMO strings keep start times only: gaps and overlaps cannot be written (counted).
+        demo_ok = [a for a in anns if demo_representable(a)]
+        if len(demo_ok) < len(anns):
+            omitted[split] = sorted({a.id for a in anns} - {a.id for a in demo_ok})
+        for sub, fmt, ext, items in (
+            ("annotations", "anet-gt", "json", anns),
+            ("demo", "demo", "json", demo_ok),
+            ("timelines", "stmc", "txt", anns),
         ):
             dump_annotations(
-                anns, out / sub / f"{split}.{ext}", fmt=fmt, motion_template="motions/{id}.npy"
+                items, out / sub / f"{split}.{ext}", fmt=fmt, motion_template="motions/{id}.npy"
             )
     card = dataset_card(records, sources)
+    if omitted:
+        card["demo_list_omitted"] = {
+            s: {"count": len(ids), "examples": ids[:5]} for s, ids in omitted.items()
+        }
     write_atomic(out / "stats.json", json.dumps(card, indent=1, sort_keys=True) + "\n")
     files = {}
     # Motions were hashed when written (and verified on resume): no second pass over them.
@@ -142,15 +179,16 @@ def finalize(out: Path, cfg: BuildConfig) -> dict:
     files = dict(sorted(files.items()))
     manifest = {
         "format": "compmo-dataset/1",
-        "config": cfg.to_dict(),
-        "config_sha256": cfg.sha256(),
-        "seed": cfg.seed,
+        "config": config,
+        "config_sha256": config_sha256,
+        "seed": seed,
         "versions": _versions(),
         "counts": {s: len(r) for s, r in by_split.items()},
         "sources": sources,
-        "qc": card["qc"],
         "files": files,
     }
+    if "qc" in card:
+        manifest["qc"] = card["qc"]
     write_atomic(out / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return manifest
 

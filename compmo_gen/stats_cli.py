@@ -7,7 +7,9 @@ import json
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("dir", help="dataset folder (built by compmo-gen build)")
+    parser.add_argument(
+        "dir", help="dataset folder (built by compmo-gen build or compmo-gen babel)"
+    )
     parser.add_argument("--no-save", action="store_true", help="print only")
 
 
@@ -34,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 rec = json.loads(line)
                 rec["annotation"] = ann[rec["id"]]
-                _ = rec["split"], rec["qc"], rec["transition"]
+                _ = rec["split"]  # composed datasets also have qc/transition, BABEL ones not
             except (ValueError, KeyError, TypeError) as exc:
                 raise AnnotationError(f, f"line {n}", None, f"bad record ({exc!r})") from None
             records.append(rec)
