@@ -1,6 +1,6 @@
 """Wiring of the fast training path (``packing: true``) into ``compmo-train``.
 
-The packed collator (``modeling.packing.collate_packed``), the batch sampler that forms packed
+The packed collator (``modeling.batch.collate_packed``), the batch sampler that forms packed
 micro-batches by token budget, and the model settings of the fast step
 (``modeling.fast_step.configure_model``: packed attention, no activation checkpointing, optional
 regional compile). ``MotionLM.forward`` routes a batch that has ``cu_seq_lens`` to
@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from modeling.batch import collate_packed, token_budget_batches
 from modeling.config import TrainConfig
-from modeling.packing import collate_packed, token_budget_batches
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,10 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("peft")
 
 from compmo_gen.cli import main as gen_main  # noqa: E402
+from modeling.batch import collate_padded  # noqa: E402
 from modeling.cli import train_main  # noqa: E402
 from modeling.config import ConfigError, build_config  # noqa: E402
-from modeling.data import Collator, MotionTextDataset, load_examples  # noqa: E402
+from modeling.data import MotionTextDataset, load_examples  # noqa: E402
 from modeling.packed_train import (  # noqa: E402
     COMPILE_MAX_SEGMENTS,
     PackedBatchSampler,
@@ -53,7 +54,7 @@ def test_packed_loss_equals_padded_loss_over_training_steps(
     examples = load_examples(stage2_file, tiny_tokenizer, max_length=3072)
     items = [MotionTextDataset(examples)[i] for i in range(5)]
     pad = tiny_tokenizer.pad_token_id
-    padded, packed = Collator(pad, "right")(items), packed_collator(fast_cfg, pad)(items)
+    padded, packed = collate_padded(items, pad_id=pad), packed_collator(fast_cfg, pad)(items)
     assert packed["input_ids"].shape[0] == 1 and packed["input_ids"].shape[1] % 64 == 0
     models = []
     for cfg in (plain_cfg, fast_cfg):
