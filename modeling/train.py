@@ -237,9 +237,23 @@ def _resume_path(cfg: TrainConfig) -> str | None:
     return cfg.resume
 
 
+def _check_one_gpu_per_process() -> None:
+    """Batches hold one flat list of motion windows, which ``DataParallel`` (the Trainer's choice
+    for several GPUs in one process) would split wrongly: refuse before loading anything."""
+    import torch
+
+    gpus = torch.cuda.device_count()
+    if int(os.environ.get("WORLD_SIZE", "1")) == 1 and gpus > 1:
+        raise ValueError(
+            f"{gpus} GPUs visible to one process: launch with torchrun or DeepSpeed (one process "
+            "per GPU) or choose one GPU with CUDA_VISIBLE_DEVICES"
+        )
+
+
 def train(cfg: TrainConfig) -> dict[str, Any]:
     """Run one training stage; return the report written to ``train_report.json``."""
     check_supported(cfg)
+    _check_one_gpu_per_process()
     out = Path(cfg.output_dir)
     save_config(cfg, out / "config.yaml")
     tokenizer = load_tokenizer(cfg.model, cfg.gguf_file)

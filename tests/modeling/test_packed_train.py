@@ -161,6 +161,16 @@ def test_packing_under_zero3_is_refused_before_loading(tmp_path: Path) -> None:
             check_supported(cfg)
 
 
+def test_several_gpus_in_one_process_are_refused(monkeypatch, tmp_path: Path, capsys) -> None:
+    """DataParallel would split the flat motion windows of a batch wrongly."""
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    args = ["stage2", "--model", "m", "--train-file", "t", "--output-dir", str(tmp_path), "-q"]
+    assert train_main(args) == 2
+    assert "2 GPUs visible to one process" in capsys.readouterr().err
+    assert not (tmp_path / "config.yaml").exists()  # refused before anything was written
+
+
 def _first_log(run: Path) -> dict:
     state = json.loads((run / "checkpoint-1" / "trainer_state.json").read_text())
     return next(e for e in state["log_history"] if "grad_norm" in e)
