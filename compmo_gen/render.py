@@ -22,7 +22,7 @@ import numpy as np
 
 from compmo_gen.core.constants import FPS, NUM_JOINTS
 from compmo_gen.core.segments import DenseAnnotation, Segment
-from compmo_gen.render_camera import project
+from compmo_gen.render_camera import RenderStyle, project
 from compmo_gen.skeleton import CHAINS, PARENTS
 
 if TYPE_CHECKING:
@@ -47,24 +47,6 @@ JOINT_SIDES[[j for c in RIGHT_CHAINS for j in c[1:] if j != 0]] = 1
 JOINT_SIDES[[j for c in LEFT_CHAINS for j in c[1:] if j != 0]] = 2
 _CHILD = np.arange(1, NUM_JOINTS)
 _PARENT = np.array(PARENTS[1:])
-
-
-@dataclass(frozen=True)
-class RenderStyle:
-    """Frame layout and camera. ``camera='follow'`` tracks the smoothed root; ``'fixed'`` frames
-    the whole trajectory once."""
-
-    width: int = 480
-    view_height: int = 300
-    azimuth_deg: float = 35.0
-    elevation_deg: float = 20.0
-    camera: str = "follow"
-    font_size: int = 13
-    grid_step: float = 0.5
-
-    @property
-    def scale(self) -> float:
-        return self.width / 480.0
 
 
 def shade(color: Color, side: int) -> Color:

@@ -1,4 +1,5 @@
-"""The renderer's camera: one orthographic projection of a whole clip, in numpy.
+"""The renderer's frame layout (``RenderStyle``) and camera: one orthographic projection of a
+whole clip, in numpy.
 
 ``project`` frames the motion with a constant scale and a target that is either the centre of the
 trajectory (``camera='fixed'``) or the Gaussian-smoothed root (``'follow'``).
@@ -8,14 +9,28 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from compmo_gen.core.constants import FPS
 
-if TYPE_CHECKING:
-    from compmo_gen.render import RenderStyle
+
+@dataclass(frozen=True)
+class RenderStyle:
+    """Frame layout and camera. ``camera='follow'`` tracks the smoothed root; ``'fixed'`` frames
+    the whole trajectory once."""
+
+    width: int = 480
+    view_height: int = 300
+    azimuth_deg: float = 35.0
+    elevation_deg: float = 20.0
+    camera: str = "follow"
+    font_size: int = 13
+    grid_step: float = 0.5
+
+    @property
+    def scale(self) -> float:
+        return self.width / 480.0
 
 
 def camera_basis(
