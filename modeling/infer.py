@@ -23,8 +23,9 @@ from typing import Any
 from compmo_gen.core.formats import GenerationLog, dump_annotations, read_generation
 from compmo_gen.core.io import write_atomic
 from compmo_gen.core.segments import DenseAnnotation
+from modeling.batch import collate_padded, to_device
 from modeling.config import load_run_config
-from modeling.data import Collator, MotionTextDataset, load_examples
+from modeling.data import MotionTextDataset, load_examples
 from modeling.model import (
     LORA_DIR,
     MERGED_DIR,
@@ -121,13 +122,16 @@ def generate(
     from tqdm import tqdm
 
     order = sorted(range(len(dataset)), key=lambda i: -dataset.examples[i].length())
-    collate = Collator(tok.pad_token_id, "left", with_labels=False)
+    pad = tok.pad_token_id
     eos = _eos_ids(tok, model.llm)
     texts: list[str] = [""] * len(dataset)
     new_tokens = 0
     batches = [order[i : i + gen.batch_size] for i in range(0, len(order), gen.batch_size)]
     for b, idx in enumerate(tqdm(batches, desc="generating", disable=quiet, unit="batch")):
-        batch = {k: v.to(device) for k, v in collate([dataset[i] for i in idx]).items()}
+        items = [dataset[i] for i in idx]
+        batch = to_device(
+            collate_padded(items, pad_id=pad, padding_side="left", with_labels=False), device
+        )
         kwargs: dict[str, Any] = {
             "max_new_tokens": gen.max_new_tokens,
             "do_sample": gen.sample,
@@ -140,7 +144,7 @@ def generate(
             kwargs.update(temperature=gen.temperature, top_p=gen.top_p)
         else:
             kwargs.update(temperature=None, top_p=None, top_k=None)
-        out = model.generate(**batch, **kwargs)
+        out = model.generate(batch, **kwargs)
         for row, i in zip(out, idx, strict=True):
             keep = row[~torch.isin(row, torch.tensor(eos + [tok.pad_token_id], device=row.device))]
             new_tokens += int(keep.numel())

@@ -249,7 +249,7 @@ def test_over_long_policy_shortens_motion_never_target(tiny_dataset: Path, tiny_
             a.windows, text + 3 - b.prompt.text_length()
         )
     item = MotionTextDataset(short)[0]
-    assert len(item["windows"]) == short[0].windows
+    assert len(item.windows) == short[0].windows
     counts.clear()
     assert (
         load_examples(tiny_dataset / "stage2.json", tiny_tokenizer, max_length=20, counts=counts)
