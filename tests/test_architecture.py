@@ -42,3 +42,14 @@ def test_core_imports_nothing_heavy() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_no_module_over_400_lines() -> None:
+    sizes = {
+        p.relative_to(ROOT).as_posix(): len(p.read_text(encoding="utf-8").splitlines())
+        for pkg in PACKAGES
+        for p in (ROOT / pkg).rglob("*.py")
+    }
+    assert sizes, "no modules found"
+    too_long = {k: v for k, v in sizes.items() if v > MAX_LINES}
+    assert not too_long, too_long
