@@ -141,7 +141,8 @@ def add_options(
         extra = limits_text(key.meta)
         default = f"default: {_show(key.default)}" + (f"; {extra}" if extra else "")
         text = (helps or {}).get(name) or (f"{key.doc} ({default})" if key.doc else default)
-        kwargs: dict[str, Any] = {"dest": flag_dest(name, prefix), "default": None, "help": text}
+        kwargs: dict[str, Any] = {"dest": flag_dest(name, prefix), "default": None}
+        kwargs["help"] = text.replace("%", "%%")  # argparse %-formats help
         kwargs["type"] = _flag_type(key)
         if key.type is bool:
             kwargs.update(nargs="?", const=True, metavar="true|false")
