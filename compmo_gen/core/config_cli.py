@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import inspect
 import textwrap
+import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
@@ -96,9 +97,21 @@ def _show(value: Any) -> str:
         return str(value).lower()
     if value is None:
         return "none"
+    if value == "":
+        return '""'
     if isinstance(value, (list, tuple)):
         return ",".join(_show(v) for v in value) or "(empty)"
     return str(value)
+
+
+def _metavar(tp: Any) -> str:
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    inner = [a for a in args if a is not type(None)]
+    if origin in (typing.Union, types.UnionType) and len(inner) == 1:
+        return _metavar(inner[0])
+    if origin in (list, tuple):
+        return "A,B,..."
+    return describe_type(tp).upper().replace(" ", "_")
 
 
 def flag_dest(key: str, prefix: str = "cfg_") -> str:
@@ -139,8 +152,9 @@ def add_options(
         key = by_name[name]
         flag = (flags or {}).get(name, "--" + name.replace("_", "-").replace(".", "-"))
         extra = limits_text(key.meta)
-        default = f"default: {_show(key.default)}" + (f"; {extra}" if extra else "")
-        text = (helps or {}).get(name) or (f"{key.doc} ({default})" if key.doc else default)
+        default = "" if "default" in key.doc else f"default: {_show(key.default)}"
+        tail = "; ".join(x for x in (default, extra) if x)
+        text = (helps or {}).get(name) or " ".join(x for x in (key.doc, f"({tail})") if x != "()")
         kwargs: dict[str, Any] = {"dest": flag_dest(name, prefix), "default": None}
         kwargs["help"] = text.replace("%", "%%")  # argparse %-formats help
         kwargs["type"] = _flag_type(key)
@@ -149,17 +163,25 @@ def add_options(
         elif typing.get_origin(key.type) is Literal:
             kwargs["metavar"] = "{" + ",".join(str(a) for a in typing.get_args(key.type)) + "}"
         else:
-            kwargs["metavar"] = describe_type(key.type).upper().replace(" ", "_")
+            kwargs["metavar"] = _metavar(key.type)
         parser.add_argument(flag, **kwargs)
 
 
-def options_given(args: argparse.Namespace, cls: type, *, prefix: str = "cfg_") -> dict[str, Any]:
-    """``{dotted key: value}`` of the generated options present on the command line."""
+def options_given(
+    args: argparse.Namespace,
+    cls: type,
+    keys: Sequence[str] | None = None,
+    *,
+    prefix: str = "cfg_",
+) -> dict[str, Any]:
+    """``{dotted key: value}`` of the generated options (``keys`` or all) given on the command
+    line, for :func:`compmo_gen.core.config.load`'s ``values``."""
+    names = keys if keys is not None else [k.name for k in config_keys(cls)]
     out = {}
-    for key in config_keys(cls):
-        value = getattr(args, flag_dest(key.name, prefix), None)
+    for name in names:
+        value = getattr(args, flag_dest(name, prefix), None)
         if value is not None:
-            out[key.name] = value
+            out[name] = value
     return out
 
 
