@@ -48,6 +48,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         helps={"jobs": "METEOR scoring threads (default: min(4, cores))"},
         prefix="",
     )
+    # the effective values stay in the namespace (args.protocol, args.jobs, ...) as before
+    defaults = {k: getattr(EvalConfig(), k) for k in CLI_KEYS}
+    parser.set_defaults(**{**defaults, "jobs": default_jobs()})
     parser.add_argument(
         "--lenient",
         action="store_true",
