@@ -141,7 +141,7 @@ def add_options(
     prefix: str = "cfg_",
 ) -> None:
     """One ``--flag`` per key of ``cls`` (``keys`` or all but ``skip``), help from the ``#:``
-    comments. Values are checked as they are parsed; an option not given is ``None`` in the
+    comments. Values are checked as they are parsed; an option not given is absent from the
     namespace, so it never overrides a YAML file. Booleans take an optional value (``--bf16`` is
     ``--bf16 true``). ``flags`` renames options (``{"composition.transition": "--transition"}``)."""
     by_name = {k.name: k for k in config_keys(cls)}
@@ -155,7 +155,7 @@ def add_options(
         default = "" if "default" in key.doc else f"default: {_show(key.default)}"
         tail = "; ".join(x for x in (default, extra) if x)
         text = (helps or {}).get(name) or " ".join(x for x in (key.doc, f"({tail})") if x != "()")
-        kwargs: dict[str, Any] = {"dest": flag_dest(name, prefix), "default": None}
+        kwargs: dict[str, Any] = {"dest": flag_dest(name, prefix), "default": argparse.SUPPRESS}
         kwargs["help"] = text.replace("%", "%%")  # argparse %-formats help
         kwargs["type"] = _flag_type(key)
         if key.type is bool:
@@ -179,9 +179,9 @@ def options_given(
     names = keys if keys is not None else [k.name for k in config_keys(cls)]
     out = {}
     for name in names:
-        value = getattr(args, flag_dest(name, prefix), None)
-        if value is not None:
-            out[name] = value
+        dest = flag_dest(name, prefix)
+        if hasattr(args, dest):  # absent when not given (``none`` given is None)
+            out[name] = getattr(args, dest)
     return out
 
 

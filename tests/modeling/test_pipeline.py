@@ -291,16 +291,18 @@ def test_compmo_eval_scores_the_predictions(pipeline, tiny_dataset: Path) -> Non
 
 
 def test_readme_stage2_yaml_runs_in_one_process(
-    pipeline, tiny_dataset: Path, tiny_llm: Path, tmp_path: Path, monkeypatch, caplog
+    tiny_dataset: Path, tiny_llm: Path, tmp_path: Path, monkeypatch, caplog
 ) -> None:
     """The README's stage-2 command (its YAML names scripts/zero2.json) in a plain process: no
     launcher, so DeepSpeed is left out (and said so) instead of dying on ZeRO's "auto" sizes."""
     for var in ("WORLD_SIZE", "LOCAL_RANK", "RANK"):
         monkeypatch.delenv(var, raising=False)
+    if not (tiny_dataset / "stage2.json").is_file():
+        assert gen_main(["stage-json", "stage2", "--dataset", str(tiny_dataset), "-q"]) == 0
     yaml_path = Path(__file__).resolve().parents[2] / "modeling" / "configs" / "train_stage2.yaml"
     out = tmp_path / "s2"
     argv = ["stage2", "--config", str(yaml_path), "--model", str(tiny_llm)]
-    argv += ["--train-file", str(tiny_dataset / "stage2.json"), "--init-from", str(pipeline["s1"])]
+    argv += ["--train-file", str(tiny_dataset / "stage2.json"), "--init-from", "none"]
     argv += ["--output-dir", str(out), "--max-steps", "2", "--batch-size", "4", "--bf16", "false"]
     argv += ["--lora-r", "4", "--lora-alpha", "8", "--num-workers", "0", "-q"]
     with caplog.at_level("WARNING", logger="modeling.train_cli"):

@@ -193,6 +193,11 @@ def test_generated_flags_parse_and_layer() -> None:
     cfg = cc.load(Demo, sets=["count=2"], values=given)
     assert cfg.count == 9 and cfg.inner.mode == "b" and cfg.flag is True
     assert options_given(parser.parse_args(["--flag", "false"]), Demo) == {"flag": False}
+    assert options_given(parser.parse_args(["--limit", "none"]), Demo) == {"limit": None}
+    assert (
+        cc.load(Demo, values=options_given(parser.parse_args(["--limit", "none"]), Demo)).limit
+        is None
+    )
     for bad in (["--count", "x"], ["--rate", "nan"], ["--mode", "c"], ["--flag", "maybe"]):
         with pytest.raises(SystemExit):
             parser.parse_args(bad)
