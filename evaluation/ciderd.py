@@ -11,7 +11,7 @@ random captions.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -44,7 +44,10 @@ _mean4 = _pick_mean4()
 class CiderD:
     """``score(pairs)`` == ``Cider().compute_score({i: [ref]}, {i: [hyp]})[0]``."""
 
-    def __init__(self) -> None:
+    def __init__(self, counts_of: Callable[[str], Mapping[tuple[str, ...], int]] | None = None):
+        """``counts_of(sentence)``: its n-gram counts (orders 1-4) in ``precook``'s insertion
+        order, e.g. a cache shared with BLEU; default: pycocoevalcap's ``precook``."""
+        self._counts_of = counts_of
         self._counts: dict[str, list[tuple[tuple[str, ...], int, int]]] = {}
         self._log: dict[int, float] = {}
         self._penalty: dict[int, float] = {}
@@ -57,7 +60,8 @@ class CiderD:
 
             if len(self._counts) > _CACHE_LIMIT:
                 self._counts.clear()
-            items = [(g, len(g) - 1, float(tf)) for g, tf in precook(sentence, _N).items()]
+            counts = precook(sentence, _N) if self._counts_of is None else self._counts_of(sentence)
+            items = [(g, len(g) - 1, float(tf)) for g, tf in counts.items()]
             got = (items, sum(int(tf) for _, n, tf in items if n == 1))
             self._counts[sentence] = got
         return got
@@ -96,9 +100,17 @@ class CiderD:
         ref_len = self._ln(len(pairs))
         idf = {g: ref_len - self._ln(c) for g, c in df.items()}
         out = []
+        memo: dict[int, tuple[list[dict], list[float]]] = {}  # per sentence, for this group's IDF
+
+        def vec(items: list) -> tuple[list[dict], list[float]]:
+            got = memo.get(id(items))
+            if got is None:
+                got = memo[id(items)] = self._vec(items, idf, ref_len)
+            return got
+
         for (t_items, lh), (r_items, lr) in zip(tests, refs, strict=True):
-            vh, nh = self._vec(t_items, idf, ref_len)
-            vr, nr = self._vec(r_items, idf, ref_len)
+            vh, nh = vec(t_items)
+            vr, nr = vec(r_items)
             pen = self._gauss(lh - lr)
             val = [0.0, 0.0, 0.0, 0.0]
             for n in range(_N):

@@ -12,7 +12,16 @@ from compmo_gen.core.errors import ConfigError
 from evaluation.protocol import MAX_PROPOSALS, OVERLAP_THRESHOLDS, TIOUS
 
 #: The keys ``compmo-eval score`` and ``sodab`` take as options (same spellings as before).
-CLI_KEYS = ("protocol", "garbage", "seed", "tious", "overlap_thresholds", "max_proposals", "jobs")
+CLI_KEYS = (
+    "protocol",
+    "garbage",
+    "seed",
+    "tious",
+    "overlap_thresholds",
+    "max_proposals",
+    "jobs",
+    "multi_ref",
+)
 
 
 def default_jobs() -> int:
@@ -47,6 +56,10 @@ class EvalConfig:
     chunk: int = setting(default=1000, ge=1)
     #: Show progress bars.
     progress: bool = False
+    #: How several reference sets (--gt a.json b.json) combine: densevid (densevid_eval -r a b;
+    #: SODA as soda.py without --multi_reference: the sets merged), soda-mr (soda.py
+    #: --multi_reference: SODA's best set per video), pdvc (PDVC: SODA of each set, averaged).
+    multi_ref: Literal["densevid", "soda-mr", "pdvc"] = "densevid"
 
     def validate(self) -> None:
         """Rules between keys (each key's type and range is checked when it is read)."""
