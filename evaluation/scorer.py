@@ -29,7 +29,7 @@ from evaluation.captions import NGRAM_METRICS, CaptionScorer
 from evaluation.config import EvalConfig
 from evaluation.plan import Pair, VideoInput, VideoPlan, plan_video
 from evaluation.soda import soda_bounded, soda_from_best
-from evaluation.text import ptb_tokenize, remove_nonascii
+from evaluation.text import ptb_tokenize_in_context, remove_nonascii, starts_upper
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,11 @@ def build_inputs(
                     garbage[pre] = (
                         GARBAGE_2018 if cfg.garbage == "2018" else garbage_word(pre, cfg.seed)
                     )
-    tokens = ptb_tokenize([*raw.values(), *garbage.values()], progress=cfg.progress)
+    tokens, variants = ptb_tokenize_in_context(
+        [*raw.values(), *garbage.values()], progress=cfg.progress
+    )
+    if variants:
+        log.info("%d caption(s) tokenise differently depending on the next line", len(variants))
     log.info("tokenised %d distinct captions", len(tokens))
     inputs = []
     for vid, ann in gt.items():
@@ -172,9 +176,24 @@ def build_inputs(
                 garbage_tokens=tuple(tokens[garbage[c]] for c in pre),
                 evaluated=cfg.protocol == "strict" or status in ("ok", "empty"),
                 refs=refs.get(vid, ()),
+                **_context(ann.segments, segs, raw, variants),
             )
         )
     return inputs, counts
+
+
+def _context(gt_segs: Sequence, pred_segs: Sequence, raw: dict, variants: dict) -> dict:
+    """``VideoInput``'s PTB-context fields, when a caption of the video depends on context."""
+    gt_raw = [raw[s.caption] for s in gt_segs]
+    pred_raw = [raw[s.caption] for s in pred_segs]
+    if not variants or not any(c in variants for c in (*gt_raw, *pred_raw)):
+        return {}
+    return {
+        "gt_upper": tuple(starts_upper(c) for c in gt_raw),
+        "gt_alt": tuple(variants.get(c) for c in gt_raw),
+        "pred_upper": tuple(starts_upper(c) for c in pred_raw),
+        "pred_alt": tuple(variants.get(c) for c in pred_raw),
+    }
 
 
 class _MeteorWorker:
