@@ -22,10 +22,12 @@ def results_of(obj: Any) -> Any:
 
 
 def is_caption_predictions(obj: Any) -> bool:
-    """A dict of lists of ``{timestamp, caption}`` (or of ``sentence`` without ``results``)."""
+    """``{video: [...]}`` (no ``results``), or ``results`` whose entries use ``caption``."""
     res = results_of(obj)
     if not isinstance(res, dict) or not res:
         return False
+    if res is obj and all(isinstance(v, list) for v in res.values()):
+        return True  # {video: [...]} without "results": predictions, whatever the field names
     first = next((v for v in res.values() if isinstance(v, list) and v), None)
     if first is None or not isinstance(first[0], dict) or "timestamp" not in first[0]:
         return False
