@@ -10,6 +10,7 @@ random captions.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 
@@ -28,6 +29,7 @@ def _numpy_mean4(v: list[float]) -> float:
     return float(np.mean(np.array(v)))
 
 
+@functools.cache
 def _pick_mean4():
     """NumPy's mean of 4 float64 is a sequential sum here; check, else call NumPy itself."""
     rng = np.random.default_rng(0)
@@ -38,7 +40,6 @@ def _pick_mean4():
     return _sequential_mean4
 
 
-_mean4 = _pick_mean4()
 
 
 class CiderD:
@@ -99,6 +100,7 @@ class CiderD:
                 df[g] = df.get(g, 0) + 1
         ref_len = self._ln(len(pairs))
         idf = {g: ref_len - self._ln(c) for g, c in df.items()}
+        mean4 = _pick_mean4()  # checked once, on first use (not at import)
         out = []
         memo: dict[int, tuple[list[dict], list[float]]] = {}  # per sentence, for this group's IDF
 
@@ -123,7 +125,7 @@ class CiderD:
                 if nh[n] != 0 and nr[n] != 0:
                     acc /= nh[n] * nr[n]
                 val[n] = acc * pen
-            out.append(_mean4(val) / 1 * 10.0)
+            out.append(mean4(val) / 1 * 10.0)
         return np.array(out)
 
     def score(self, pairs: Sequence[tuple[str, str]]) -> float:

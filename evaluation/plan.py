@@ -19,7 +19,7 @@ Pair = tuple[str, str]  # (hypothesis tokens, reference tokens)
 
 #: Why a GT video has no scorable prediction (``ok`` when it has one).
 STATUSES = ("ok", "empty", "missing", "unparseable")
-#: How several reference sets combine (see docs/REAL_DATA.md): ``densevid`` (densevid_eval's
+#: How several reference sets combine (README.md, "Real dense-captioning data"): ``densevid`` (densevid_eval's
 #: ``-r a b``, soda.py without ``--multi_reference``: SODA on the merged, start-sorted GT),
 #: ``soda-mr`` (soda.py ``--multi_reference``: SODA per reference set in file order, best F per
 #: video), ``pdvc`` (PDVC: SODA per reference set, start-sorted, averaged over the sets).
