@@ -40,8 +40,6 @@ def _pick_mean4():
     return _sequential_mean4
 
 
-
-
 class CiderD:
     """``score(pairs)`` == ``Cider().compute_score({i: [ref]}, {i: [hyp]})[0]``."""
 
