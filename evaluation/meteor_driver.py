@@ -122,7 +122,10 @@ class MeteorServer(MeteorRequests):
             return
         lines = sorted(w.replace("\n", " ").replace("\r", " ") for w in words)
         assert self.proc.stdin is not None
-        head = f"COMPMO_VOCAB {len(lines)} {paraphrase_cache()}\n"
+        cache = paraphrase_cache()
+        if not (cache / "index.bin").is_file():
+            log.info("indexing METEOR's paraphrase table once into %s (about a minute)", cache)
+        head = f"COMPMO_VOCAB {len(lines)} {cache}\n"
         try:
             self.proc.stdin.write((head + "".join(x + "\n" for x in lines)).encode())
             self.proc.stdin.flush()
