@@ -66,7 +66,7 @@ def test_cli_rejects_bad_batch_size_and_shards(capsys) -> None:
     with pytest.raises(SystemExit) as exc:
         infer_main([*common, "--batch-size", "zero"])
     assert exc.value.code == 2
-    assert "positive integer or auto" in capsys.readouterr().err
+    assert "expected int or auto" in capsys.readouterr().err
     assert infer_main([*common, "--shards", "0"]) == 2
 
 
