@@ -1,5 +1,6 @@
 """The packed step under DeepSpeed ZeRO-3 on a CPU (one process, gloo): the same loss and
-gradient norm as without DeepSpeed, and a run folder with the whole trained weights."""
+gradient norm as without DeepSpeed (scripts/zero3.json), and a run folder with the whole trained
+weights."""
 
 from __future__ import annotations
 
@@ -14,22 +15,8 @@ torch = pytest.importorskip("torch")
 from compmo_gen.cli import main as gen_main  # noqa: E402
 from modeling.cli import train_main  # noqa: E402
 
-#: scripts/zero3.json with numbers in place of the model-size `auto` entries (a one-process CPU
-#: run; the `auto` fill-in is the config's business, not this test's).
-ZERO3 = {
-    "bf16": {"enabled": False},
-    "zero_optimization": {
-        "stage": 3,
-        "reduce_bucket_size": 1000000,
-        "stage3_prefetch_bucket_size": 1000000,
-        "stage3_param_persistence_threshold": 0,
-        "stage3_gather_16bit_weights_on_model_save": True,
-    },
-    "gradient_accumulation_steps": "auto",
-    "gradient_clipping": "auto",
-    "train_batch_size": "auto",
-    "train_micro_batch_size_per_gpu": "auto",
-}
+#: The shipped ZeRO-3 config (its "auto" entries are filled in from the run by compmo-train).
+ZERO3 = Path(__file__).resolve().parents[2] / "scripts" / "zero3.json"
 
 
 @pytest.fixture
@@ -72,8 +59,7 @@ def test_packed_step_under_zero3_matches_plain_process(
     from safetensors.numpy import load_file
 
     assert gen_main(["stage-json", "stage2", "--dataset", str(tiny_dataset), "-q"]) == 0
-    ds = tmp_path / "zero3.json"
-    ds.write_text(json.dumps(ZERO3))
+    ds = ZERO3
     common = ["stage2", "--model", str(tiny_llm), "--train-file", str(tiny_dataset / "stage2.json")]
     common += ["--num-workers", "0", "--lora-r", "4", "--lora-alpha", "8", "--save-steps", "1"]
     common += ["--max-steps", "1", "--packing", "true", "--lora-dropout", "0", "-q"]
