@@ -28,6 +28,7 @@ from compmo_gen.chunks import chunk_path, chunk_record, read_chunk
 from compmo_gen.compose import build_sequence
 from compmo_gen.core.constants import FPS
 from compmo_gen.core.io import write_atomic
+from compmo_gen.core.procs import worker_init
 from compmo_gen.core.segments import DenseAnnotation
 from compmo_gen.sources import BuildError, load_atoms, make_pools
 from compmo_gen.splits import sequence_splits, split_of
@@ -136,7 +137,7 @@ def run_build(
     mine = [c for c in range(n_chunks) if c % shard[1] == shard[0]]
     ctx = mp.get_context("fork")
     t0 = time.perf_counter()
-    with ctx.Pool(workers) if workers > 1 else _NoPool() as pool:
+    with ctx.Pool(workers, worker_init, (os.getpid(),)) if workers > 1 else _NoPool() as pool:
         atoms, source_report = load_atoms(cfg, pool if workers > 1 else None)
     pools, split_report = make_pools(cfg, atoms)
     log.info(
@@ -169,7 +170,7 @@ def run_build(
     )
     try:
         if workers > 1 and len(todo) > 1:
-            with ctx.Pool(workers) as pool:
+            with ctx.Pool(workers, worker_init, (os.getpid(),)) as pool:
                 for c in pool.imap_unordered(build_chunk, todo):
                     bar.update(size[c])
         else:

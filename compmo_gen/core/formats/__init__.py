@@ -41,12 +41,12 @@ from compmo_gen.core.formats.demo import (
 )
 from compmo_gen.core.formats.stmc import read_stmc, stmc_chunks, to_stmc_text
 from compmo_gen.core.io import (
+    first_text,
     json_list_chunks,
     json_object_chunks,
-    first_text,
     load_json,
-    read_text,
     npy_frames,
+    read_text,
     write_atomic,
 )
 from compmo_gen.core.segments import (
