@@ -232,6 +232,10 @@ class MotionError(AnnotationError):
         self.reason = reason
 
 
+#: Joint coordinates (metres) beyond this are refused by :func:`load_joints` (``implausible``).
+MAX_ABS_COORD = 1e4
+
+
 def load_joints(
     path: str | os.PathLike[str],
     *,
@@ -274,10 +278,14 @@ def load_joints(
         raise MotionError(*where, f"unsupported dtype {arr.dtype}", "unreadable")
     if mmap:
         return arr
-    out = np.asarray(arr, dtype=np.float32)
+    out = np.asarray(arr, dtype=np.float64 if arr.dtype == np.float64 else np.float32)
     if not np.isfinite(out).all():
         raise MotionError(*where, "motion has NaN or infinite values", "nan")
-    return out
+    if np.abs(out).max() > MAX_ABS_COORD:
+        raise MotionError(
+            *where, f"joint coordinates beyond {MAX_ABS_COORD:g} m (wrong units?)", "implausible"
+        )
+    return out.astype(np.float32, copy=False)
 
 
 def npy_frames(path: str | os.PathLike[str], *, record: str | None = None) -> int:

@@ -64,6 +64,12 @@ def parse_demo_time(text: str) -> float:
     return mm * 60 + ss + (float(m.group(4)) if m.group(4) else 0.0)
 
 
+def splits_demo_string(caption: str) -> bool:
+    """True when ``caption`` holds ``mm:ss:ms -`` and would split into two segments when read
+    back from a DEMO string (such captions cannot be written as one)."""
+    return _DEMO_START.search(caption) is not None
+
+
 def format_demo_string(segments: Iterable[Segment], *, legacy_times: bool = False) -> str:
     """Join segments as ``'00:00:00 - a, 00:08:300 - b'`` (start times only).
 
@@ -75,7 +81,7 @@ def format_demo_string(segments: Iterable[Segment], *, legacy_times: bool = Fals
         cap = seg.caption
         if not cap or cap != cap.strip():
             raise ValueError(f"caption {cap!r} cannot be written as a DEMO string")
-        if _DEMO_START.search(cap):
+        if splits_demo_string(cap):
             raise ValueError(f"caption {cap!r} contains 'mm:ss:ms -' and would split on reading")
         out.append(f"{format_demo_time(seg.start, legacy=legacy_times)} - {cap}")
     return ", ".join(out)
