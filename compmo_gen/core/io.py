@@ -182,6 +182,22 @@ def json_list_chunks(items: Iterable[Any]) -> Iterator[str]:
     yield "[]\n" if empty else "\n]\n"
 
 
+def remove_stale_tmp(root: str | os.PathLike[str]) -> int:
+    """Delete the ``.<name>.<random>.tmp`` files an interrupted :func:`write_atomic` (or a killed
+    writer of the same pattern) left anywhere under ``root``; the number removed. Only for a folder
+    that no other process is writing to (a build being resumed)."""
+    removed = 0
+    for dirpath, _dirs, names in os.walk(root):
+        for name in names:
+            if name.startswith(".") and name.endswith(".tmp"):
+                try:
+                    os.unlink(os.path.join(dirpath, name))
+                    removed += 1
+                except FileNotFoundError:
+                    pass
+    return removed
+
+
 @functools.cache
 def _umask() -> int:
     mask = os.umask(0)
