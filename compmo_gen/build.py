@@ -49,9 +49,13 @@ class BuildResult:
 
 def _write_bytes(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:  # a full disk leaves no partial file behind
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def npy_bytes(joints: np.ndarray) -> bytes:

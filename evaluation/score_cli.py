@@ -107,6 +107,7 @@ def eval_config(args: argparse.Namespace) -> EvalConfig:
 
 
 def run(args: argparse.Namespace) -> int:
+    from compmo_gen.core.io import check_writable
     from evaluation.inputs import load_inputs
     from evaluation.javatools import java_executable
     from evaluation.meteor_driver import open_meteor
@@ -115,6 +116,8 @@ def run(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     java_executable()  # fail early, before reading anything
+    for output in (args.out, args.per_video):
+        check_writable(output)  # an unwritable output fails now, not after the whole run
     bert = None
     if args.sodab:
         from evaluation.bertscore import BertScoreRecall

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from compmo_gen.core.constants import NUM_JOINTS
-from compmo_gen.core.errors import AnnotationError
+from compmo_gen.core.errors import AnnotationError, OutputError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -218,8 +218,11 @@ def write_atomic(path: str | os.PathLike[str], text: str | Iterable[str]) -> Non
     """Write text (or chunks of text, streamed) to ``path`` through a temporary file and a rename:
     never a half-written file, also when producing the chunks fails."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             if isinstance(text, str):
@@ -228,9 +231,29 @@ def write_atomic(path: str | os.PathLike[str], text: str | Iterable[str]) -> Non
                 f.writelines(text)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def check_writable(path: str | os.PathLike[str] | None) -> None:
+    """Fail now, in one line (:class:`OutputError`), if ``path`` could not be written later: its
+    folder cannot be created or written, or ``path`` is a folder. For outputs of long runs."""
+    if path is None:
+        return
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"cannot write {path}: is a directory")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 class MotionError(AnnotationError):
