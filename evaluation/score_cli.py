@@ -18,6 +18,7 @@ from compmo_gen.core.constants import FPS
 from compmo_gen.core.formats import FORMATS
 from compmo_gen.core.formats.extra import EXTRA_FORMATS
 from compmo_gen.core.io import sha256_file, write_atomic
+from compmo_gen.core.options import positive_float
 from evaluation.config import CLI_KEYS, EvalConfig, default_jobs
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     src.add_argument("--durations", help="{id: seconds} JSON closing DEMO strings' last segment")
     src.add_argument("--motion-root", help="folder of <id>.npy motions (duration = frames / fps)")
     parser.add_argument(
-        "--fps", type=float, default=FPS, help="motion frame rate (default %(default)g)"
+        "--fps", type=positive_float, default=FPS, help="motion frame rate (default %(default)g)"
     )
     parser.add_argument(
         "--fmt",
