@@ -21,6 +21,8 @@ def _inside(root: Path, rel: Any) -> Path | None:
     """``root / rel`` when ``rel`` is a relative path that stays inside ``root``, else None."""
     if not isinstance(rel, str) or not rel or "\0" in rel or Path(rel).is_absolute():
         return None
+    if any(len(os.fsencode(part)) > 255 for part in Path(rel).parts):
+        return None
     try:
         real = (root / rel).resolve()
     except (OSError, RuntimeError, ValueError):

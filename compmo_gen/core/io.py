@@ -155,6 +155,12 @@ def resolve_under(
 
     Raises :class:`AnnotationError` when the result would escape ``root`` (``..`` and the like).
     """
+    if "\0" in rel:
+        raise AnnotationError(file, record, field, f"path {rel!r} holds a null byte")
+    if any(len(os.fsencode(part)) > 255 for part in Path(rel).parts):
+        raise AnnotationError(
+            file, record, field, f"path {rel[:80]!r}... has a name over 255 bytes"
+        )
     root = Path(root).resolve()
     p = Path(rel)
     candidate = (root / p.name) if p.is_absolute() else (root / p)
