@@ -82,7 +82,10 @@ def main() -> int:
     t0 = time.monotonic()
     res = run(args.families, java=not args.no_java)
     results_dir = REPO / "results"
-    (results_dir / f"reliability_{args.label}.json").write_text(
+    path = results_dir / f"reliability_{args.label}.json"
+    if path.exists() and set(args.families) != set(FAMILIES):  # a partial rerun: merge
+        res = {**json.loads(path.read_text())["families"], **res}
+    path.write_text(
         json.dumps({"seconds": round(time.monotonic() - t0, 1), "families": res}, indent=1) + "\n"
     )
     allres = {

@@ -4,6 +4,7 @@ and the one loader of joint arrays."""
 from __future__ import annotations
 
 import functools
+import glob
 import hashlib
 import json
 import math
@@ -186,6 +187,17 @@ def json_list_chunks(items: Iterable[Any]) -> Iterator[str]:
         yield ("[" if empty else ",") + json.dumps([item], indent=1, ensure_ascii=False)[1:-2]
         empty = False
     yield "[]\n" if empty else "\n]\n"
+
+
+def remove_stale_siblings(path: str | os.PathLike[str]) -> int:
+    """Delete the ``.<name>.<random>.tmp`` files that a killed :func:`write_atomic` of ``path``
+    left beside it; the number removed (for a rerun that rewrites ``path``)."""
+    path = Path(path)
+    removed = 0
+    for p in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        p.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 def remove_stale_tmp(root: str | os.PathLike[str]) -> int:
