@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import queue
 import subprocess
 import threading
 import time
@@ -88,22 +87,40 @@ def stderr_tail(stderr: IO[bytes], size: int = 500) -> str:
 
 
 class LineReader:
-    """Lines of a process's stdout, read by a thread, handed out under supervision."""
+    """Lines of a process's stdout, read directly by the caller (no per-line overhead), with a
+    watchdog thread that kills the process when it reports a fatal error, or when the caller has
+    been waiting for a line with neither output nor CPU use for :func:`stall_seconds`; the
+    caller's read then ends and :meth:`readline` raises one line saying why."""
 
     def __init__(self, proc: subprocess.Popen, stderr: IO[bytes], what: str) -> None:
         self.proc, self.stderr, self.what = proc, stderr, what
-        self._lines: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self.stall = stall_seconds()
-        threading.Thread(target=self._pump, daemon=True, name=f"{what} reader").start()
+        self._reason: str | None = None
+        self._waiting = False
+        self._lines = 0
+        threading.Thread(target=self._watch, daemon=True, name=f"{what} watchdog").start()
 
-    def _pump(self) -> None:
-        assert self.proc.stdout is not None
+    def _watch(self) -> None:
+        seen = (-1, -1.0)
+        since = time.monotonic()
+        while self.proc.poll() is None:
+            time.sleep(0.25)
+            if any(f in stderr_tail(self.stderr, 4000) for f in _FATAL):
+                self._stop("failed")
+                return
+            now = (self._lines, cpu_seconds(self.proc.pid))
+            if not self._waiting or now[0] != seen[0] or now[1] > seen[1] + 0.01:
+                seen, since = now, time.monotonic()
+            elif time.monotonic() - since > self.stall:
+                self._stop(f"stopped working (no output, no CPU for {self.stall:g} s)")
+                return
+
+    def _stop(self, reason: str) -> None:
+        self._reason = reason
         try:
-            for raw in self.proc.stdout:
-                self._lines.put(raw)
-        except (OSError, ValueError):
+            self.proc.kill()
+        except OSError:
             pass
-        self._lines.put(None)
 
     def fail(self, why: str) -> JavaScorerError:
         """Kill the process and describe why, with the end of its stderr, in one line."""
@@ -127,23 +144,18 @@ class LineReader:
     def readline(self) -> str:
         """The next line (without its newline); :class:`JavaScorerError` if the process died,
         reported a fatal error, or stalled."""
-        last_cpu, last_change = cpu_seconds(self.proc.pid), time.monotonic()
-        while True:
-            try:
-                raw = self._lines.get(timeout=0.25)
-            except queue.Empty:
-                if any(f in stderr_tail(self.stderr, 4000) for f in _FATAL):
-                    raise self.fail("failed") from None
-                cpu, now = cpu_seconds(self.proc.pid), time.monotonic()
-                if cpu > last_cpu + 0.01 or self.proc.poll() is not None:
-                    last_cpu, last_change = cpu, now
-                elif now - last_change > self.stall:
-                    why = f"stopped working (no output, no CPU for {self.stall:g} s)"
-                    raise self.fail(why) from None
-                continue
-            if raw is None:
-                raise self.fail("stopped unexpectedly")
-            return raw.decode(errors="replace").rstrip("\n")
+        assert self.proc.stdout is not None
+        self._waiting = True
+        try:
+            raw = self.proc.stdout.readline()
+        except (OSError, ValueError):
+            raw = b""
+        finally:
+            self._waiting = False
+        if not raw:
+            raise self.fail(self._reason or "stopped unexpectedly")
+        self._lines += 1
+        return raw.decode(errors="replace").rstrip("\n")
 
 
 def class_digest(folder: Path) -> str:
