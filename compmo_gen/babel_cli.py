@@ -9,6 +9,8 @@ import argparse
 import json
 import logging
 
+from compmo_gen.core.options import seed as seed_type
+
 log = logging.getLogger(__name__)
 
 
@@ -86,7 +88,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     opt.add_argument(
         "--ratios", help="train,val,test ratios for --split-by source (default 0.8,0.1,0.1)"
     )
-    opt.add_argument("--seed", type=int, help="seed of --split-by source (default 0)")
+    opt.add_argument("--seed", type=seed_type, help="seed of --split-by source (default 0)")
     parser.add_argument(
         "--no-card", action="store_true", help="do not print the dataset card at the end"
     )

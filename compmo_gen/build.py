@@ -27,7 +27,8 @@ from compmo_gen.build_config import BuildConfig, from_dict
 from compmo_gen.chunks import chunk_path, chunk_record, read_chunk
 from compmo_gen.compose import build_sequence
 from compmo_gen.core.constants import FPS
-from compmo_gen.core.io import write_atomic
+from compmo_gen.core.io import remove_stale_tmp, write_atomic
+from compmo_gen.core.procs import worker_init
 from compmo_gen.core.segments import DenseAnnotation
 from compmo_gen.sources import BuildError, load_atoms, make_pools
 from compmo_gen.splits import sequence_splits, split_of
@@ -48,9 +49,13 @@ class BuildResult:
 
 def _write_bytes(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:  # a full disk leaves no partial file behind
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def npy_bytes(joints: np.ndarray) -> bytes:
@@ -102,6 +107,27 @@ def build_chunk(c: int) -> int:
     return c
 
 
+def _refuse_foreign(out: Path) -> None:
+    """Refuse an output that is a file, or a non-empty folder that holds no compmo build (its
+    unrelated files would be hashed into the manifest)."""
+    if out.exists() and not out.is_dir():
+        raise BuildError(f"{out} exists and is not a folder; use another --out")
+    if out.is_dir() and not (out / "build_config.json").is_file():
+        # what a run killed before writing build_config.json can leave is no reason to refuse
+        leftovers = {"motions", "chunks"}
+        foreign = sorted(
+            p.name
+            for p in out.iterdir()
+            if not (p.name.startswith(".") and p.name.endswith(".tmp"))
+            and not (p.name in leftovers and p.is_dir() and not any(p.iterdir()))
+        )
+        if foreign:
+            raise BuildError(
+                f"{out} is not empty ({foreign[0]!r}, ...) and holds no compmo build; "
+                "use an empty or new --out"
+            )
+
+
 def _check_config(out: Path, cfg: BuildConfig) -> None:
     path = out / "build_config.json"
     if path.is_file():
@@ -129,14 +155,18 @@ def run_build(
     from tqdm import tqdm
 
     out = Path(out)
+    _refuse_foreign(out)
     (out / "motions").mkdir(parents=True, exist_ok=True)
     (out / "chunks").mkdir(exist_ok=True)
     _check_config(out, cfg)
+    stale = remove_stale_tmp(out)
+    if stale:
+        log.info("removed %d temporary files left by an interrupted run", stale)
     n_chunks = math.ceil(cfg.num / cfg.chunk)
     mine = [c for c in range(n_chunks) if c % shard[1] == shard[0]]
     ctx = mp.get_context("fork")
     t0 = time.perf_counter()
-    with ctx.Pool(workers) if workers > 1 else _NoPool() as pool:
+    with ctx.Pool(workers, worker_init, (os.getpid(),)) if workers > 1 else _NoPool() as pool:
         atoms, source_report = load_atoms(cfg, pool if workers > 1 else None)
     pools, split_report = make_pools(cfg, atoms)
     log.info(
@@ -169,7 +199,7 @@ def run_build(
     )
     try:
         if workers > 1 and len(todo) > 1:
-            with ctx.Pool(workers) as pool:
+            with ctx.Pool(workers, worker_init, (os.getpid(),)) as pool:
                 for c in pool.imap_unordered(build_chunk, todo):
                     bar.update(size[c])
         else:

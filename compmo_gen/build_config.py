@@ -39,7 +39,7 @@ class BuildConfig:
     #: Number of sequences.
     num: int = 2000
     #: Random seed (every sequence has its own generator derived from it).
-    seed: int = 0
+    seed: int = setting(0, ge=0, lt=2**63)
     #: Split by sequence (CompMo) or by atomic clip (no clip or caption shared across splits).
     split_by: Literal["sequence", "atomic"] = "sequence"
     #: Train, val and test shares of the sequences (or of the atomic clips).

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from compmo_gen.build_config import BuildConfig
 from compmo_gen.chunks import ANNOTATION_FIELDS, chunk_annotation, chunk_path, read_chunk
-from compmo_gen.core.formats import dump_annotations, load_annotations
+from compmo_gen.core.formats import dump_annotations
 from compmo_gen.core.formats.demo import demo_entry
 from compmo_gen.core.io import sha256_file, write_atomic
 from compmo_gen.core.segments import DenseAnnotation
@@ -194,50 +194,8 @@ def write_dataset_files(
 
 
 def validate_dataset(out: str | Path, *, deep: bool = True) -> tuple[list[str], dict]:
-    """Problems found in ``out`` against its manifest (empty list = valid) and a summary."""
-    out = Path(out)
-    path = out / MANIFEST
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-        files = manifest["files"]
-    except (OSError, ValueError, KeyError) as exc:
-        return [f"{path}: missing or unreadable manifest ({exc})"], {}
-    problems = []
-    for rel, digest in files.items():
-        p = out / rel
-        if not p.is_file():
-            problems.append(f"{out / rel}: missing")
-        elif deep and sha256_file(p) != digest:
-            problems.append(f"{out / rel}: sha256 differs from the manifest")
-    derived = _read_derived(out / DERIVED)
-    for rel, entry in derived.items():
-        p = out / rel
-        digest = entry.get("sha256") if isinstance(entry, dict) else None
-        if not p.is_file():
-            problems.append(f"{out / rel}: missing (listed in {DERIVED})")
-        elif deep and sha256_file(p) != digest:
-            problems.append(f"{out / rel}: sha256 differs from {DERIVED}")
-    tracked = set(files) | set(derived) | {MANIFEST, DERIVED, *UNTRACKED}
-    extra = sorted(
-        p.relative_to(out).as_posix()
-        for p in out.rglob("*")
-        if p.is_file() and not p.name.startswith(".")
-    )
-    problems += [f"{out / rel}: not in the manifest" for rel in extra if rel not in tracked]
-    summary = {"files": len(files), "counts": manifest.get("counts", {})}
-    for split in SPLITS:
-        ann = out / "annotations" / f"{split}.json"
-        if ann.is_file() and f"annotations/{split}.json" in files:
-            try:
-                gt = load_annotations(ann, role="gt", fmt="anet-gt")
-            except ValueError as exc:
-                problems.append(str(exc))
-                continue
-            if len(gt.annotations) != manifest["counts"].get(split):
-                problems.append(
-                    f"{ann}: {len(gt.annotations)} sequences, manifest says {manifest['counts'].get(split)}"
-                )
-            missing = [vid for vid in gt.annotations if f"motions/{vid}.npy" not in files]
-            if missing:
-                problems.append(f"{ann}: {len(missing)} ids without a motion (e.g. {missing[0]})")
-    return problems, summary
+    """Problems found in ``out`` against its manifest (empty list = valid) and a summary; see
+    :func:`compmo_gen.dataset_check.check_dataset`."""
+    from compmo_gen.dataset_check import check_dataset
+
+    return check_dataset(out, deep=deep, derived_name=DERIVED, untracked=UNTRACKED)

@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 
 from compmo_gen.core.errors import UserError
+from compmo_gen.core.options import seed as seed_type
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--n", type=int, default=24, help="number of sequences (default %(default)s)"
     )
     parser.add_argument("--split", help="only this split (annotations/SPLIT.json); default all")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the sequence sample")
+    parser.add_argument("--seed", type=seed_type, default=0, help="seed of the sequence sample")
     parser.add_argument("--ids", nargs="+", help="show these ids instead of a sample")
     parser.add_argument(
         "--pred", type=Path, help="predictions to list (and draw) beside the ground truth"

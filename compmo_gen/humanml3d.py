@@ -3,7 +3,9 @@
 The "simple" subset keeps captions with at most ``max_verbs`` VERB tokens, counted from the
 file's own POS tags (no NLP model). Captions with a time crop become their own clip
 (``motion[int(start*20):int(end*20)]``). Bad files (unreadable, wrong shape, NaN, empty, no text)
-and bad caption lines are skipped and counted, never fatal.
+and bad caption lines (malformed, infinite crop times, a ``mm:ss:ms -`` inside that DEMO strings
+could not hold) are skipped and counted, never fatal; files reached through a symbolic link that
+leads out of the folder are skipped (``outside_root``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from compmo_gen.atoms import AtomicClip
-from compmo_gen.core.constants import FPS, NUM_JOINTS
+from compmo_gen.core.constants import FPS
+from compmo_gen.core.errors import AnnotationError
+from compmo_gen.core.formats.demo import splits_demo_string
+from compmo_gen.core.io import MotionError, load_joints, read_text
 
 log = logging.getLogger(__name__)
 
@@ -85,20 +90,23 @@ def list_ids(root: str | Path, opts: LoadOptions = LoadOptions()) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def _load_joints(path: Path) -> tuple[np.ndarray | None, str]:
+def _load_joints(path: Path, root: Path | None = None) -> tuple[np.ndarray | None, str]:
+    """The joints of one clip through :func:`compmo_gen.core.io.load_joints`, or ``(None, reason)``
+    (also ``outside_root`` for a symbolic link that leads out of ``root``)."""
+    if root is not None and not _inside(root, path):
+        return None, "outside_root"
     try:
-        arr = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        return None, "missing_file"
-    except (OSError, ValueError, EOFError):
-        return None, "unreadable"
-    if arr.ndim != 3 or arr.shape[1:] != (NUM_JOINTS, 3):
-        return None, "wrong_shape"
-    if arr.shape[0] == 0:
-        return None, "empty"
-    if not np.issubdtype(arr.dtype, np.floating) or not np.isfinite(arr).all():
-        return None, "nan"
-    return arr.astype(np.float32), ""
+        return load_joints(path), ""
+    except MotionError as exc:
+        return None, exc.reason
+
+
+def _inside(root: Path, path: Path) -> bool:
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):
+        return False
+    return real == root or root in real.parents
 
 
 def parse_caption_line(line: str) -> tuple[str, int, float, float] | None:
@@ -114,6 +122,8 @@ def parse_caption_line(line: str) -> tuple[str, int, float, float] | None:
         start, end = float(parts[2]), float(parts[3])
     except ValueError:
         return None
+    if math.isinf(start) or math.isinf(end) or max(abs(start), abs(end)) > 1e6:
+        return None  # NaN means "whole clip"; infinite or absurd crop times are malformed
     return caption, verbs, start, end
 
 
@@ -147,22 +157,27 @@ def load_clips(
 ) -> tuple[list[AtomicClip], LoadReport]:
     """Atomic clips of the given ids (one per distinct crop with kept captions)."""
     root = Path(root)
+    real_root = root.resolve()
     report, clips = LoadReport(), []
     for vid in ids:
         report.counts["ids"] += 1
         if not _ID.match(vid):
             report.skip(vid, "bad_id")
             continue
-        joints, why = _load_joints(root / "new_joints" / f"{vid}.npy")
+        joints, why = _load_joints(root / "new_joints" / f"{vid}.npy", real_root)
         if joints is None:
             report.skip(vid, why)
             continue
-        try:
-            lines = (root / "texts" / f"{vid}.txt").read_text(encoding="utf-8").splitlines()
-        except FileNotFoundError:
+        text = root / "texts" / f"{vid}.txt"
+        if not text.exists():
             report.skip(vid, "no_text")
             continue
-        except (OSError, UnicodeDecodeError):
+        if not _inside(real_root, text):
+            report.skip(vid, "outside_root")
+            continue
+        try:
+            lines = read_text(text).splitlines()
+        except AnnotationError:
             report.skip(vid, "unreadable_text")
             continue
         crops: dict[tuple[int, int], list[str]] = {}
@@ -174,6 +189,9 @@ def load_clips(
                 report.counts["caption_lines_malformed"] += 1
                 continue
             caption, verbs, start, end = parsed
+            if splits_demo_string(caption):
+                report.counts["caption_lines_time_pattern"] += 1  # DEMO strings could not hold it
+                continue
             if opts.max_verbs is not None and verbs > opts.max_verbs:
                 report.counts["caption_lines_not_simple"] += 1
                 continue

@@ -17,7 +17,7 @@ import numpy as np
 
 from compmo_gen.core.errors import UserError
 from compmo_gen.core.formats import load_annotations
-from compmo_gen.core.io import resolve_under
+from compmo_gen.core.io import load_joints, resolve_under
 from compmo_gen.core.segments import DenseAnnotation
 
 log = logging.getLogger(__name__)
@@ -50,12 +50,9 @@ def load_motion(path: Path) -> np.ndarray:
     """A (T, 22, 3) motion from ``.npy`` (no pickles); UserError naming the file otherwise."""
     from compmo_gen.render import check_motion
 
+    joints = load_joints(path)  # a MotionError (one line) for anything unusable
     try:
-        joints = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise UserError(f"{path}: cannot read motion ({exc})") from None
-    try:
-        return check_motion(np.asarray(joints, dtype=np.float32), str(path))
+        return check_motion(joints, str(path))
     except ValueError as exc:
         raise UserError(str(exc)) from None
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from compmo_gen.core.constants import FPS
 from compmo_gen.core.errors import AnnotationError
 from compmo_gen.core.formats import format_demo_string, load_annotations
-from compmo_gen.core.io import resolve_under
+from compmo_gen.core.io import MotionError, load_joints, read_text, resolve_under
 from compmo_gen.core.prompts import STAGE2_SYSTEM, stage1_prompt, stage2_user
 from compmo_gen.core.segments import DenseAnnotation
 from compmo_gen.core.stage_files import StageRecord, relpath
@@ -78,8 +78,6 @@ def stage1_from_humanml3d(
     """
     import math
 
-    import numpy as np
-
     from compmo_gen.humanml3d import LoadOptions, list_ids, parse_caption_line
 
     def skip(reason: str) -> None:
@@ -98,20 +96,16 @@ def stage1_from_humanml3d(
                 skip("missing_files")
                 continue
             try:
-                arr = np.load(npy, allow_pickle=False)
-            except (OSError, ValueError, EOFError):
-                skip("unreadable_motion")
+                arr = load_joints(npy)
+            except MotionError as exc:
+                skip("unreadable_motion" if exc.reason == "unreadable" else "bad_motion")
                 continue
-            if (
-                arr.ndim != 3
-                or arr.shape[1:] != (22, 3)
-                or not len(arr)
-                or not np.isfinite(arr).all()
-            ):
-                skip("bad_motion")
+            try:  # strict UTF-8, as the build reads texts (no U+FFFD captions)
+                lines = read_text(txt).splitlines()
+            except AnnotationError:
+                skip("unreadable_text")
                 continue
             motion = relpath(npy, out_dir)
-            lines = txt.read_text(encoding="utf-8", errors="replace").splitlines()
             for k, line in enumerate(lines):
                 parsed = parse_caption_line(line)
                 if parsed is None:

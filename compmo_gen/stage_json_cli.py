@@ -64,6 +64,11 @@ def run(args: argparse.Namespace) -> int:
             records = sj.stage2_from_dataset(
                 args.dataset, split, out.parent, test=args.kind == "test"
             )
+    from compmo_gen.core.io import remove_stale_siblings
+
+    remove_stale_siblings(args.out)  # what an interrupted run of the same command left
+    if args.dataset is not None:
+        remove_stale_siblings(args.dataset / "derived.json")
     n = sf.write_stage_file(records, args.out)
     log.info("wrote %d %s records to %s", n, args.kind, args.out)
     if args.dataset is not None:

@@ -18,7 +18,7 @@ def run(args: argparse.Namespace) -> int:
 
     from compmo_gen.core.errors import AnnotationError, UserError
     from compmo_gen.core.formats import load_annotations
-    from compmo_gen.core.io import write_atomic
+    from compmo_gen.core.io import load_json, loads_json, read_text, write_atomic
     from compmo_gen.stats import dataset_card, render_card
 
     root = Path(args.dir)
@@ -32,17 +32,22 @@ def run(args: argparse.Namespace) -> int:
             ann.update(load_annotations(p, role="gt", fmt="anet-gt").annotations)
     records = []
     for f in files:
-        for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
+        for n, line in enumerate(read_text(f).splitlines(), 1):
+            rec = loads_json(line, f, f"line {n}")
             try:
-                rec = json.loads(line)
                 rec["annotation"] = ann[rec["id"]]
                 _ = rec["split"]  # composed datasets also have qc/transition, BABEL ones not
             except (ValueError, KeyError, TypeError) as exc:
                 raise AnnotationError(f, f"line {n}", None, f"bad record ({exc!r})") from None
             records.append(rec)
     src = root / "sources.json"
-    sources = json.loads(src.read_text(encoding="utf-8")) if src.is_file() else None
-    card = dataset_card(records, sources)
+    sources = load_json(src) if src.exists() else None
+    try:
+        card = dataset_card(records, sources)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise AnnotationError(
+            root / "metadata", None, None, f"malformed records ({exc!r})"
+        ) from None
     text = render_card(card)
     print(text, end="")
     if not args.no_save:

@@ -29,7 +29,7 @@ import numpy as np
 from compmo_gen.core.constants import FPS, NUM_JOINTS
 from compmo_gen.core.errors import AnnotationError
 from compmo_gen.core.formats import load_annotations
-from compmo_gen.core.io import resolve_under
+from compmo_gen.core.io import load_joints, resolve_under
 from compmo_gen.core.segments import DenseAnnotation, Segment
 
 log = logging.getLogger(__name__)
@@ -136,14 +136,7 @@ def motion_descriptor(joints: np.ndarray, fps: float = FPS) -> np.ndarray:
 def load_motion(root: Path, vid: str) -> np.ndarray:
     """``<root>/motions/<vid>.npy`` as float32 (T, 22, 3); errors name the file."""
     path = resolve_under(root, f"motions/{vid}.npy", file=str(root), record=vid, field="motion")
-    try:
-        arr = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        reason = str(exc).split(". ")[0].strip() or type(exc).__name__
-        raise AnnotationError(path, vid, "motion", f"cannot read motion ({reason})") from None
-    if arr.ndim != 3 or arr.shape[1:] != (NUM_JOINTS, 3) or not np.isfinite(arr).all():
-        raise AnnotationError(path, vid, "motion", f"expected finite (T, 22, 3), got {arr.shape}")
-    return arr
+    return load_joints(path, record=vid, field="motion")
 
 
 def segment_descriptors(

@@ -9,6 +9,7 @@ from pathlib import Path
 from compmo_gen.core.constants import FPS
 from compmo_gen.core.errors import AnnotationError, UserError
 from compmo_gen.core.formats import dump_annotations
+from compmo_gen.core.options import positive_float
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--out-dir", default="results/baselines", help="where <baseline>_<split>.json go"
     )
     parser.add_argument(
-        "--fps", type=float, default=FPS, help=f"motion frame rate (default {FPS:g})"
+        "--fps", type=positive_float, default=FPS, help=f"motion frame rate (default {FPS:g})"
     )
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from compmo_gen.core.errors import UserError
 from compmo_gen.core.io import write_atomic
+from compmo_gen.core.options import open_unit
 
 if TYPE_CHECKING:
     from evaluation.bootstrap import PairedTest
@@ -32,7 +33,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="per-video files (default: found beside the results files)",
     )
     parser.add_argument("--out", help="also write the test as JSON here")
-    parser.add_argument("--alpha", type=float, default=0.05, help="significance level")
+    parser.add_argument("--alpha", type=open_unit, default=0.05, help="significance level")
     add_bootstrap_arguments(parser)
 
 

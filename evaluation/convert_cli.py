@@ -8,6 +8,7 @@ import logging
 from compmo_gen.core.constants import FPS
 from compmo_gen.core.errors import UserError
 from compmo_gen.core.formats import FORMATS, dump_annotations, load_annotations, read_durations
+from compmo_gen.core.options import positive_float
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--durations", help="JSON {id: seconds}, or a folder of <id>.npy motions")
     parser.add_argument("--motion-root", help="folder holding the motions named by DEMO records")
     parser.add_argument(
-        "--fps", type=float, default=FPS, help=f"motion frame rate (default {FPS:g})"
+        "--fps", type=positive_float, default=FPS, help=f"motion frame rate (default {FPS:g})"
     )
     parser.add_argument(
         "--lenient",

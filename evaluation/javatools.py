@@ -27,9 +27,17 @@ def java_executable() -> str:
 @functools.cache
 def java_version() -> str:
     """First line of ``java -version`` (e.g. ``openjdk version "17.0.15" 2025-04-15``)."""
-    out = subprocess.run(
-        [java_executable(), "-version"], capture_output=True, text=True, check=False
-    )
+    java = java_executable()
+    try:
+        out = subprocess.run(
+            [java, "-version"], capture_output=True, text=True, errors="replace", check=False,
+            timeout=60,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise PrerequisiteError(f"{java} -version failed: {exc}") from None
+    if out.returncode != 0:
+        tail = " | ".join((out.stderr or out.stdout).strip().splitlines()[-3:])
+        raise PrerequisiteError(f"{java} does not run (exit {out.returncode}): {tail}")
     lines = (out.stderr or out.stdout).strip().splitlines()
     return lines[0] if lines else "unknown"
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from compmo_gen.core.errors import UserError
 from compmo_gen.core.io import write_atomic
+from compmo_gen.core.options import seed as seed_type
 
 if TYPE_CHECKING:
     from evaluation.bootstrap import Interval
@@ -23,7 +24,7 @@ def add_bootstrap_arguments(parser: argparse.ArgumentParser) -> None:
     from evaluation.bootstrap import N_BOOT
 
     parser.add_argument("--n-boot", type=int, default=N_BOOT, help="bootstrap replicates")
-    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    parser.add_argument("--seed", type=seed_type, default=0, help="bootstrap seed (default 0)")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -23,7 +23,8 @@ import threading
 from collections.abc import Sequence
 from typing import IO
 
-from evaluation.javatools import METEOR_JAR, jar_path, java_executable
+from evaluation.javaproc import LineReader, popen_java
+from evaluation.javatools import METEOR_JAR, jar_path
 
 log = logging.getLogger(__name__)
 
@@ -82,18 +83,13 @@ class MeteorRequests:
 class _Jar:
     def __init__(self) -> None:
         self.stderr = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(
-            [java_executable(), *METEOR_ARGS],
-            cwd=jar_path(METEOR_JAR).parent,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.stderr,
-        )
+        self.proc = popen_java(METEOR_ARGS, cwd=jar_path(METEOR_JAR).parent, stderr=self.stderr)
+        self._reader = LineReader(self.proc, self.stderr, "METEOR jar")
 
     def run(self, lines: Sequence[str], answers: Sequence[int]) -> list[str]:
         """Write ``lines`` from a thread while reading ``answers[i]`` lines for line i."""
         assert self.proc.stdin is not None and self.proc.stdout is not None
-        stdin, stdout = self.proc.stdin, self.proc.stdout
+        stdin = self.proc.stdin
         error: list[BaseException] = []
 
         def write() -> None:
@@ -108,14 +104,10 @@ class _Jar:
         writer.start()
         out = []
         for _ in range(sum(answers)):
-            raw = stdout.readline()
-            if not raw:
-                writer.join(timeout=1)
-                raise RuntimeError(f"METEOR jar stopped unexpectedly: {self.tail()}")
-            out.append(raw.decode().strip())
+            out.append(self._reader.readline().strip())
         writer.join()
         if error:
-            raise RuntimeError(f"METEOR jar: {error[0]} {self.tail()}")
+            raise self._reader.fail(f"could not be written to ({error[0]})")
         return out
 
     def tail(self) -> str:

@@ -17,7 +17,8 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from evaluation.javatools import METEOR_JAR, jar_path, java_executable, java_version
+from evaluation.javaproc import LineReader, class_digest, classes_intact, popen_java
+from evaluation.javatools import METEOR_JAR, jar_path, java_version
 from evaluation.meteor import METEOR_ARGS, MeteorPool, MeteorRequests, cpu_seconds, stop_process
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,10 @@ def driver_classes() -> Path | None:
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "compmo"
     target = cache / f"meteor-driver-{key}"
     if (target / "CompmoMeteor.class").is_file():
-        return target
+        if classes_intact(target):
+            return target
+        log.warning("cached METEOR driver %s is damaged; rebuilding it", target)
+        shutil.rmtree(target, ignore_errors=True)
     try:
         cache.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix="meteor-driver-", dir=cache))
@@ -50,6 +54,7 @@ def driver_classes() -> Path | None:
             log.warning("javac failed, using the plain METEOR jar: %s", proc.stderr[-300:])
             shutil.rmtree(tmp, ignore_errors=True)
             return None
+        (tmp / "classes.sha256").write_text(class_digest(tmp) + "\n", encoding="ascii")
         try:
             tmp.rename(target)
         except OSError:  # another process won the race
@@ -89,14 +94,13 @@ class MeteorServer(MeteorRequests):
     def __init__(self, classes: Path, threads: int = 2) -> None:
         self.stderr = tempfile.TemporaryFile()
         jar = jar_path(METEOR_JAR)
-        self.proc = subprocess.Popen(
-            [java_executable(), "-Xmx2G", "-cp", f"{jar}{os.pathsep}{classes}", "CompmoMeteor",
+        self.proc = popen_java(
+            ["-Xmx2G", "-cp", f"{jar}{os.pathsep}{classes}", "CompmoMeteor",
              str(max(1, threads)), *METEOR_ARGS[4:]],
             cwd=jar.parent,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
             stderr=self.stderr,
         )  # fmt: skip
+        self._reader = LineReader(self.proc, self.stderr, "METEOR driver")
         self._ready = False
         self._vocab_sent = False
         self.description = (
@@ -140,13 +144,7 @@ class MeteorServer(MeteorRequests):
         self.close()
 
     def _readline(self) -> str:
-        assert self.proc.stdout is not None
-        raw = self.proc.stdout.readline()
-        if not raw:
-            self.stderr.seek(0)
-            tail = self.stderr.read()[-500:].decode(errors="replace").strip()
-            raise RuntimeError(f"METEOR driver stopped unexpectedly: {tail}")
-        return raw.decode().rstrip("\n")
+        return self._reader.readline()
 
     def _request(self, lines: Sequence[str], answers: Sequence[int]) -> list[str]:
         if not lines:
@@ -168,14 +166,14 @@ class MeteorServer(MeteorRequests):
         writer.start()
         if not self._ready:
             if self._readline() != "COMPMO_READY":
-                raise RuntimeError("METEOR driver: unexpected greeting")
+                raise self._reader.fail("sent an unexpected greeting")
             self._ready = True
         out = [self._readline() for _ in range(sum(answers))]
         if self._readline() != "COMPMO_DONE":
-            raise RuntimeError("METEOR driver: answers out of step with requests")
+            raise self._reader.fail("answered out of step with the requests")
         writer.join()
         if error:
-            raise RuntimeError(f"METEOR driver: {error[0]}")
+            raise self._reader.fail(f"could not be written to ({error[0]})")
         return out
 
     def cpu_seconds(self) -> float:

@@ -18,6 +18,7 @@ from compmo_gen.core.constants import FPS
 from compmo_gen.core.errors import UserError
 from compmo_gen.core.formats import FORMATS, load_annotations, read_durations
 from compmo_gen.core.io import write_atomic
+from compmo_gen.core.options import positive_float
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     src = parser.add_mutually_exclusive_group()
     src.add_argument("--durations", help="{id: seconds} JSON closing DEMO strings' last segment")
     src.add_argument("--motion-root", help="folder of <id>.npy motions (duration = frames / fps)")
-    parser.add_argument("--fps", type=float, default=FPS, help="motion frame rate")
+    parser.add_argument("--fps", type=positive_float, default=FPS, help="motion frame rate")
     parser.add_argument("--fmt", default="auto", choices=("auto", *FORMATS), help="pred format")
     parser.add_argument("--gt-fmt", default="auto", choices=("auto", *FORMATS), help="GT format")
     parser.add_argument("--dialect", choices=("demo", "compmo"), default="compmo")

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from compmo_gen.core.errors import AnnotationError
-from compmo_gen.core.io import resolve_under
+from compmo_gen.core.io import load_json, loads_json, read_text, resolve_under
 
 #: DEMO's Table 2 columns: (header, key in ``metrics``).
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -62,12 +62,7 @@ class Result:
 def load_result(path: str | os.PathLike[str], name: str | None = None) -> Result:
     """Read a results JSON; a one-line :class:`AnnotationError` naming the file and field otherwise."""
     path = Path(path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise AnnotationError(path, None, None, f"cannot read ({exc.strerror or exc})") from None
-    except (ValueError, RecursionError) as exc:
-        raise AnnotationError(path, None, None, f"not JSON ({str(exc)[:200]})") from None
+    doc = load_json(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("metrics"), dict):
         raise AnnotationError(path, None, "metrics", "missing (not a compmo-eval results file)")
     metrics = {}
@@ -82,8 +77,11 @@ def load_result(path: str | os.PathLike[str], name: str | None = None) -> Result
     sig = doc.get("signature", {})
     if not isinstance(sig, dict):
         raise AnnotationError(path, None, "signature", "expected an object")
+    counts = doc.get("counts") or {}
+    if not isinstance(counts, dict):
+        raise AnnotationError(path, None, "counts", "expected an object")
     stem = path.name.removesuffix(".json").removesuffix(".results").removesuffix("_results")
-    return Result(path, name or stem, metrics, sig, dict(doc.get("counts") or {}), doc)
+    return Result(path, name or stem, metrics, sig, dict(counts), doc)
 
 
 def differences(results: Sequence[Result]) -> list[str]:
@@ -126,19 +124,11 @@ def read_per_video(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Records of a per-video JSON-lines file, in file order."""
     path = Path(path)
     out = []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise AnnotationError(
-            path, None, None, f"cannot read per-video scores ({exc.strerror or exc})"
-        ) from None
+    text = read_text(path)
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            raise AnnotationError(f"{path}: line {n}", None, None, "not JSON") from None
+        rec = loads_json(line, f"{path}: line {n}")
         if not isinstance(rec, dict) or not isinstance(rec.get("id"), str):
             raise AnnotationError(f"{path}: line {n}", None, "id", "missing")
         bad = _bad_field(rec)

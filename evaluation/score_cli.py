@@ -18,6 +18,7 @@ from compmo_gen.core.constants import FPS
 from compmo_gen.core.formats import FORMATS
 from compmo_gen.core.formats.extra import EXTRA_FORMATS
 from compmo_gen.core.io import sha256_file, write_atomic
+from compmo_gen.core.options import positive_float
 from evaluation.config import CLI_KEYS, EvalConfig, default_jobs
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     src.add_argument("--durations", help="{id: seconds} JSON closing DEMO strings' last segment")
     src.add_argument("--motion-root", help="folder of <id>.npy motions (duration = frames / fps)")
     parser.add_argument(
-        "--fps", type=float, default=FPS, help="motion frame rate (default %(default)g)"
+        "--fps", type=positive_float, default=FPS, help="motion frame rate (default %(default)g)"
     )
     parser.add_argument(
         "--fmt",
@@ -107,6 +108,7 @@ def eval_config(args: argparse.Namespace) -> EvalConfig:
 
 
 def run(args: argparse.Namespace) -> int:
+    from compmo_gen.core.io import check_writable
     from evaluation.inputs import load_inputs
     from evaluation.javatools import java_executable
     from evaluation.meteor_driver import open_meteor
@@ -115,6 +117,8 @@ def run(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     java_executable()  # fail early, before reading anything
+    for output in (args.out, args.per_video):
+        check_writable(output)  # an unwritable output fails now, not after the whole run
     bert = None
     if args.sodab:
         from evaluation.bertscore import BertScoreRecall

@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 import os
 import re
-import subprocess
 import tempfile
 from collections.abc import Iterable
 
-from evaluation.javatools import PTB_JAR, jar_path, java_executable
+from evaluation.javaproc import JavaScorerError, popen_java
+from evaluation.javatools import PTB_JAR, jar_path
 
 log = logging.getLogger(__name__)
 
@@ -115,12 +115,12 @@ def ptb_tokenize_in_context(
         with os.fdopen(fd, "wb") as f:
             f.write("\n".join(lines).encode())
         with tempfile.TemporaryFile() as err:
-            cmd = [java_executable(), "-cp", PTB_JAR, "edu.stanford.nlp.process.PTBTokenizer"]
-            proc = subprocess.Popen(
+            cmd = ["-cp", PTB_JAR, "edu.stanford.nlp.process.PTBTokenizer"]
+            proc = popen_java(
                 [*cmd, "-preserveLines", "-lowerCase", name],
                 cwd=jar_path(PTB_JAR).parent,
-                stdout=subprocess.PIPE,
                 stderr=err,
+                stdin=False,
             )
             assert proc.stdout is not None
             with (
@@ -138,7 +138,7 @@ def ptb_tokenize_in_context(
     finally:
         os.unlink(name)
     if code != 0 or len(out) < len(lines) or out[len(lines) - 1].strip() != _SENTINEL:
-        raise RuntimeError(f"PTB tokenizer failed (exit {code}): {tail}")
+        raise JavaScorerError(f"PTB tokenizer failed (exit {code}): {tail}")
 
     def tokens(k: int) -> str:
         return " ".join(w for w in out[k].rstrip().split(" ") if w not in punct)

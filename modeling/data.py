@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from compmo_gen.core.constants import FPS, NUM_JOINTS
+from compmo_gen.core.constants import FPS
 from compmo_gen.core.errors import AnnotationError
+from compmo_gen.core.io import load_joints
 from compmo_gen.core.prompts import STAGE2_SYSTEM, stage1_prompt, stage2_user
 from compmo_gen.core.stage_files import StageRecord, motion_path, read_stage_file
 from modeling.adapter import STRIDE, WINDOW, motion_windows, num_windows, select_windows
@@ -47,14 +48,7 @@ class Example:
 def _check_motion(
     path: Path, file: str, rid: str, frames: tuple[int, int] | None
 ) -> tuple[int, int]:
-    try:
-        arr = np.load(path, mmap_mode="r", allow_pickle=False)
-    except FileNotFoundError:
-        raise AnnotationError(file, rid, "motion", f"motion file {str(path)!r} not found") from None
-    except (OSError, ValueError) as exc:
-        raise AnnotationError(file, rid, "motion", f"unreadable motion ({exc})") from None
-    if arr.ndim != 3 or arr.shape[1:] != (NUM_JOINTS, 3) or arr.shape[0] == 0:
-        raise AnnotationError(file, rid, "motion", f"expected shape (T, 22, 3), got {arr.shape}")
+    arr = load_joints(path, file=file, record=rid, field="motion", mmap=True)
     if frames is None:
         frames = (0, int(arr.shape[0]))
     if frames[1] > arr.shape[0]:

@@ -314,6 +314,10 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     trainer = _make_trainer_class()(
         model=model, args=args, train_dataset=dataset, data_collator=collator, **extra
     )
+    if cfg.deepspeed:
+        from modeling.safe_checkpoint import install
+
+        install()  # a resumed ZeRO checkpoint is loaded with weights_only=True
     result = trainer.train(resume_from_checkpoint=_resume_path(cfg))
     model = trainer.accelerator.unwrap_model(trainer.model)
     report: dict[str, Any] = {

@@ -14,6 +14,7 @@ import logging
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NoReturn
 
 from compmo_gen.core.errors import CompmoError
 
@@ -27,6 +28,13 @@ EXIT_USAGE = 2
 class Command:
     module: str
     help: str
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (exit 2), like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(message)} (see --help)\n")
 
 
 def _usage(prog: str, commands: Mapping[str, Command], default: str | None) -> str:
@@ -76,7 +84,7 @@ def dispatch(
         return EXIT_USAGE
     cmd = commands[name]
     module = importlib.import_module(cmd.module)
-    parser = argparse.ArgumentParser(prog=f"{prog} {name}", description=cmd.help)
+    parser = OneLineParser(prog=f"{prog} {name}", description=cmd.help)
     module.configure(parser)
     group = parser.add_argument_group("logging")
     group.add_argument(

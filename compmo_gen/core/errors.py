@@ -33,5 +33,9 @@ class PrerequisiteError(CompmoError):
     """A missing or broken prerequisite: Java, a model folder, an optional package."""
 
 
+class OutputError(CompmoError, OSError):
+    """An output that cannot be written (unwritable folder, full disk); still an ``OSError``."""
+
+
 class UserError(CompmoError):
     """A bad combination of command-line arguments or a missing input path."""

@@ -267,7 +267,24 @@ public class CompmoMeteor {
         }
     }
 
-    public static void main(String[] args) throws Exception {
+    /**
+     * Serves requests, then exits; any uncaught error (an OutOfMemoryError in a scorer thread
+     * included) ends the JVM with status 3 after printing it, instead of leaving the pool's
+     * threads alive with a dead main thread (a silent, never-ending wait for the caller).
+     */
+    public static void main(String[] args) {
+        int status = 0;
+        try {
+            serve(args);
+        } catch (Throwable e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            System.err.println("CompmoMeteor: " + cause);
+            status = 3;
+        }
+        System.exit(status);
+    }
+
+    static void serve(String[] args) throws Exception {
         int threads = Math.max(1, Integer.parseInt(args[0]));
         String[] meteorArgs = Arrays.copyOfRange(args, 1, args.length);
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, "UTF-8"));

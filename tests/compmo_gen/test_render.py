@@ -252,8 +252,9 @@ def test_bare_humanml3d_motion_shows_its_captions(tmp_path) -> None:
 def test_cli_render_with_demo_predictions_for_many_ids(tmp_path) -> None:
     ds = make_dataset(tmp_path / "ds")
     pred = tmp_path / "result.json"
-    others = [DenseAnnotation(f"z{k}", None, (Segment(0, 1, "x"),)) for k in range(3)]
-    mine = DenseAnnotation("a", None, (Segment(0, 0.8, "walks"), Segment(0.8, 2.0, "walks on")))
+    # DEMO strings keep start times only: the writer needs each duration to know nothing is lost
+    others = [DenseAnnotation(f"z{k}", 1.0, (Segment(0, 1, "x"),)) for k in range(3)]
+    mine = DenseAnnotation("a", 2.0, (Segment(0, 0.8, "walks"), Segment(0.8, 2.0, "walks on")))
     dump_annotations([*others, mine], pred, fmt="demo", role="pred")
     out = tmp_path / "a.png"
     assert main(["render", str(ds), "--id", "a", "--out", str(out), "--pred", str(pred), "-q"]) == 0

@@ -139,7 +139,7 @@ def test_refuses_mixed_protocols_and_gt(tmp_path, capsys):
 def test_bad_result_files_exit_2(tmp_path, capsys):
     bad = tmp_path / "bad.json"
     for text, needle in [
-        ("{", "not JSON"),
+        ("{", "not valid JSON"),
         ('{"x": 1}', "field 'metrics'"),
         ('{"metrics": {"SODA_c": NaN}}', "field 'metrics.SODA_c'"),
         ('{"metrics": {"x": 1}}', "field 'metrics': none of SODA_c, SODA_B"),
@@ -149,7 +149,7 @@ def test_bad_result_files_exit_2(tmp_path, capsys):
         err = capsys.readouterr().err
         assert str(bad) in err and needle in err and len(err.strip().splitlines()) == 1
     assert main(["leaderboard", str(tmp_path / "nope.json")]) == 2
-    assert "cannot read" in capsys.readouterr().err
+    assert "file not found" in capsys.readouterr().err
     good = write_result(tmp_path, "ok", 0.5)
     pv = tmp_path / "ok.per_video.jsonl"
     lines = pv.read_text().splitlines()
@@ -157,7 +157,7 @@ def test_bad_result_files_exit_2(tmp_path, capsys):
         (lines[0].replace('"F": ', '"F": "x", "G": '), "'SODA_c.F'"),
         (lines[0].replace('"METEOR": ', '"METEOR": null, "M": '), "'per_tiou.0.3.METEOR'"),
         ("[1, 2]", "field 'id'"),
-        ("{", "not JSON"),
+        ("{", "not valid JSON"),
     ]:
         pv.write_text("\n".join([broken, *lines[1:]]) + "\n")
         assert main(["leaderboard", str(good), "--ci"]) == 2

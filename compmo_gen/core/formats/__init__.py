@@ -41,10 +41,12 @@ from compmo_gen.core.formats.demo import (
 )
 from compmo_gen.core.formats.stmc import read_stmc, stmc_chunks, to_stmc_text
 from compmo_gen.core.io import (
+    first_text,
     json_list_chunks,
     json_object_chunks,
     load_json,
     npy_frames,
+    read_text,
     write_atomic,
 )
 from compmo_gen.core.segments import (
@@ -84,13 +86,7 @@ FORMATS = ("anet-gt", "anet-pred", "demo", "stmc")
 def detect_format(path: str | os.PathLike[str]) -> str:
     """Guess the format of an annotation file from its content."""
     path = Path(path)
-    try:
-        with open(path, encoding="utf-8") as f:
-            head = f.read(4096).lstrip()
-    except FileNotFoundError:
-        raise AnnotationError(path, None, None, "file not found") from None
-    except UnicodeDecodeError:
-        raise AnnotationError(path, None, None, "not a text file") from None
+    head = first_text(path)
     if head.startswith("["):
         return "demo"
     if head.startswith("{"):
@@ -122,11 +118,7 @@ def read_durations(source: str | os.PathLike[str], fps: float = FPS) -> dict[str
 
 def _raw_records(path: Path, fmt: str) -> tuple[list[tuple[Any, Any]], GenerationLog | None]:
     if fmt == "stmc":
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise AnnotationError(path, None, None, "not a UTF-8 text file") from None
-        return [(a.id, a) for a in read_stmc(text, str(path))], None
+        return [(a.id, a) for a in read_stmc(read_text(path), str(path))], None
     obj = load_json(path)
     if fmt == "anet-gt":
         if not isinstance(obj, dict):

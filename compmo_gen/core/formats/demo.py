@@ -64,6 +64,12 @@ def parse_demo_time(text: str) -> float:
     return mm * 60 + ss + (float(m.group(4)) if m.group(4) else 0.0)
 
 
+def splits_demo_string(caption: str) -> bool:
+    """True when ``caption`` holds ``mm:ss:ms -`` and would split into two segments when read
+    back from a DEMO string (such captions cannot be written as one)."""
+    return _DEMO_START.search(caption) is not None
+
+
 def format_demo_string(segments: Iterable[Segment], *, legacy_times: bool = False) -> str:
     """Join segments as ``'00:00:00 - a, 00:08:300 - b'`` (start times only).
 
@@ -75,7 +81,7 @@ def format_demo_string(segments: Iterable[Segment], *, legacy_times: bool = Fals
         cap = seg.caption
         if not cap or cap != cap.strip():
             raise ValueError(f"caption {cap!r} cannot be written as a DEMO string")
-        if _DEMO_START.search(cap):
+        if splits_demo_string(cap):
             raise ValueError(f"caption {cap!r} contains 'mm:ss:ms -' and would split on reading")
         out.append(f"{format_demo_time(seg.start, legacy=legacy_times)} - {cap}")
     return ", ".join(out)
@@ -106,6 +112,14 @@ def _dropped(text: str, kept: list[tuple[int, int]]) -> int:
     return n
 
 
+def _checked_time(text: str, counts: Counter[str]) -> float:
+    """:func:`parse_demo_time`, counting a seconds field of 60 or more (``00:60:689``, read as
+    60.689 s, as DEMO's scripts do) as ``time_out_of_range``."""
+    if int(text.split(":")[1].split(".")[0]) >= 60:
+        counts["time_out_of_range"] += 1
+    return parse_demo_time(text)
+
+
 def read_generation(
     text: str, duration: float | None, *, dialect: Dialect = "compmo"
 ) -> Generation:
@@ -120,7 +134,7 @@ def read_generation(
         spans = []
         for m in _DEMO_REFERENCE.finditer(text):
             s = m.group(2).strip()
-            starts.append(parse_demo_time(m.group(1)))
+            starts.append(_checked_time(m.group(1), dropped))
             captions.append(s[:-1] if s.endswith(",") else s)
             spans.append(m.span())
         if spans and re.search(r"[^\W_]", text[: spans[0][0]]):
@@ -135,7 +149,7 @@ def read_generation(
             cap = text[m.end() : stop].strip()
             if i + 1 < len(matches) and cap.endswith(","):
                 cap = cap[:-1].rstrip()  # the separator; a caption's own trailing comma survives
-            starts.append(parse_demo_time(m.group(1)))
+            starts.append(_checked_time(m.group(1), dropped))
             captions.append(cap)
         if matches and re.search(r"[^\W_]", text[: matches[0].start()]):
             dropped["leading_text"] += 1
@@ -194,6 +208,8 @@ def demo_record(
             file, vid, "duration", "DEMO strings need durations (--durations or --motion-root)"
         )
     gen = read_generation(text, duration, dialect=dialect)
+    if role == "gt" and gen.dropped["time_out_of_range"]:
+        raise AnnotationError(file, vid, key, "a time's seconds field is 60 or more (mm:ss:ms)")
     report.counts.update(gen.dropped)
     if gen.segments is None:
         if role == "gt":
@@ -222,7 +238,12 @@ def demo_entry(
             raise ValueError(
                 f"{a.id}: segment {i} is not contiguous with the next (DEMO strings keep starts only)"
             )
-    if a.segments and a.duration is not None and abs(a.segments[-1].end - a.duration) > TIME_TOL:
+    if a.segments and a.duration is None:
+        raise ValueError(
+            f"{a.id}: no duration, so the last segment's end would be lost (DEMO strings keep "
+            "starts only; give --durations or --motion-root)"
+        )
+    if a.segments and abs(a.segments[-1].end - a.duration) > TIME_TOL:
         raise ValueError(
             f"{a.id}: the last segment must end at the duration (DEMO strings keep starts only)"
         )

@@ -53,13 +53,28 @@ def _float_or_str(s: str) -> float | str:
         return s
 
 
+def _one_line(text: str) -> bool:
+    """True when ``text`` reads back as itself from one STMC line (no line break of any kind that
+    ``str.splitlines`` knows: \\r, \\v, \\f, \\x1c-\\x1e, \\x85, \\u2028, \\u2029)."""
+    return text.splitlines() == [text]
+
+
+def _field_ok(text: str) -> bool:
+    return bool(text) and "#" not in text and text == text.strip() and _one_line(text)
+
+
 def _stmc_block(a: DenseAnnotation, header: bool) -> str:
     lines = []
     if header:
+        if a.id.split() != [a.id] or not _one_line(a.id):
+            raise ValueError(f"id {a.id!r} cannot be written in an STMC header (blank or spaces)")
         lines.append(f"## id={a.id}" + ("" if a.duration is None else f" duration={a.duration!r}"))
     for s in a.segments:
-        if "#" in s.caption or "\n" in s.caption or s.caption != s.caption.strip() or not s.caption:
+        if not _field_ok(s.caption):
             raise ValueError(f"{a.id}: caption {s.caption!r} cannot be written as an STMC line")
+        for p in s.parts:
+            if not _field_ok(p):
+                raise ValueError(f"{a.id}: part {p!r} cannot be written in an STMC line")
         lines.append(" # ".join([s.caption, repr(float(s.start)), repr(float(s.end)), *s.parts]))
     return "\n".join(lines)
 
