@@ -41,7 +41,7 @@ def _read_array(path: Path, fps: float | None) -> tuple[np.ndarray, float | None
 
 def import_motion(
     path: str | Path,
-    opts: ImportOptions = ImportOptions(),
+    opts: ImportOptions | None = None,
     *,
     smpl_dir: Path | None = None,
     gender: str = "auto",
@@ -49,6 +49,7 @@ def import_motion(
     """HumanML3D joints (T, 22, 3) float32 at 20 fps and what was detected, from any supported file."""
     from compmo_gen.motion_import.smpl_params import is_smpl_params, smpl_joints
 
+    opts = opts or ImportOptions()
     path = Path(path)
     suffix = path.suffix.lower()
     if not path.is_file():

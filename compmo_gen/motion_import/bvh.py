@@ -49,7 +49,9 @@ def read_bvh(
         import warnings
 
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # its world-up guess: compmo detects and reports its own
+            warnings.simplefilter(
+                "ignore"
+            )  # its world-up guess: compmo detects and reports its own
             bvh = pybvh.read_bvh_file(path)
         names = list(bvh.joint_names)
         positions = np.asarray(bvh.joint_positions(), dtype=np.float64)
@@ -62,7 +64,9 @@ def read_bvh(
     name, picks = bvh_mapping(names, skeleton, joint_map, str(path))
     if fps is None:
         if not frame_time > 0:
-            raise MotionImportError(f"{path}: 'Frame Time' {frame_time!r} is not positive; pass --fps")
+            raise MotionImportError(
+                f"{path}: 'Frame Time' {frame_time!r} is not positive; pass --fps"
+            )
         fps = 1.0 / frame_time
     log.debug("%s: %d joints, skeleton %s", path, len(names), name)
     return positions[:, picks], float(fps), name

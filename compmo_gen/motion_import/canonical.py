@@ -8,6 +8,8 @@ Units and up axis are detected from the body itself and reported:
   0.056444 m); a body that fits none is refused unless ``--units`` names one;
 * up axis: the mean pelvis-to-head direction; the dominant signed axis is up; a motion whose
   body is not clearly along one axis (lying down all along) is refused unless ``--up`` is given;
+* joints a skeleton puts on top of their parent (CMU's LowerBack on Hips, LeftShoulder on Spine1)
+  are moved half-way to their child (reported as interpolated): every bone needs a direction;
 * handedness: the toes point forward; when the hips' cross product says otherwise the source is
   left-handed (or its left/right labels are swapped) and x is negated (reported as mirrored).
 """
@@ -20,7 +22,7 @@ import numpy as np
 
 from compmo_gen.core.constants import FPS, NUM_JOINTS
 from compmo_gen.motion_import.joint_sets import MotionImportError
-from compmo_gen.skeleton import BONE_LENGTHS
+from compmo_gen.skeleton import BONE_LENGTHS, JOINT_NAMES, PARENTS
 
 #: Metres per unit.
 UNITS: dict[str, float] = {
@@ -70,12 +72,15 @@ class ImportReport:
     source_fps: float
     source_frames: int
     frames: int
+    interpolated: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
         return asdict(self)
 
     def line(self) -> str:
         mirrored = ", mirrored (left-handed source)" if self.mirrored else ""
+        if self.interpolated:
+            mirrored += f", interpolated {'/'.join(self.interpolated)}"
         return (
             f"{self.source}: {self.format}, skeleton {self.skeleton}, units {self.units}, up "
             f"{self.up}{mirrored}, {self.source_frames} frames at {self.source_fps:g} fps -> "
@@ -97,6 +102,28 @@ def check_joints(joints: np.ndarray, file: str) -> np.ndarray:
             f"({int(bad.sum())} of {len(j)} frames)"
         )
     return j
+
+
+#: The child a degenerate joint is moved towards (spine to spine, spine3 to neck, collar to shoulder).
+_CHILD = {3: 6, 6: 9, 9: 12, 12: 15, 13: 16, 14: 17, 1: 4, 2: 5, 4: 7, 5: 8, 16: 18, 17: 19, 18: 20, 19: 21}  # fmt: skip
+
+
+def fill_degenerate(j: np.ndarray, file: str) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Move joints that sit on their parent half-way to their child; refuse end joints that do."""
+    scale = float(np.abs(j - j[:, :1]).max()) or 1.0
+    moved = []
+    j = j.copy()
+    for k in range(1, NUM_JOINTS):
+        if np.linalg.norm(j[:, k] - j[:, PARENTS[k]], axis=-1).mean() > 1e-4 * scale:
+            continue
+        if k not in _CHILD:
+            raise MotionImportError(
+                f"{file}: joint {JOINT_NAMES[k]!r} sits on its parent {JOINT_NAMES[PARENTS[k]]!r} "
+                f"in every frame: cannot be mapped (check the skeleton or pass --joint-map)"
+            )
+        j[:, k] = (j[:, PARENTS[k]] + j[:, _CHILD[k]]) / 2
+        moved.append(JOINT_NAMES[k])
+    return j, tuple(moved)
 
 
 def detect_units(joints: np.ndarray, file: str, units: str = "auto") -> tuple[str, float]:
@@ -148,12 +175,13 @@ def to_humanml3d(
     source: str,
     fmt: str,
     skeleton: str,
-    opts: ImportOptions = ImportOptions(),
+    opts: ImportOptions | None = None,
 ) -> tuple[np.ndarray, ImportReport]:
     """(HumanML3D joints (T', 22, 3) float32 at 20 fps, report) from source joints."""
     from compmo_gen.smpl import canonicalize, resample
 
-    j = check_joints(joints, source)
+    opts = opts or ImportOptions()
+    j, moved = fill_degenerate(check_joints(joints, source), source)
     if not (np.isfinite(fps) and 0 < fps <= 1000):
         raise MotionImportError(f"{source}: frame rate {fps!r} is not usable; pass --fps")
     unit, per = detect_units(j, source, opts.units)
@@ -164,5 +192,7 @@ def to_humanml3d(
         p[..., 0] *= -1
     p = resample(p, fps, FPS) if fps != FPS else p
     out = canonicalize(p, retarget=opts.retarget).astype(np.float32)
-    report = ImportReport(source, fmt, skeleton, unit, per, up, mirrored, float(fps), len(j), len(out))
+    report = ImportReport(
+        source, fmt, skeleton, unit, per, up, mirrored, float(fps), len(j), len(out), moved
+    )
     return out, report

@@ -37,7 +37,7 @@ BVH_PRESETS: dict[str, tuple[str, ...]] = {
     # CMU mocap, the Daz/MotionBuilder-friendly conversion (LeftUpLeg, LowerBack, Spine1).
     "cmu": _split(
         "hips leftupleg rightupleg lowerback leftleg rightleg spine leftfoot rightfoot spine1 "
-        "lefttoebase righttoebase neck leftshoulder rightshoulder head leftarm rightarm "
+        "lefttoebase righttoebase neck1 leftshoulder rightshoulder head leftarm rightarm "
         "leftforearm rightforearm lefthand righthand"
     ),
     # Mixamo / Unity-humanoid style (Spine, Spine1, Spine2, LeftToeBase).

@@ -44,7 +44,10 @@ def read_params(path: Path, fps: float | None = None) -> dict:
         with np.load(path, allow_pickle=False) as z:
             poses = _get(z, ("poses",))
             if poses is None:
-                go, bp = _get(z, ("global_orient", "root_orient")), _get(z, ("body_pose", "pose_body"))
+                go, bp = (
+                    _get(z, ("global_orient", "root_orient")),
+                    _get(z, ("body_pose", "pose_body")),
+                )
                 if go is None or bp is None:
                     raise MotionImportError(f"{path}: field 'poses' (or 'global_orient' + 'body_pose'): missing")  # fmt: skip
                 go, bp = go.reshape(len(go), -1), bp.reshape(len(bp), -1)
@@ -87,7 +90,9 @@ def read_params(path: Path, fps: float | None = None) -> dict:
         raise MotionImportError(f"{path}: field 'surface_model_type': unknown body model {family!r}")  # fmt: skip
     if fps is None:
         if rate is None:
-            raise MotionImportError(f"{path}: no frame rate field (mocap_framerate, fps); pass --fps")
+            raise MotionImportError(
+                f"{path}: no frame rate field (mocap_framerate, fps); pass --fps"
+            )
         fps = float(rate)
     g = None if gender is None else str(np.asarray(gender).astype(str)).strip().lower()
     return {"poses": poses[:, : 3 * NUM_JOINTS], "trans": trans, "betas": betas, "fps": float(fps), "family": family, "gender": g}  # fmt: skip
