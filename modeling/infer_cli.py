@@ -12,16 +12,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--run", required=True, help="a compmo-train run folder (stage 2, or merged)"
     )
-    parser.add_argument(
-        "--data", required=True, help="a stage or test JSON file ({id, motion, gt})"
-    )
+    parser.add_argument("--data", help="a stage or test JSON file ({id, motion, gt})")
+    parser.add_argument("--motion", nargs="+", help="your own motion files (.bvh, .npz, .npy), imported on the fly")  # fmt: skip
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--motion-root", help="folder the motion paths resolve in")
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--max-new-tokens", type=int, default=500)
-    parser.add_argument("--sample", action="store_true", help="sample (default: greedy)")
-    parser.add_argument("--temperature", type=float, default=0.7)
-    parser.add_argument("--top-p", type=float, default=0.9)
+    parser.add_argument("--batch-size", type=int, help="default 16 on a GPU, 1 on a CPU")
+    parser.add_argument("--max-new-tokens", type=int, help="default 500 on a GPU, 256 on a CPU")
+    parser.add_argument("--sample", action="store_true", help="sample (default: greedy, or the run's own decoding)")  # fmt: skip
+    parser.add_argument("--greedy", action="store_true", help="greedy even when the run's prompt.json samples (DEMO)")  # fmt: skip
+    parser.add_argument("--temperature", type=float, help="default 0.7 (or the run's)")
+    parser.add_argument("--top-p", type=float, help="default 0.9 (or the run's)")
+    parser.add_argument("--threads", type=int, help="CPU threads (default: min(usable cores, 4))")
+    parser.add_argument("--render", choices=["gif", "mp4"], help="with --motion: draw each motion with its predicted timeline")  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, ...")
     parser.add_argument("--bf16", action="store_true", help="run the model in bfloat16")
@@ -29,22 +31,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--prompt", choices=["stage1", "stage2"], default="stage2", help="prompt for test records"
     )
+    from compmo_gen.import_cli import add_import_args
+
+    add_import_args(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from modeling.infer import GenerationConfig, infer
+    from modeling.infer import infer
+    from modeling.motion_infer import prepare, render_predictions
 
-    gen = GenerationConfig(
-        args.batch_size, args.max_new_tokens, args.sample, args.temperature, args.top_p, args.seed
-    )
+    data, motion_root, gen, device = prepare(args)
     try:
         report = infer(
             args.run,
-            args.data,
+            data,
             args.out,
-            motion_root=args.motion_root,
+            motion_root=motion_root,
             gen=gen,
-            device=args.device,
+            device=device,
             bf16=args.bf16,
             limit=args.limit,
             prompt_kind=args.prompt,
@@ -59,5 +63,7 @@ def run(args: argparse.Namespace) -> int:
     summary = {
         k: report[k] for k in ("examples", "unparseable", "empty_predictions", "new_tokens_per_s")
     }
+    if args.render:
+        summary["rendered"] = len(render_predictions(args))
     print(f"{args.out}: {json.dumps(summary)}")
     return 0
