@@ -113,8 +113,12 @@ def prompted_stage_file(data: Path, spec: dict, out: Path, motion_root: str | No
     """``data`` with the run's prompt on its test records (records with a prompt are kept)."""
     from compmo_gen.core.constants import FPS
     from compmo_gen.core.io import npy_frames
-    from compmo_gen.core.stage_files import StageRecord, motion_path, read_stage_file
-    from compmo_gen.core.stage_files import write_stage_file
+    from compmo_gen.core.stage_files import (
+        StageRecord,
+        motion_path,
+        read_stage_file,
+        write_stage_file,
+    )
 
     records = []
     for rec in read_stage_file(data):
