@@ -6,9 +6,9 @@
   predicted timeline.
 * A run with a ``prompt.json`` (``compmo-train import-demo``) uses that prompt (DEMO's) for test
   records and that decoding (DEMO samples: top-p 0.9, temperature 0.7) unless ``--greedy``.
-* CPU: ``torch.set_num_threads(--threads or min(usable cores, 4))`` (torch's default counts every
-  core of the host, not the ones this process may use: on a busy 2-core machine that was 14x slower
-  than one thread), at most 256 new tokens unless ``--max-new-tokens`` says otherwise, and batches
+* CPU: ``torch.set_num_threads(--threads or min(usable cores, 4, idle cores))`` (torch's default
+  counts the host's cores, not the ones this process may use nor the ones other jobs keep busy: on a
+  busy 2-core machine two threads were several times slower than one), at most 256 new tokens unless ``--max-new-tokens`` says otherwise, and batches
   of one sequence so the progress bar counts sequences.
 """
 
@@ -42,7 +42,14 @@ def usable_cores() -> int:
 
 
 def default_threads() -> int:
-    return min(usable_cores(), MAX_CPU_THREADS)
+    """``min(usable cores, 4)``, less the cores other processes keep busy (1-minute load average):
+    on a loaded machine extra threads wait on each other (``results/cpu_threads.md``)."""
+    cores = usable_cores()
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        busy = 0.0
+    return max(1, min(cores, MAX_CPU_THREADS, round(cores - busy)))
 
 
 def configure_device(args: argparse.Namespace) -> str:

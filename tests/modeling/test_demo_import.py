@@ -118,14 +118,13 @@ def test_import_demo_layouts_match_demo(tiny_llm: Path, tmp_path: Path, layout: 
 def test_caption_my_bvh_with_demo_prompt_on_cpu(tiny_llm: Path, tmp_path: Path) -> None:
     from compmo_gen.core.formats import load_annotations
     from modeling.demo_prompt import DEMO_SYSTEM, demo_time
-    from modeling.motion_infer import default_threads
 
     ckpt, _ = write_ckpt(tiny_llm, tmp_path, "lora")
     run, out = tmp_path / "run", tmp_path / "out"
     assert train_main(["import-demo", str(ckpt), "--out", str(run), "-q"]) == 0
     args = ["--run", str(run), "--motion", str(WALK), "--out", str(out), "--device", "cpu"]
     assert infer_main([*args, "--max-new-tokens", "6", "--render", "gif", "-q"]) == 0
-    assert torch.get_num_threads() == default_threads()
+    assert 1 <= torch.get_num_threads() <= 4
     rec = json.loads((out / "motions.json").read_text())[0]
     turns = {t["from"]: t["value"] for t in rec["conversations"]}
     assert turns["system"] == DEMO_SYSTEM
@@ -153,3 +152,18 @@ def test_bad_checkpoints_are_one_line(tiny_llm: Path, tmp_path: Path, capsys) ->
     _fails([str(ckpt), "--out", str(tmp_path / "r2"), "--base", str(tiny_llm)], capsys, "motion_dim 1152")  # fmt: skip
     _fails([str(ckpt), "--out", str(tmp_path / "r3")], capsys, "needs the base LLM")
     assert not any(p.name.startswith(("r1", "r2", "r3", ".r")) for p in tmp_path.iterdir())
+
+
+def test_cpu_thread_default_follows_cores_and_load(monkeypatch) -> None:
+    from modeling import motion_infer
+
+    for cores, load, expect in (
+        (2, 0.0, 2),
+        (2, 10.0, 1),
+        (16, 0.3, 4),
+        (16, 13.6, 2),
+        (1, 0.0, 1),
+    ):
+        monkeypatch.setattr(motion_infer, "usable_cores", lambda c=cores: c)
+        monkeypatch.setattr(motion_infer.os, "getloadavg", lambda x=load: (x, x, x))
+        assert motion_infer.default_threads() == expect, (cores, load)
