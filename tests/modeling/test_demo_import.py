@@ -167,3 +167,45 @@ def test_cpu_thread_default_follows_cores_and_load(monkeypatch) -> None:
         monkeypatch.setattr(motion_infer, "usable_cores", lambda c=cores: c)
         monkeypatch.setattr(motion_infer.os, "getloadavg", lambda x=load: (x, x, x))
         assert motion_infer.default_threads() == expect, (cores, load)
+
+
+def test_demo_prompt_on_a_test_file_and_compmo_prompt_without_it(
+    tiny_llm: Path, tmp_path: Path
+) -> None:
+    from compmo_gen.core.prompts import STAGE2_SYSTEM
+    from modeling.demo_prompt import DEMO_SYSTEM
+
+    ckpt, _ = write_ckpt(tiny_llm, tmp_path, "merged")
+    run = tmp_path / "run"
+    assert train_main(["import-demo", str(ckpt), "--out", str(run), "-q"]) == 0
+    data = tmp_path / "data"
+    data.mkdir()
+    rng = np.random.default_rng(0)
+    np.save(data / "a.npy", rng.normal(size=(50, 22, 3)).astype(np.float32))
+    (data / "test.json").write_text(json.dumps([{"id": "a", "motion": "a.npy", "gt": "00:00:00 - walks"}]))  # fmt: skip
+    out = tmp_path / "out"
+    common = ["--run", str(run), "--device", "cpu", "--max-new-tokens", "4", "-q"]
+    assert infer_main([*common, "--data", str(data / "test.json"), "--out", str(out)]) == 0
+    rec = json.loads((out / "prompted_test.json").read_text())[0]
+    assert rec["conversations"][0]["value"] == DEMO_SYSTEM and rec["gt"] == "00:00:00 - walks"
+    assert (
+        "duration 00:02:500 which" in rec["conversations"][1]["value"]
+    )  # 50 frames, DEMO's format
+    (run / "prompt.json").unlink()  # a plain compmo run: compmo's prompt, greedy
+    arr = tmp_path / "smpl24.npy"
+    np.save(arr, _standing(50))  # an SMPL-24 joint array at 30 fps
+    out2 = tmp_path / "out2"
+    args = ["--motion", str(arr), "--fps", "30", "--out", str(out2)]
+    assert infer_main([*common, *args]) == 0
+    rec = json.loads((out2 / "motions.json").read_text())[0]
+    assert rec["conversations"][0]["value"] == STAGE2_SYSTEM
+    report = json.loads((out2 / "infer_report.json").read_text())
+    assert report["generation"]["sample"] is False and report["examples"] == 1
+
+
+def _standing(n: int) -> np.ndarray:
+    from compmo_gen.skeleton import REST_POSE
+
+    p = np.concatenate([REST_POSE, REST_POSE[20:22]])[None].repeat(n, 0)
+    p[:, :, 2] += np.linspace(0, 1, n)[:, None]
+    return p
