@@ -31,9 +31,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--prompt", choices=["stage1", "stage2"], default="stage2", help="prompt for test records"
     )
-    from compmo_gen.import_cli import add_import_args
+    from modeling.motion_infer import add_motion_args
 
-    add_import_args(parser)
+    add_motion_args(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,9 +1,9 @@
 """``compmo-infer`` on the user's own motion files, CPU defaults and DEMO-style runs.
 
-* ``--motion a.bvh b.npz ...``: each file is imported (:mod:`compmo_gen.motion_import`) into
-  ``OUT/motions/<id>.npy`` and a stage file ``OUT/motions.json`` with the run's prompt, then
-  captioned as any stage file; ``--render`` draws ``OUT/render/<id>.gif`` (or ``.mp4``) with the
-  predicted timeline.
+* ``--motion a.bvh b.npz ...``: the files are imported by ``compmo-gen import-motion`` (run as a
+  child process: the model stands on the core only) into ``OUT/imported/`` and listed in a stage
+  file ``OUT/motions.json`` with the run's prompt, then captioned as any stage file; ``--render``
+  draws ``OUT/render/<id>.gif`` (or ``.mp4``) with the predicted timeline (``compmo-gen render``).
 * A run with a ``prompt.json`` (``compmo-train import-demo``) uses that prompt (DEMO's) for test
   records and that decoding (DEMO samples: top-p 0.9, temperature 0.7) unless ``--greedy``.
 * CPU: ``torch.set_num_threads(--threads or min(usable cores, 4, idle cores))`` (torch's default
@@ -20,9 +20,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-from compmo_gen.core.errors import UserError
+from compmo_gen.core.errors import CompmoError, UserError
 
 log = logging.getLogger(__name__)
+
+
+class GeneratorError(CompmoError):
+    """A ``compmo-gen`` step (motion import, rendering) failed; its own one-line message."""
+
 
 #: New-token bound by device when ``--max-new-tokens`` is not given.
 MAX_NEW_TOKENS = {"cpu": 256, "cuda": 500}
@@ -96,21 +101,56 @@ def _prompt(spec: dict | None, kind: str, duration: float) -> tuple[str | None, 
     return (None, stage1_prompt(duration)) if kind == "stage1" else (STAGE2_SYSTEM, stage2_user(duration))  # fmt: skip
 
 
+#: Import options passed through to ``compmo-gen import-motion`` (validated there).
+IMPORT_OPTIONS = ("skeleton", "joint_map", "fps", "up", "units", "smpl_dir", "gender")
+
+
+def add_motion_args(parser: argparse.ArgumentParser) -> None:
+    """``compmo-gen import-motion``'s options, for ``compmo-infer --motion``."""
+    g = parser.add_argument_group("motion import (see compmo-gen import-motion --help)")
+    g.add_argument("--skeleton", help="source skeleton (default: detected)")
+    g.add_argument("--joint-map", help="JSON {HumanML3D joint: source joint} for all 22 joints")
+    g.add_argument("--fps", help="source frame rate (needed for .npy arrays)")
+    g.add_argument("--up", help="source up axis, e.g. +z (default: detected)")
+    g.add_argument("--units", help="source unit: m, cm, mm, inch, cmu (default: detected)")
+    g.add_argument("--smpl-dir", help="body models for SMPL-family parameter files")
+    g.add_argument("--gender", help="body model gender (default: the file's, else neutral)")
+    g.add_argument("--no-retarget", action="store_true", help="keep the source bone lengths")
+
+
+def run_generator(argv: list[str]) -> None:
+    """Run a ``compmo-gen`` command in a child process (the model does not import the generator);
+    its one-line error becomes ours."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "compmo_gen.cli", *argv], capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+        raise GeneratorError(lines[-1] if lines else f"compmo-gen {argv[0]} failed ({proc.returncode})")  # fmt: skip
+
+
 def motion_stage_file(args: argparse.Namespace, spec: dict | None, out: Path) -> Path:
-    """Import ``--motion`` files into ``out/motions/`` and write ``out/motions.json``."""
-    import numpy as np
-
+    """Import ``--motion`` files (``compmo-gen import-motion``) into ``out/imported/`` and write
+    ``out/motions.json`` with the run's prompt."""
     from compmo_gen.core.constants import FPS
+    from compmo_gen.core.io import npy_frames
     from compmo_gen.core.stage_files import StageRecord, write_stage_file
-    from compmo_gen.import_cli import import_files
 
-    items = import_files(args, [Path(m) for m in args.motion])
-    (out / "motions").mkdir(parents=True, exist_ok=True)
+    argv = ["import-motion", *[str(m) for m in args.motion], "--out", str(out / "imported"), "-q"]
+    for name in IMPORT_OPTIONS:
+        if getattr(args, name) is not None:
+            argv += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
+    if args.no_retarget:
+        argv.append("--no-retarget")
+    run_generator(argv)
     records = []
-    for vid, joints, _ in items:
-        np.save(out / "motions" / f"{vid}.npy", joints)
-        system, user = _prompt(spec, args.prompt, len(joints) / FPS)
-        records.append(StageRecord(vid, f"motions/{vid}.npy", system, user, ""))
+    for vid in (out / "imported" / "all.txt").read_text(encoding="utf-8").split():
+        rel = f"imported/new_joints/{vid}.npy"
+        system, user = _prompt(spec, args.prompt, npy_frames(out / rel) / FPS)
+        records.append(StageRecord(vid, rel, system, user, ""))
     path = out / "motions.json"
     write_stage_file(records, path)
     return path
@@ -161,24 +201,16 @@ def prepare(args: argparse.Namespace) -> tuple[str, str | None, Any, str]:
 
 
 def render_predictions(args: argparse.Namespace) -> list[Path]:
-    """``OUT/render/<id>.gif|mp4``: each imported motion with its predicted timeline."""
-    import json
-
-    import numpy as np
-
-    from compmo_gen.core.constants import FPS
-    from compmo_gen.core.formats import parse_demo_string
-    from compmo_gen.core.segments import DenseAnnotation
-    from compmo_gen.render_io import render_motion
+    """``OUT/render/<id>.gif|mp4``: each imported motion with its predicted timeline
+    (``compmo-gen render MOTION --pred predictions.json``)."""
+    from compmo_gen.core.io import load_json
 
     out = Path(args.out)
-    (out / "render").mkdir(exist_ok=True)
     written = []
-    for rec in json.loads((out / "generated.json").read_text(encoding="utf-8")):
-        joints = np.load(out / "motions" / f"{rec['id']}.npy")
-        duration = len(joints) / FPS
-        segs = parse_demo_string(rec["generated"], duration) or ()
+    for rec in load_json(out / "generated.json"):
         path = out / "render" / f"{rec['id']}.{args.render}"
-        render_motion(joints, path, None, DenseAnnotation(rec["id"], duration, tuple(segs)))
+        path.parent.mkdir(exist_ok=True)
+        motion = out / "imported" / "new_joints" / f"{rec['id']}.npy"
+        run_generator(["render", str(motion), "--pred", str(out / "predictions.json"), "--out", str(path), "-q"])  # fmt: skip
         written.append(path)
     return written

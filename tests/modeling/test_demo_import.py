@@ -129,7 +129,7 @@ def test_caption_my_bvh_with_demo_prompt_on_cpu(tiny_llm: Path, tmp_path: Path) 
     turns = {t["from"]: t["value"] for t in rec["conversations"]}
     assert turns["system"] == DEMO_SYSTEM
     assert f"duration {demo_time(87 / 20)} which" in turns["human"]  # DEMO's time format
-    assert np.load(out / "motions" / f"{WALK.stem}.npy").shape == (87, 22, 3)
+    assert np.load(out / "imported" / "new_joints" / f"{WALK.stem}.npy").shape == (87, 22, 3)
     gen = json.loads((out / "generated.json").read_text())
     assert [g["id"] for g in gen] == [WALK.stem]
     preds = load_annotations(out / "predictions.json", role="pred")
@@ -209,3 +209,16 @@ def _standing(n: int) -> np.ndarray:
     p = np.concatenate([REST_POSE, REST_POSE[20:22]])[None].repeat(n, 0)
     p[:, :, 2] += np.linspace(0, 1, n)[:, None]
     return p
+
+
+def test_bad_motion_file_is_one_line_and_writes_nothing(tiny_llm: Path, tmp_path: Path, capsys) -> None:  # fmt: skip
+    ckpt, _ = write_ckpt(tiny_llm, tmp_path, "stage1")
+    run = tmp_path / "run"
+    assert train_main(["import-demo", str(ckpt), "--out", str(run), "--base", str(tiny_llm), "-q"]) == 0  # fmt: skip
+    bad = tmp_path / "bad.bvh"
+    bad.write_text(WALK.read_text().replace("ROOT Hips", "JOINT Hips", 1))
+    out = tmp_path / "out"
+    assert infer_main(["--run", str(run), "--motion", str(WALK), str(bad), "--out", str(out), "-q"]) == 2  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "bad.bvh: BVH without a ROOT joint" in err, err
+    assert not out.exists()
