@@ -69,8 +69,10 @@ ARRAY_PRESETS: dict[str, tuple[int, tuple[int, ...]]] = {
     "smpl24": (24, _FIRST_22),
     "smplh52": (52, _FIRST_22),
     "smplx55": (55, _FIRST_22),
-    "smplx127": (127, _FIRST_22),  # smplx's forward output (body, hands, face, extra vertices)
-    "smplh73": (73, _FIRST_22),  # smplx's SMPL-H output with the 21 extra vertex joints
+    # smplx's forward outputs: the model's joints, then extra vertex joints (and face landmarks).
+    "smpl45": (45, _FIRST_22),
+    "smplh73": (73, _FIRST_22),
+    "smplx127": (127, _FIRST_22),
 }
 SKELETONS = ("auto", *BVH_PRESETS, *ARRAY_PRESETS)
 

@@ -66,6 +66,16 @@ def test_joint_arrays_units_and_up_axis_are_detected(tmp_path, unit, name, up) -
     np.testing.assert_allclose(j, ref, atol=1e-4)
 
 
+def test_npz_joints_with_their_frame_rate(tmp_path) -> None:
+    ref, _ = import_motion(WALK)
+    a = _as_source(ref, 0.01, "+z")
+    a = np.concatenate([a, np.zeros((len(a), 21, 3))], 1)  # smplx's SMPL output: 45 joints
+    np.savez(tmp_path / "walk.npz", joints=a, fps=np.array(20.0))
+    j, rep = import_motion(tmp_path / "walk.npz")
+    assert (rep.format, rep.skeleton, rep.units, rep.up) == ("joint array", "smpl45", "cm", "+z")
+    np.testing.assert_allclose(j, ref, atol=1e-4)
+
+
 def test_left_handed_source_is_detected_and_fixed(tmp_path) -> None:
     ref, _ = import_motion(WALK)
     src = tmp_path / "mirror.npy"
