@@ -22,7 +22,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--greedy", action="store_true", help="greedy even when the run's prompt.json samples (DEMO)")  # fmt: skip
     parser.add_argument("--temperature", type=float, help="default 0.7 (or the run's)")
     parser.add_argument("--top-p", type=float, help="default 0.9 (or the run's)")
-    parser.add_argument("--threads", type=int, help="CPU threads (default: min(usable cores, 4))")
+    parser.add_argument(
+        "--threads", type=int, help="CPU threads (default: min(usable cores, 4, idle cores))"
+    )
     parser.add_argument("--render", choices=["gif", "mp4"], help="with --motion: draw each motion with its predicted timeline")  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, ...")
