@@ -114,16 +114,20 @@ def test_cli_writes_humanml3d_layout(tmp_path) -> None:
 
 # --- synthetic SMPL parameters (a tiny SMPL-shaped model: joint i sits on vertex i) -------------
 SMPL_PARENTS = list(PARENTS) + [20, 21]
+#: SMPL-H: the 22 body joints, then 15 joints per hand (3 per finger).
+SMPLH_PARENTS = list(PARENTS) + [p for w in (20, 21) for k in range(5) for p in (w, 22 + 15 * (w - 20) + 3 * k, 23 + 15 * (w - 20) + 3 * k)]  # fmt: skip
 
 
-def write_smpl_model(path: Path, seed: int = 0) -> None:
+def write_smpl_model(path: Path, seed: int = 0, parents: list[int] = SMPL_PARENTS) -> None:
     rng = np.random.default_rng(seed)
-    v = rng.normal(0, 0.3, (40, 3)) + [0, 0.9, 0]
+    n = len(parents)
+    v = rng.normal(0, 0.3, (n + 16, 3)) + [0, 0.9, 0]
     v[:22] = REST_POSE - REST_POSE[0]
-    v[22:24] = v[20:22] + 0.08
-    kintree = np.array([SMPL_PARENTS, list(range(24))], dtype=np.int64)
+    v[22:n] = v[[20 + (k >= (n - 22) // 2) for k in range(n - 22)]] + 0.08
+    kintree = np.array([parents, list(range(n))], dtype=np.int64)
     kintree[0, 0] = 4294967295
-    np.savez(path, v_template=v, shapedirs=rng.normal(0, 0.01, (40, 3, 10)), J_regressor=np.eye(24, 40), kintree_table=kintree)  # fmt: skip
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, v_template=v, shapedirs=rng.normal(0, 0.01, (n + 16, 3, 16)), J_regressor=np.eye(n, n + 16), kintree_table=kintree)  # fmt: skip
 
 
 def smpl_walk(n: int = 90, fps: float = 30.0) -> dict[str, np.ndarray]:
@@ -134,7 +138,7 @@ def smpl_walk(n: int = 90, fps: float = 30.0) -> dict[str, np.ndarray]:
         "global_orient": np.tile([np.pi / 2, 0, 0], (n, 1)),
         "body_pose": rng.normal(0, 0.05, (n, 69)),
         "transl": np.stack([0 * t, -t, 0.95 + 0 * t], -1),
-        "betas": rng.normal(0, 1, 10),
+        "betas": np.zeros(10),  # the template body: HumanML3D leg lengths, no root rescaling
         "fps": np.array(fps),
     }
 
@@ -150,6 +154,25 @@ def test_smpl_parameters_with_a_user_body_model(tmp_path) -> None:
     travel = j[-1, 0] - j[0, 0]
     dist = float(np.hypot(travel[0], travel[2]))
     assert dist == pytest.approx(2.95, abs=0.15) and travel[2] > 0.9 * dist  # 1 m/s, forward
+
+
+def test_amass_smplh_matches_smpl2joints(tmp_path) -> None:
+    """AMASS layout (poses 156, z up, 60 fps): the same joints as the smpl2joints converter."""
+    pytest.importorskip("smplx")
+    from compmo_gen import smpl
+
+    model = tmp_path / "smplh" / "male" / "model.npz"
+    write_smpl_model(model, parents=SMPLH_PARENTS)
+    rng = np.random.default_rng(2)
+    n, t = 120, np.arange(120) / 60
+    poses = rng.normal(0, 0.1, (n, 156))
+    poses[:, :3] = [np.pi / 2, 0, 0]
+    motion = {"poses": poses, "trans": np.stack([0.3 + 0 * t, 2.0 - t, 0.95 + 0 * t], -1), "betas": rng.normal(0, 1, 16), "mocap_framerate": np.array(60.0), "gender": np.array("male")}  # fmt: skip
+    np.savez(tmp_path / "amass.npz", **motion)
+    j, rep = import_motion(tmp_path / "amass.npz", smpl_dir=tmp_path)
+    assert (rep.skeleton, rep.up, rep.frames) == ("smplh", "+z", 40)
+    ref = smpl.amass_to_humanml3d(smpl.load_body_model(model), poses, motion["trans"], motion["betas"], 60.0)  # fmt: skip
+    np.testing.assert_allclose(j, ref, atol=1e-4)
 
 
 def _fails(tmp_path: Path, capsys, args: list[str], expect: str) -> None:
