@@ -121,6 +121,8 @@ def generate(
     import torch
     from tqdm import tqdm
 
+    from modeling.progress import TokenBar
+
     order = sorted(range(len(dataset)), key=lambda i: -dataset.examples[i].length())
     pad = tok.pad_token_id
     eos = _eos_ids(tok, model.llm)
@@ -144,7 +146,9 @@ def generate(
             kwargs.update(temperature=gen.temperature, top_p=gen.top_p)
         else:
             kwargs.update(temperature=None, top_p=None, top_k=None)
-        out = model.generate(batch, **kwargs)
+        ticks = TokenBar(gen.max_new_tokens, disable=quiet or device != "cpu")  # CPU: per token
+        out = model.generate(batch, **kwargs, stopping_criteria=ticks.criteria)
+        ticks.close()
         for row, i in zip(out, idx, strict=True):
             keep = row[~torch.isin(row, torch.tensor(eos + [tok.pad_token_id], device=row.device))]
             new_tokens += int(keep.numel())

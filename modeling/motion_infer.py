@@ -9,7 +9,7 @@
 * CPU: ``torch.set_num_threads(--threads or min(usable cores, 4, idle cores))`` (torch's default
   counts the host's cores, not the ones this process may use nor the ones other jobs keep busy: on a
   busy 2-core machine two threads were several times slower than one), at most 256 new tokens unless ``--max-new-tokens`` says otherwise, and batches
-  of one sequence so the progress bar counts sequences.
+  of one sequence, with progress bars per sequence and per token (``modeling.progress``).
 """
 
 from __future__ import annotations

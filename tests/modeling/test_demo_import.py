@@ -222,3 +222,15 @@ def test_bad_motion_file_is_one_line_and_writes_nothing(tiny_llm: Path, tmp_path
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "bad.bvh: BVH without a ROOT joint" in err, err
     assert not out.exists()
+
+
+def test_token_bar_ticks_once_per_new_token(tiny_llm: Path) -> None:
+    from transformers import AutoModelForCausalLM
+
+    from modeling.progress import TokenBar
+
+    llm = AutoModelForCausalLM.from_pretrained(tiny_llm)
+    ticks = TokenBar(7)
+    out = llm.generate(torch.tensor([[5, 6, 7]]), max_new_tokens=7, min_new_tokens=7, do_sample=False, stopping_criteria=ticks.criteria)  # fmt: skip
+    assert out.shape[1] == 3 + 7 and ticks.bar.n == 7
+    ticks.close()
