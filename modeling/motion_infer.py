@@ -8,8 +8,9 @@
   records and that decoding (DEMO samples: top-p 0.9, temperature 0.7) unless ``--greedy``.
 * CPU: ``torch.set_num_threads(--threads or min(usable cores, 4, idle cores))`` (torch's default
   counts the host's cores, not the ones this process may use nor the ones other jobs keep busy: on a
-  busy 2-core machine two threads were several times slower than one), at most 256 new tokens unless ``--max-new-tokens`` says otherwise, and batches
-  of one sequence, with progress bars per sequence and per token (``modeling.progress``).
+  busy 2-core machine two threads were several times slower than one), at most 256 new tokens
+  unless ``--max-new-tokens`` says otherwise, and batches of one sequence, with progress bars per
+  sequence and per token (``modeling.progress``).
 """
 
 from __future__ import annotations
