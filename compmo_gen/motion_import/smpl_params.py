@@ -38,64 +38,77 @@ def _get(z: np.lib.npyio.NpzFile, names: tuple[str, ...]) -> np.ndarray | None:
     return next((np.asarray(z[n]) for n in names if n in z.files), None)
 
 
-def read_params(path: Path, fps: float | None = None) -> dict:
-    """``{poses (T, 66), trans (T, 3), betas (B,), fps, family, gender}`` from either layout."""
+def _read_fields(path: Path) -> dict[str, np.ndarray | None]:
+    """The raw arrays of either layout (None when absent), without pickles."""
+    names = {
+        "poses": ("poses",),
+        "global_orient": ("global_orient", "root_orient"),
+        "body_pose": ("body_pose", "pose_body"),
+        "declared": ("surface_model_type", "model_type"),
+        "trans": ("trans", "transl"),
+        "betas": ("betas",),
+        "rate": ("mocap_framerate", "mocap_frame_rate", "fps", "frame_rate"),
+        "gender": ("gender",),
+    }
     try:
         with np.load(path, allow_pickle=False) as z:
-            poses = _get(z, ("poses",))
-            if poses is None:
-                go, bp = (
-                    _get(z, ("global_orient", "root_orient")),
-                    _get(z, ("body_pose", "pose_body")),
-                )
-                if go is None or bp is None:
-                    raise MotionImportError(f"{path}: field 'poses' (or 'global_orient' + 'body_pose'): missing")  # fmt: skip
-                go, bp = go.reshape(len(go), -1), bp.reshape(len(bp), -1)
-                if len(go) != len(bp) or go.shape[1] != 3 or bp.shape[1] < 3 * (NUM_JOINTS - 1):
-                    raise MotionImportError(f"{path}: field 'body_pose': expected (T, >= 63) with global_orient (T, 3), got {bp.shape}, {go.shape}")  # fmt: skip
-                family = {63: "smplx", 69: "smpl"}.get(bp.shape[1], "smplh")
-                poses = np.concatenate([go, bp], 1)
-            else:
-                poses = poses.reshape(len(poses), -1) if poses.ndim >= 2 else poses
-                family = _POSE_WIDTH.get(poses.shape[1] if poses.ndim == 2 else 0, "smplh")
-            declared = _get(z, ("surface_model_type", "model_type"))
-            if declared is not None:
-                family = str(declared.astype(str)).strip().lower().replace("-", "").replace("+", "")
-                family = {"smplh": "smplh", "smplx": "smplx", "smpl": "smpl"}.get(family, family)
-            trans = _get(z, ("trans", "transl"))
-            betas = _get(z, ("betas",))
-            rate = _get(z, ("mocap_framerate", "mocap_frame_rate", "fps", "frame_rate"))
-            gender = _get(z, ("gender",))
-    except MotionImportError:
-        raise
+            return {key: _get(z, alts) for key, alts in names.items()}
     except (OSError, ValueError, TypeError) as exc:
         raise MotionImportError(f"{path}: unreadable ({str(exc).splitlines()[0]})") from None
-    poses = np.asarray(poses, dtype=np.float64)
+
+
+def _poses_and_family(path: Path, f: dict) -> tuple[np.ndarray, str]:
+    if f["poses"] is not None:
+        poses = np.asarray(f["poses"], dtype=np.float64)
+        poses = poses.reshape(len(poses), -1) if poses.ndim >= 2 else poses
+        family = _POSE_WIDTH.get(poses.shape[1] if poses.ndim == 2 else 0, "smplh")
+    elif f["global_orient"] is not None and f["body_pose"] is not None:
+        go = np.asarray(f["global_orient"], dtype=np.float64).reshape(len(f["global_orient"]), -1)
+        bp = np.asarray(f["body_pose"], dtype=np.float64).reshape(len(f["body_pose"]), -1)
+        if len(go) != len(bp) or go.shape[1] != 3 or bp.shape[1] < 3 * (NUM_JOINTS - 1):
+            raise MotionImportError(
+                f"{path}: field 'body_pose': expected (T, >= 63) beside global_orient (T, 3), "
+                f"got {bp.shape} and {go.shape}"
+            )
+        family = {63: "smplx", 69: "smpl"}.get(bp.shape[1], "smplh")
+        poses = np.concatenate([go, bp], 1)
+    else:
+        raise MotionImportError(f"{path}: field 'poses' (or 'global_orient' + 'body_pose'): missing")  # fmt: skip
+    if f["declared"] is not None:
+        family = "".join(c for c in str(f["declared"].astype(str)).lower() if c.isalnum())
     if poses.ndim != 2 or poses.shape[1] < 3 * NUM_JOINTS:
         raise MotionImportError(f"{path}: field 'poses': expected (T, >= {3 * NUM_JOINTS}), got {poses.shape}")  # fmt: skip
     if len(poses) == 0:
         raise MotionImportError(f"{path}: zero frames")
-    t = len(poses)
-    trans = np.zeros((t, 3)) if trans is None else np.asarray(trans, dtype=np.float64).reshape(-1, 3) if np.size(trans) == 3 * t else None  # fmt: skip
-    if trans is None:
-        raise MotionImportError(f"{path}: field 'trans': expected ({t}, 3)")
-    betas = np.zeros(10) if betas is None else np.asarray(betas, dtype=np.float64)
-    betas = betas[0] if betas.ndim == 2 else betas.reshape(-1)  # per-frame betas: the first
-    for name, arr in (("poses", poses), ("trans", trans), ("betas", betas)):
-        bad = ~np.isfinite(arr.reshape(len(arr), -1) if arr.ndim > 1 else arr[None])
-        if bad.any():
-            row = int(np.argmax(bad.any(axis=1))) if arr.ndim > 1 else 0
-            raise MotionImportError(f"{path}: field {name!r}: NaN or inf (frame {row})")
     if family not in FAMILIES:
         raise MotionImportError(f"{path}: field 'surface_model_type': unknown body model {family!r}")  # fmt: skip
+    return poses, family
+
+
+def read_params(path: Path, fps: float | None = None) -> dict:
+    """``{poses (T, 66), trans (T, 3), betas (B,), fps, family, gender}`` from either layout."""
+    f = _read_fields(path)
+    poses, family = _poses_and_family(path, f)
+    t = len(poses)
+    trans = np.zeros((t, 3)) if f["trans"] is None else np.asarray(f["trans"], dtype=np.float64)
+    if trans.size != 3 * t:
+        raise MotionImportError(f"{path}: field 'trans': expected ({t}, 3), got {trans.shape}")
+    trans = trans.reshape(t, 3)
+    betas = np.zeros(10) if f["betas"] is None else np.asarray(f["betas"], dtype=np.float64)
+    betas = betas[0] if betas.ndim == 2 else betas.reshape(-1)  # per-frame betas: the first
+    for name, arr in (("poses", poses), ("trans", trans), ("betas", betas[None])):
+        bad = ~np.isfinite(arr).all(axis=1)
+        if bad.any():
+            raise MotionImportError(f"{path}: field {name!r}: NaN or inf (frame {int(np.argmax(bad))})")  # fmt: skip
     if fps is None:
-        if rate is None:
-            raise MotionImportError(
-                f"{path}: no frame rate field (mocap_framerate, fps); pass --fps"
-            )
-        fps = float(rate)
-    g = None if gender is None else str(np.asarray(gender).astype(str)).strip().lower()
-    return {"poses": poses[:, : 3 * NUM_JOINTS], "trans": trans, "betas": betas, "fps": float(fps), "family": family, "gender": g}  # fmt: skip
+        try:
+            fps = float(np.asarray(f["rate"]).reshape(-1)[0]) if f["rate"] is not None else None
+        except (ValueError, TypeError, IndexError):
+            raise MotionImportError(f"{path}: field 'mocap_framerate': not a number") from None
+        if fps is None:
+            raise MotionImportError(f"{path}: no frame rate field (mocap_framerate, fps); pass --fps")  # fmt: skip
+    g = None if f["gender"] is None else str(np.asarray(f["gender"]).astype(str)).strip().lower()
+    return {"poses": poses[:, : 3 * NUM_JOINTS], "trans": trans, "betas": betas, "fps": fps, "family": family, "gender": g}  # fmt: skip
 
 
 def find_family_model(smpl_dir: Path | None, family: str, gender: str, file: str) -> Path:
@@ -123,7 +136,12 @@ def smpl_joints(
     """(first 22 joints (T, 22, 3) in the file's world frame, frame rate, family) of a params file."""
     from compmo_gen import smpl
 
-    prm = read_params(path, fps)
+    try:
+        prm = read_params(path, fps)
+    except MotionImportError:
+        raise
+    except (ValueError, TypeError) as exc:  # e.g. text where numbers belong
+        raise MotionImportError(f"{path}: unusable parameters ({str(exc).splitlines()[0]})") from None  # fmt: skip
     g = prm["gender"] if gender == "auto" else gender
     g = g if g in smpl.GENDERS else "neutral"
     model_path = find_family_model(smpl_dir, prm["family"], g, str(path))
