@@ -234,3 +234,16 @@ def test_token_bar_ticks_once_per_new_token(tiny_llm: Path) -> None:
     out = llm.generate(torch.tensor([[5, 6, 7]]), max_new_tokens=7, min_new_tokens=7, do_sample=False, stopping_criteria=ticks.criteria)  # fmt: skip
     assert out.shape[1] == 3 + 7 and ticks.bar.n == 7
     ticks.close()
+
+
+def test_rotate_z_up_equals_rotating_the_motion() -> None:
+    from modeling.demo_ckpt import adapter_state, rotate_inputs_y_to_z_up
+
+    state = adapter_state(demo_vision(64, "model."), "test")
+    rotated = {k: v.clone() for k, v in state.items()}
+    rotate_inputs_y_to_z_up(rotated)
+    motion = torch.randn(16, 22, 3)
+    rot = torch.tensor([[1.0, 0, 0], [0, 0, 1], [0, -1, 0]])  # DEMO's rotate_y_up_to_z_up
+    x, x_rot = motion.reshape(-1), (motion.reshape(-1, 3) @ rot.T).reshape(-1)
+    w, w_rot = state["mlp.0.weight"], rotated["mlp.0.weight"]
+    torch.testing.assert_close(w_rot @ x, w @ x_rot, rtol=1e-5, atol=1e-5)
