@@ -84,6 +84,10 @@ def check_layout(d: Diagnosis) -> bool:
     if npz is not None:
         d.add("error", f"{root}: AMASS-style .npz files (e.g. {npz.name}), no new_joints/", f"convert them: compmo-gen smpl2joints {root} --out OUT --smpl-dir BODY_MODELS (or compmo-gen import-motion FILES --out OUT)")  # fmt: skip
         return False
+    for raw in ("joints", "pose_data"):
+        if (root / raw).is_dir() and not (root / "new_joints").is_dir():
+            d.add("error", f"{root}: {raw}/ (HumanML3D's intermediate SMPL-H joints) but no new_joints/", f"run motion_representation.ipynb, or: compmo-gen import-motion {root / raw}/*.npy --skeleton smplh52 --fps 20 --out OUT")  # fmt: skip
+            return False
     ok = True
     for sub, fix in (
         ("new_joints", "run HumanML3D's raw_pose_processing.ipynb and motion_representation.ipynb (or compmo-gen smpl2joints / import-motion); new_joint_vecs/ alone is not enough"),

@@ -76,6 +76,9 @@ def test_unusable_folders_exit_2(tmp_path, capsys) -> None:
     np.savez(tmp_path / "amass" / "CMU" / "01" / "01_01_poses.npz", poses=np.zeros((2, 156)))
     code, out = run(tmp_path / "amass", capsys)
     assert code == 2 and "compmo-gen smpl2joints" in out
+    (tmp_path / "raw" / "joints").mkdir(parents=True)
+    code, out = run(tmp_path / "raw", capsys)
+    assert code == 2 and "--skeleton smplh52 --fps 20" in out
     (tmp_path / "vecs" / "new_joint_vecs").mkdir(parents=True)
     code, out = run(tmp_path / "vecs", capsys)
     assert code == 2 and "no new_joints/ folder" in out and "unusable" in out
