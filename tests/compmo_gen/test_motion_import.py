@@ -41,6 +41,13 @@ def test_real_cmu_walk_is_a_forward_walk() -> None:
     assert 0.85 < float(j[:, 0, 1].mean()) < 1.05  # pelvis height of a standing adult
 
 
+def test_real_humanml3d_clips_are_a_fixed_point(humanml3d_sample) -> None:
+    for f in sorted((humanml3d_sample / "new_joints").glob("*.npy")):
+        j, rep = import_motion(f, ImportOptions(fps=20.0))
+        assert (rep.skeleton, rep.units, rep.up, rep.mirrored) == ("humanml3d", "m", "+y", False)
+        np.testing.assert_allclose(j, np.load(f), atol=1e-5)
+
+
 def test_metres_bvh_and_other_preset() -> None:
     j, rep = import_motion(SCALED)
     assert (rep.skeleton, rep.units, rep.metres_per_unit) == ("cmu-cgspeed", "m", 1.0)
