@@ -15,9 +15,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from compmo_gen.core.errors import UserError
     from compmo_gen.core.io import write_atomic
     from compmo_gen.doctor import diagnose
 
+    if args.limit is not None and args.limit < 1:
+        raise UserError(f"--limit {args.limit}: use at least 1")
     d = diagnose(args.path, limit=args.limit, quiet=args.quiet)
     for f in d.findings:
         print(f.line())
