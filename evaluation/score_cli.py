@@ -1,6 +1,6 @@
 """`compmo-eval score`: DEMO's Table 2 metrics (all but SODA(B)) in one fast, reproducible run.
 
-compmo-eval predictions.json --gt gt.json [--durations d.json | --motion-root DIR]
+compmo-eval predictions.json --gt gt.json [gt2.json ...] [--multi-ref MODE] [--durations d.json | --motion-root DIR]
             [--protocol strict|demo] [--out results.json] [--per-video videos.jsonl]
 """
 
@@ -11,33 +11,40 @@ import logging
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from compmo_gen.core.config import load
+from compmo_gen.core.config_cli import add_options, options_given
 from compmo_gen.core.constants import FPS
-from compmo_gen.core.errors import UserError
 from compmo_gen.core.formats import FORMATS
+from compmo_gen.core.formats.extra import EXTRA_FORMATS
 from compmo_gen.core.io import sha256_file, write_atomic
-from evaluation.protocol import MAX_PROPOSALS, OVERLAP_THRESHOLDS, TIOUS
-
-if TYPE_CHECKING:
-    from evaluation.scorer import EvalConfig
+from evaluation.config import CLI_KEYS, EvalConfig, default_jobs
 
 log = logging.getLogger(__name__)
 
 
-def _floats(text: str) -> tuple[float, ...]:
-    try:
-        values = tuple(float(x) for x in text.replace(",", " ").split())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected numbers, got {text!r}") from None
-    if not values or any(not 0 <= v <= 1 for v in values):
-        raise argparse.ArgumentTypeError(f"expected thresholds in [0, 1], got {text!r}")
-    return values
-
-
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("predictions", help="predictions (ActivityNet submission or DEMO strings)")
-    parser.add_argument("--gt", required=True, help="ground truth (ActivityNet or DEMO strings)")
+    parser.add_argument(
+        "--gt",
+        required=True,
+        nargs="+",
+        metavar="GT",
+        help="ground truth (ActivityNet, DEMO strings, YouCook2, ViTT); several files are several "
+        "reference sets (e.g. ActivityNet's val_1.json val_2.json), combined as --multi-ref says",
+    )
+    parser.add_argument(
+        "--gt-subset",
+        help="YouCook2's own file: score only the videos of this subset (e.g. validation)",
+    )
+    parser.add_argument(
+        "--past-duration",
+        default="keep",
+        choices=("keep", "clip", "error"),
+        help="GT segments ending after the video's duration: keep the times (default; the "
+        "reference evaluators never read the duration), clip them to it, or refuse the file; "
+        "kept or clipped segments are counted in the report",
+    )
     src = parser.add_mutually_exclusive_group()
     src.add_argument("--durations", help="{id: seconds} JSON closing DEMO strings' last segment")
     src.add_argument("--motion-root", help="folder of <id>.npy motions (duration = frames / fps)")
@@ -45,41 +52,30 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--fps", type=float, default=FPS, help="motion frame rate (default %(default)g)"
     )
     parser.add_argument(
-        "--fmt", default="auto", choices=("auto", *FORMATS), help="predictions format"
+        "--fmt",
+        default="auto",
+        choices=("auto", *FORMATS, *EXTRA_FORMATS),
+        help="predictions format",
     )
-    parser.add_argument("--gt-fmt", default="auto", choices=("auto", *FORMATS), help="GT format")
     parser.add_argument(
-        "--protocol",
-        default="strict",
-        choices=("strict", "demo"),
-        help="strict (default): every GT video counts in every metric, missing/empty/unparseable "
-        "predictions score 0; demo: DEMO's scripts exactly (SODA and overlap metrics only over "
-        "videos with predictions)",
+        "--gt-fmt", default="auto", choices=("auto", *FORMATS, *EXTRA_FORMATS), help="GT format"
     )
     parser.add_argument(
         "--dialect",
         choices=("demo", "compmo"),
         help="DEMO-string parser (default: demo with --protocol demo, else compmo)",
     )
-    parser.add_argument(
-        "--garbage",
-        default="random",
-        choices=("random", "2018"),
-        help="reference of unmatched predictions: a seeded random word (default) or the 2018 "
-        "evaluator's 'abc123!@#' (changes METEOR only)",
+    add_options(
+        parser,
+        EvalConfig,
+        CLI_KEYS,
+        flags={"tious": "--tious"},
+        helps={"jobs": "METEOR scoring threads (default: min(4, cores))"},
+        prefix="",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the garbage words")
-    parser.add_argument("--tious", type=_floats, default=TIOUS, help="ActivityNet tIoUs")
-    parser.add_argument(
-        "--overlap-thresholds", type=_floats, default=OVERLAP_THRESHOLDS, help="F1 thresholds"
-    )
-    parser.add_argument("--max-proposals", type=int, default=MAX_PROPOSALS)
-    parser.add_argument(
-        "--jobs",
-        type=int,
-        default=max(1, min(4, os.cpu_count() or 1)),
-        help="METEOR scoring threads (default: min(4, cores))",
-    )
+    # the effective values stay in the namespace (args.protocol, args.jobs, ...) as before
+    defaults = {k: getattr(EvalConfig(), k) for k in CLI_KEYS}
+    parser.set_defaults(**{**defaults, "jobs": default_jobs()})
     parser.add_argument(
         "--lenient",
         action="store_true",
@@ -105,18 +101,9 @@ def add_bertscore_arguments(parser: argparse.ArgumentParser) -> None:
 
 def eval_config(args: argparse.Namespace) -> EvalConfig:
     """The evaluation settings named by the command line (shared with ``compmo-eval sodab``)."""
-    from evaluation.scorer import EvalConfig
-
-    return EvalConfig(
-        protocol=args.protocol,
-        tious=tuple(args.tious),
-        overlap_thresholds=tuple(args.overlap_thresholds),
-        max_proposals=args.max_proposals,
-        garbage=args.garbage,
-        seed=args.seed,
-        jobs=args.jobs,
-        progress=not args.quiet,
-    )
+    values = options_given(args, EvalConfig, CLI_KEYS, prefix="")
+    values.setdefault("jobs", default_jobs())
+    return load(EvalConfig, values={**values, "progress": not args.quiet})
 
 
 def run(args: argparse.Namespace) -> int:
@@ -133,18 +120,21 @@ def run(args: argparse.Namespace) -> int:
         from evaluation.bertscore import BertScoreRecall
 
         bert = BertScoreRecall.from_args(args)  # a missing model fails before any file is read
-    if args.jobs < 1 or args.max_proposals < 1:
-        raise UserError("--jobs and --max-proposals must be >= 1")
     cfg = eval_config(args)
     meteor = open_meteor(cfg.jobs)  # its JVM loads while the inputs are read and tokenised
     try:
-        gt, pred = load_inputs(args)
+        gts, pred = load_inputs(args)
         inputs, counts = build_inputs(
-            gt.annotations, pred.annotations, pred.report.unparseable, cfg
+            [g.annotations for g in gts], pred.annotations, pred.report.unparseable, cfg
         )
         counts.extra = dict(pred.report.counts)
-        if gt.report.skipped:
-            counts.extra["gt_skipped_records"] = len(gt.report.skipped)
+        for g in gts:  # GT counts (ends past the duration, ...) summed over the reference sets
+            for key, n in g.report.counts.items():
+                counts.extra[key] = counts.extra.get(key, 0) + n
+            if g.report.skipped:
+                counts.extra["gt_skipped_records"] = counts.extra.get(
+                    "gt_skipped_records", 0
+                ) + len(g.report.skipped)
     except BaseException:
         meteor.close()
         raise
@@ -158,8 +148,8 @@ def run(args: argparse.Namespace) -> int:
             pv = os.path.relpath(Path(args.per_video).resolve(), out.resolve().parent)
         files = {
             "meteor_backend": getattr(meteor, "description", type(meteor).__name__),
-            "gt": Path(args.gt).name,
-            "gt_sha256": sha256_file(args.gt),
+            "gt": ", ".join(Path(g).name for g in args.gt),
+            "gt_sha256": ", ".join(sha256_file(g) for g in args.gt),
             "predictions": Path(args.predictions).name,
             "predictions_sha256": sha256_file(args.predictions),
         }
@@ -173,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
         res = soda_b_from_inputs(inputs, bert, cfg)
         print(f"SODA(B) {res.score:.4f}  ({res.counted} videos, {bert.hash})")
         if args.out:
-            merge_results(Path(args.out), res, bert.signature(), args.protocol)
+            merge_results(Path(args.out), res, bert.signature(), cfg.protocol)
         if args.per_video:
             merge_per_video(Path(args.per_video), res)
     log.info("scored %d videos in %.2f s", len(scores), time.perf_counter() - t0)

@@ -1,11 +1,19 @@
-"""`compmo-infer --run RUN --data FILE --out DIR`: batched dense captioning with a trained run."""
+"""`compmo-infer --run RUN --data FILE --out DIR`: batched dense captioning with a trained run;
+`--motion FILE...` captions your own motion files (imported on the fly, `--render` draws them).
+
+The decoding options are the keys of ``GenerationConfig`` (modeling/config.py), generated with
+their help; ``--config`` / ``--set`` read them from YAML / ``key=value`` as ``compmo-train`` does.
+Keys given nowhere take the run's own decoding (``prompt.json`` of an imported DEMO run) and the
+device's defaults (CPU: batches of 1, at most 256 new tokens; modeling/motion_infer.py).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 
-from compmo_gen.core.errors import UserError
+from compmo_gen.core.config_cli import add_options
+from modeling.config import GenerationConfig
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -16,52 +24,45 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--motion", nargs="+", help="your own motion files (.bvh, .npz, .npy), imported on the fly")  # fmt: skip
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--motion-root", help="folder the motion paths resolve in")
-    parser.add_argument("--batch-size", type=int, help="default 16 on a GPU, 1 on a CPU")
-    parser.add_argument("--max-new-tokens", type=int, help="default 500 on a GPU, 256 on a CPU")
-    parser.add_argument("--sample", action="store_true", help="sample (default: greedy, or the run's own decoding)")  # fmt: skip
-    parser.add_argument("--greedy", action="store_true", help="greedy even when the run's prompt.json samples (DEMO)")  # fmt: skip
-    parser.add_argument("--temperature", type=float, help="default 0.7 (or the run's)")
-    parser.add_argument("--top-p", type=float, help="default 0.9 (or the run's)")
-    parser.add_argument(
-        "--threads", type=int, help="CPU threads (default: min(usable cores, 4, idle cores))"
-    )
-    parser.add_argument("--render", choices=["gif", "mp4"], help="with --motion: draw each motion with its predicted timeline")  # fmt: skip
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, ...")
     parser.add_argument("--bf16", action="store_true", help="run the model in bfloat16")
     parser.add_argument("--limit", type=int, help="only the first N records")
     parser.add_argument(
         "--prompt", choices=["stage1", "stage2"], default="stage2", help="prompt for test records"
     )
+    parser.add_argument("--threads", type=int, help="CPU threads (default: min(usable cores, 4, idle cores))")  # fmt: skip
+    parser.add_argument("--render", choices=["gif", "mp4"], help="with --motion: draw each motion with its predicted timeline")  # fmt: skip
+    gen = parser.add_argument_group("generation (GenerationConfig keys; modeling/config.py)")
+    gen.add_argument("--config", help="YAML file of generation keys (options override it)")
+    gen.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override any key"
+    )
+    add_options(gen, GenerationConfig)
     from modeling.motion_infer import add_motion_args
 
     add_motion_args(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    from compmo_gen.core.errors import UserError
     from modeling.infer import infer
     from modeling.motion_infer import prepare, render_predictions
 
+    if args.limit is not None and args.limit < 1:
+        raise UserError("--limit must be >= 1")
     data, motion_root, gen, device = prepare(args)
-    try:
-        report = infer(
-            args.run,
-            data,
-            args.out,
-            motion_root=motion_root,
-            gen=gen,
-            device=device,
-            bf16=args.bf16,
-            limit=args.limit,
-            prompt_kind=args.prompt,
-            quiet=args.quiet,
-        )
-    except (FileNotFoundError, ValueError) as exc:
-        from compmo_gen.core.errors import AnnotationError
-
-        if isinstance(exc, AnnotationError):
-            raise
-        raise UserError(str(exc)) from None
+    report = infer(
+        args.run,
+        data,
+        args.out,
+        motion_root=motion_root,
+        gen=gen,
+        device=device,
+        bf16=args.bf16,
+        limit=args.limit,
+        prompt_kind=args.prompt,
+        quiet=args.quiet,
+    )
     summary = {
         k: report[k] for k in ("examples", "unparseable", "empty_predictions", "new_tokens_per_s")
     }

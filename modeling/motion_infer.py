@@ -5,7 +5,7 @@
   file ``OUT/motions.json`` with the run's prompt, then captioned as any stage file; ``--render``
   draws ``OUT/render/<id>.gif`` (or ``.mp4``) with the predicted timeline (``compmo-gen render``).
 * A run with a ``prompt.json`` (``compmo-train import-demo``) uses that prompt (DEMO's) for test
-  records and that decoding (DEMO samples: top-p 0.9, temperature 0.7) unless ``--greedy``.
+  records and that decoding (DEMO samples: top-p 0.9, temperature 0.7) unless ``--sample false``.
 * CPU: ``torch.set_num_threads(--threads or min(usable cores, 4, idle cores))`` (torch's default
   counts the host's cores, not the ones this process may use nor the ones other jobs keep busy: on a
   busy 2-core machine two threads were several times slower than one), at most 256 new tokens
@@ -72,25 +72,43 @@ def configure_device(args: argparse.Namespace) -> str:
             raise UserError(f"--threads {threads}: use at least 1")
         torch.set_num_threads(threads)
         log.info("CPU inference: %d thread(s) (of %d usable cores)", threads, usable_cores())
-    if args.batch_size is None:
-        args.batch_size = 1 if kind == "cpu" else 16
     return device
 
 
+def _explicit_keys(args: argparse.Namespace) -> set[str]:
+    """Generation keys the user set: options given, ``--set`` and the ``--config`` file's keys."""
+    from compmo_gen.core.config_cli import options_given
+    from modeling.config import GenerationConfig
+
+    keys = set(options_given(args, GenerationConfig))
+    keys |= {s.split("=", 1)[0].strip().replace("-", "_") for s in args.set}
+    if args.config:
+        import yaml
+
+        try:
+            loaded = yaml.safe_load(Path(args.config).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            loaded = None  # the loader below reports the file
+        keys |= set(loaded) if isinstance(loaded, dict) else set()
+    return keys
+
+
 def generation_settings(args: argparse.Namespace, device: str, spec: dict | None) -> Any:
-    from modeling.infer import GenerationConfig
+    """``GenerationConfig`` from ``--config``, ``--set`` and options; keys set nowhere take the
+    run's decoding (DEMO: sampling) and the device's defaults (CPU: batch 1, <= 256 new tokens)."""
+    from compmo_gen.core.config import load
+    from compmo_gen.core.config_cli import options_given
+    from modeling.config import GenerationConfig
 
     kind = "cpu" if device == "cpu" else "cuda"
-    run_gen = (spec or {}).get("generation", {})
-    sample = args.sample or (bool(run_gen.get("sample")) and not args.greedy)
-    temperature = args.temperature if args.temperature is not None else run_gen.get("temperature", 0.7)  # fmt: skip
-    top_p = args.top_p if args.top_p is not None else run_gen.get("top_p", 0.9)
-    max_new = args.max_new_tokens
-    if max_new is None:
-        max_new = min(int(run_gen.get("max_new_tokens", 500)), MAX_NEW_TOKENS[kind])
-    if max_new < 1 or args.batch_size < 1:
-        raise UserError("--max-new-tokens and --batch-size must be at least 1")
-    return GenerationConfig(args.batch_size, max_new, sample, float(temperature), float(top_p), args.seed)  # fmt: skip
+    run_gen = dict((spec or {}).get("generation", {}))
+    defaults = {k: run_gen[k] for k in ("sample", "temperature", "top_p") if k in run_gen}
+    defaults["max_new_tokens"] = min(int(run_gen.get("max_new_tokens", 500)), MAX_NEW_TOKENS[kind])
+    defaults["batch_size"] = 1 if kind == "cpu" else 16
+    explicit = _explicit_keys(args)
+    values = {k: v for k, v in defaults.items() if k not in explicit}
+    values.update(options_given(args, GenerationConfig))
+    return load(GenerationConfig, args.config, sets=args.set, values=values)
 
 
 def _prompt(spec: dict | None, kind: str, duration: float) -> tuple[str | None, str]:
