@@ -1,15 +1,17 @@
-"""`compmo-infer --run RUN --data FILE --out DIR`: batched dense captioning with a trained run;
-`--motion FILE...` captions your own motion files (imported on the fly, `--render` draws them).
+"""`compmo-infer --run RUN --data FILE --out DIR`: batched dense captioning with a trained run.
 
 The decoding options are the keys of ``GenerationConfig`` (modeling/config.py), generated with
 their help; ``--config`` / ``--set`` read them from YAML / ``key=value`` as ``compmo-train`` does.
-Keys given nowhere take the run's own decoding (``prompt.json`` of an imported DEMO run) and the
-device's defaults (CPU: batches of 1, at most 256 new tokens; modeling/motion_infer.py).
+``--shards N`` (``--devices N``): data-parallel over N worker processes (modeling/infer_parallel.py).
+``--motion FILE...`` captions your own motion files (imported on the fly, ``--render`` draws them);
+keys set nowhere take the run's decoding (``prompt.json`` of an imported DEMO run) and, on a CPU,
+batches of 1 and at most 256 new tokens (modeling/motion_infer.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 
 from compmo_gen.core.config_cli import add_options
@@ -24,6 +26,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--motion", nargs="+", help="your own motion files (.bvh, .npz, .npy), imported on the fly")  # fmt: skip
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--motion-root", help="folder the motion paths resolve in")
+    parser.add_argument(
+        "--shards",
+        "--devices",
+        type=int,
+        default=1,
+        metavar="N",
+        help="data-parallel: N worker processes, one per GPU (or sharing the CPU cores)",
+    )
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, ...")
     parser.add_argument("--bf16", action="store_true", help="run the model in bfloat16")
     parser.add_argument("--limit", type=int, help="only the first N records")
@@ -46,12 +56,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from compmo_gen.core.errors import UserError
     from modeling.infer import infer
+    from modeling.infer_parallel import infer_sharded
     from modeling.motion_infer import prepare, render_predictions
 
     if args.limit is not None and args.limit < 1:
         raise UserError("--limit must be >= 1")
+    if args.shards < 1:
+        raise UserError(f"--shards: must be at least 1, got {args.shards}")
+    run_one = infer if args.shards == 1 else functools.partial(infer_sharded, shards=args.shards)
     data, motion_root, gen, device = prepare(args)
-    report = infer(
+    report = run_one(
         args.run,
         data,
         args.out,

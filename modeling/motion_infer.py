@@ -104,7 +104,8 @@ def generation_settings(args: argparse.Namespace, device: str, spec: dict | None
     run_gen = dict((spec or {}).get("generation", {}))
     defaults = {k: run_gen[k] for k in ("sample", "temperature", "top_p") if k in run_gen}
     defaults["max_new_tokens"] = min(int(run_gen.get("max_new_tokens", 500)), MAX_NEW_TOKENS[kind])
-    defaults["batch_size"] = 1 if kind == "cpu" else 16
+    if kind == "cpu":
+        defaults["batch_size"] = 1  # the per-sequence bar counts sequences; GPU: the config's
     explicit = _explicit_keys(args)
     values = {k: v for k, v in defaults.items() if k not in explicit}
     values.update(options_given(args, GenerationConfig))
