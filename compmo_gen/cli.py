@@ -27,6 +27,12 @@ COMMANDS: dict[str, Command] = {
     "export-mesh": Command(
         "compmo_gen.mesh_cli", "skeleton as capsule meshes: animated .glb, .ply/.obj frames"
     ),
+    "import-motion": Command(
+        "compmo_gen.import_cli", "BVH / SMPL-family parameters / joint arrays -> HumanML3D joints"
+    ),
+    "doctor": Command(
+        "compmo_gen.doctor_cli", "check a HumanML3D (or AMASS-derived) folder; exit 2 if unusable"
+    ),
     "smpl2joints": Command(
         "compmo_gen.smpl_cli", "AMASS-style SMPL-H .npz folder -> HumanML3D-layout joints"
     ),

@@ -10,6 +10,9 @@ TRAIN_COMMANDS: dict[str, Command] = {
     "stage1": Command("modeling.train_cli", "stage 1: train the motion adapter, LLM frozen"),
     "stage2": Command("modeling.train_cli", "stage 2: adapter + LoRA dense-captioning tuning"),
     "merge": Command("modeling.merge_cli", "merge a stage-2 run's LoRA into the LLM"),
+    "import-demo": Command(
+        "modeling.import_demo_cli", "DEMO/LLaVA-style checkpoint folder -> a compmo run folder"
+    ),
 }
 
 INFER_COMMANDS: dict[str, Command] = {

@@ -117,6 +117,7 @@ def generate(
     from tqdm import tqdm
 
     from modeling.batching import CPU_BATCH, is_oom
+    from modeling.progress import TokenBar
 
     order = sorted(range(len(dataset)), key=lambda i: -dataset.examples[i].length())
     pad = tok.pad_token_id
@@ -145,9 +146,11 @@ def generate(
             kwargs.update(temperature=gen.temperature, top_p=gen.top_p)
         else:
             kwargs.update(temperature=None, top_p=None, top_k=None)
+        ticks = TokenBar(gen.max_new_tokens, disable=quiet or device != "cpu")  # CPU: per token
         try:
-            out = model.generate(batch, **kwargs)
+            out = model.generate(batch, **kwargs, stopping_criteria=ticks.criteria)
         except RuntimeError as exc:  # halve a batch that does not fit, and retry
+            ticks.close()
             if not is_oom(exc) or len(idx) == 1:
                 raise
             del batch
@@ -156,6 +159,7 @@ def generate(
             log.warning("batch of %d out of memory: retrying as %d + %d", len(idx), half, half)
             todo += [(b, idx[half:]), (b, idx[:half])]
             continue
+        ticks.close()
         bar.update(1)
         for row, i in zip(out, idx, strict=True):
             keep = row[~torch.isin(row, torch.tensor(eos + [tok.pad_token_id], device=row.device))]

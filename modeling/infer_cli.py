@@ -3,6 +3,9 @@
 The decoding options are the keys of ``GenerationConfig`` (modeling/config.py), generated with
 their help; ``--config`` / ``--set`` read them from YAML / ``key=value`` as ``compmo-train`` does.
 ``--shards N`` (``--devices N``): data-parallel over N worker processes (modeling/infer_parallel.py).
+``--motion FILE...`` captions your own motion files (imported on the fly, ``--render`` draws them);
+keys set nowhere take the run's decoding (``prompt.json`` of an imported DEMO run) and, on a CPU,
+batches of 1 and at most 256 new tokens (modeling/motion_infer.py).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import argparse
 import functools
 import json
 
-from compmo_gen.core.config_cli import add_options, options_given
+from compmo_gen.core.config_cli import add_options
 from modeling.config import GenerationConfig
 
 
@@ -19,9 +22,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--run", required=True, help="a compmo-train run folder (stage 2, or merged)"
     )
-    parser.add_argument(
-        "--data", required=True, help="a stage or test JSON file ({id, motion, gt})"
-    )
+    parser.add_argument("--data", help="a stage or test JSON file ({id, motion, gt})")
+    parser.add_argument("--motion", nargs="+", help="your own motion files (.bvh, .npz, .npy), imported on the fly")  # fmt: skip
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--motion-root", help="folder the motion paths resolve in")
     parser.add_argument(
@@ -38,35 +40,38 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--prompt", choices=["stage1", "stage2"], default="stage2", help="prompt for test records"
     )
+    parser.add_argument("--threads", type=int, help="CPU threads (default: min(usable cores, 4, idle cores))")  # fmt: skip
+    parser.add_argument("--render", choices=["gif", "mp4"], help="with --motion: draw each motion with its predicted timeline")  # fmt: skip
     gen = parser.add_argument_group("generation (GenerationConfig keys; modeling/config.py)")
     gen.add_argument("--config", help="YAML file of generation keys (options override it)")
     gen.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override any key"
     )
     add_options(gen, GenerationConfig)
+    from modeling.motion_infer import add_motion_args
+
+    add_motion_args(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from compmo_gen.core.config import load
     from compmo_gen.core.errors import UserError
     from modeling.infer import infer
     from modeling.infer_parallel import infer_sharded
+    from modeling.motion_infer import prepare, render_predictions
 
     if args.limit is not None and args.limit < 1:
         raise UserError("--limit must be >= 1")
     if args.shards < 1:
         raise UserError(f"--shards: must be at least 1, got {args.shards}")
     run_one = infer if args.shards == 1 else functools.partial(infer_sharded, shards=args.shards)
-    gen = load(
-        GenerationConfig, args.config, sets=args.set, values=options_given(args, GenerationConfig)
-    )
+    data, motion_root, gen, device = prepare(args)
     report = run_one(
         args.run,
-        args.data,
+        data,
         args.out,
-        motion_root=args.motion_root,
+        motion_root=motion_root,
         gen=gen,
-        device=args.device,
+        device=device,
         bf16=args.bf16,
         limit=args.limit,
         prompt_kind=args.prompt,
@@ -75,5 +80,7 @@ def run(args: argparse.Namespace) -> int:
     summary = {
         k: report[k] for k in ("examples", "unparseable", "empty_predictions", "new_tokens_per_s")
     }
+    if args.render:
+        summary["rendered"] = len(render_predictions(args))
     print(f"{args.out}: {json.dumps(summary)}")
     return 0

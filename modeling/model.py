@@ -152,7 +152,7 @@ def make_adapter(spec: dict[str, Any]) -> Any:
     return build_adapter(
         spec["d_model"],
         hidden=spec["hidden"],
-        out_hidden=spec["hidden"],
+        out_hidden=spec.get("out_hidden", spec["hidden"]),
         pos_embedding=spec["pos_embedding"],
         max_windows=spec["max_windows"],
     )

@@ -1,0 +1,236 @@
+"""``compmo-infer`` on the user's own motion files, CPU defaults and DEMO-style runs.
+
+* ``--motion a.bvh b.npz ...``: the files are imported by ``compmo-gen import-motion`` (run as a
+  child process: the model stands on the core only) into ``OUT/imported/`` and listed in a stage
+  file ``OUT/motions.json`` with the run's prompt, then captioned as any stage file; ``--render``
+  draws ``OUT/render/<id>.gif`` (or ``.mp4``) with the predicted timeline (``compmo-gen render``).
+* A run with a ``prompt.json`` (``compmo-train import-demo``) uses that prompt (DEMO's) for test
+  records and that decoding (DEMO samples: top-p 0.9, temperature 0.7) unless ``--sample false``.
+* CPU: ``torch.set_num_threads(--threads or min(usable cores, 4, idle cores))`` (torch's default
+  counts the host's cores, not the ones this process may use nor the ones other jobs keep busy: on a
+  busy 2-core machine two threads were several times slower than one), at most 256 new tokens
+  unless ``--max-new-tokens`` says otherwise, and batches of one sequence, with progress bars per
+  sequence and per token (``modeling.progress``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from compmo_gen.core.errors import CompmoError, UserError
+
+log = logging.getLogger(__name__)
+
+
+class GeneratorError(CompmoError):
+    """A ``compmo-gen`` step (motion import, rendering) failed; its own one-line message."""
+
+
+#: New-token bound by device when ``--max-new-tokens`` is not given.
+MAX_NEW_TOKENS = {"cpu": 256, "cuda": 500}
+MAX_CPU_THREADS = 4
+
+
+def usable_cores() -> int:
+    """Cores this process may run on: the affinity mask, capped by a cgroup CPU quota."""
+    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            n = min(n, max(1, int(int(quota) // int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, n)
+
+
+def default_threads() -> int:
+    """``min(usable cores, 4)``, less the cores other processes keep busy (1-minute load average):
+    on a loaded machine extra threads wait on each other (``results/cpu_threads.md``)."""
+    cores = usable_cores()
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        busy = 0.0
+    return max(1, min(cores, MAX_CPU_THREADS, round(cores - busy)))
+
+
+def configure_device(args: argparse.Namespace) -> str:
+    """Resolve ``--device``; on CPU set the thread count, the token bound and the batch size."""
+    import torch
+
+    device = args.device
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    kind = "cpu" if device == "cpu" else "cuda"
+    if kind == "cpu":
+        threads = args.threads or default_threads()
+        if threads < 1:
+            raise UserError(f"--threads {threads}: use at least 1")
+        torch.set_num_threads(threads)
+        log.info("CPU inference: %d thread(s) (of %d usable cores)", threads, usable_cores())
+    return device
+
+
+def _explicit_keys(args: argparse.Namespace) -> set[str]:
+    """Generation keys the user set: options given, ``--set`` and the ``--config`` file's keys."""
+    from compmo_gen.core.config_cli import options_given
+    from modeling.config import GenerationConfig
+
+    keys = set(options_given(args, GenerationConfig))
+    keys |= {s.split("=", 1)[0].strip().replace("-", "_") for s in args.set}
+    if args.config:
+        import yaml
+
+        try:
+            loaded = yaml.safe_load(Path(args.config).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            loaded = None  # the loader below reports the file
+        keys |= set(loaded) if isinstance(loaded, dict) else set()
+    return keys
+
+
+def generation_settings(args: argparse.Namespace, device: str, spec: dict | None) -> Any:
+    """``GenerationConfig`` from ``--config``, ``--set`` and options; keys set nowhere take the
+    run's decoding (DEMO: sampling) and the device's defaults (CPU: batch 1, <= 256 new tokens)."""
+    from compmo_gen.core.config import load
+    from compmo_gen.core.config_cli import options_given
+    from modeling.config import GenerationConfig
+
+    kind = "cpu" if device == "cpu" else "cuda"
+    run_gen = dict((spec or {}).get("generation", {}))
+    defaults = {k: run_gen[k] for k in ("sample", "temperature", "top_p") if k in run_gen}
+    defaults["max_new_tokens"] = min(int(run_gen.get("max_new_tokens", 500)), MAX_NEW_TOKENS[kind])
+    if kind == "cpu":
+        defaults["batch_size"] = 1  # the per-sequence bar counts sequences; GPU: the config's
+    explicit = _explicit_keys(args)
+    values = {k: v for k, v in defaults.items() if k not in explicit}
+    values.update(options_given(args, GenerationConfig))
+    return load(GenerationConfig, args.config, sets=args.set, values=values)
+
+
+def _prompt(spec: dict | None, kind: str, duration: float) -> tuple[str | None, str]:
+    from compmo_gen.core.prompts import STAGE2_SYSTEM, stage1_prompt, stage2_user
+    from modeling.demo_prompt import user_prompt
+
+    if spec is not None:
+        return spec.get("system"), user_prompt(spec, duration)
+    return (None, stage1_prompt(duration)) if kind == "stage1" else (STAGE2_SYSTEM, stage2_user(duration))  # fmt: skip
+
+
+#: Import options passed through to ``compmo-gen import-motion`` (validated there).
+IMPORT_OPTIONS = ("skeleton", "joint_map", "fps", "up", "units", "smpl_dir", "gender")
+
+
+def add_motion_args(parser: argparse.ArgumentParser) -> None:
+    """``compmo-gen import-motion``'s options, for ``compmo-infer --motion``."""
+    g = parser.add_argument_group("motion import (see compmo-gen import-motion --help)")
+    g.add_argument("--skeleton", help="source skeleton (default: detected)")
+    g.add_argument("--joint-map", help="JSON {HumanML3D joint: source joint} for all 22 joints")
+    g.add_argument("--fps", help="source frame rate (needed for .npy arrays)")
+    g.add_argument("--up", help="source up axis, e.g. +z (default: detected)")
+    g.add_argument("--units", help="source unit: m, cm, mm, inch, cmu (default: detected)")
+    g.add_argument("--smpl-dir", help="body models for SMPL-family parameter files")
+    g.add_argument("--gender", help="body model gender (default: the file's, else neutral)")
+    g.add_argument("--no-retarget", action="store_true", help="keep the source bone lengths")
+
+
+def run_generator(argv: list[str]) -> None:
+    """Run a ``compmo-gen`` command in a child process (the model does not import the generator);
+    its one-line error becomes ours."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "compmo_gen.cli", *argv], capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+        raise GeneratorError(lines[-1] if lines else f"compmo-gen {argv[0]} failed ({proc.returncode})")  # fmt: skip
+
+
+def motion_stage_file(args: argparse.Namespace, spec: dict | None, out: Path) -> Path:
+    """Import ``--motion`` files (``compmo-gen import-motion``) into ``out/imported/`` and write
+    ``out/motions.json`` with the run's prompt."""
+    from compmo_gen.core.constants import FPS
+    from compmo_gen.core.io import npy_frames
+    from compmo_gen.core.stage_files import StageRecord, write_stage_file
+
+    argv = ["import-motion", *[str(m) for m in args.motion], "--out", str(out / "imported"), "-q"]
+    for name in IMPORT_OPTIONS:
+        if getattr(args, name) is not None:
+            argv += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
+    if args.no_retarget:
+        argv.append("--no-retarget")
+    run_generator(argv)
+    records = []
+    for vid in (out / "imported" / "all.txt").read_text(encoding="utf-8").split():
+        rel = f"imported/new_joints/{vid}.npy"
+        system, user = _prompt(spec, args.prompt, npy_frames(out / rel) / FPS)
+        records.append(StageRecord(vid, rel, system, user, ""))
+    path = out / "motions.json"
+    write_stage_file(records, path)
+    return path
+
+
+def prompted_stage_file(data: Path, spec: dict, out: Path, motion_root: str | None) -> Path:
+    """``data`` with the run's prompt on its test records (records with a prompt are kept)."""
+    from compmo_gen.core.constants import FPS
+    from compmo_gen.core.io import npy_frames
+    from compmo_gen.core.stage_files import (
+        StageRecord,
+        motion_path,
+        read_stage_file,
+        write_stage_file,
+    )
+
+    records = []
+    for rec in read_stage_file(data):
+        if rec.user is None:
+            frames = rec.frames or (0, npy_frames(motion_path(rec, file=str(data), root=motion_root), record=rec.id))  # fmt: skip
+            system, user = _prompt(spec, "stage2", (frames[1] - frames[0]) / FPS)
+            rec = StageRecord(rec.id, rec.motion, system, user, "", rec.gt, rec.frames)
+        records.append(rec)
+    path = out / f"prompted_{data.name}"
+    write_stage_file(records, path)
+    return path
+
+
+def prepare(args: argparse.Namespace) -> tuple[str, str | None, Any, str]:
+    """(stage file, motion root, generation config, device) for ``compmo-infer``."""
+    from modeling.demo_prompt import read_prompt_spec
+
+    if bool(args.data) == bool(args.motion):
+        raise UserError("give exactly one of --data FILE and --motion FILE...")
+    if args.render and not args.motion:
+        raise UserError("--render draws imported motions: use it with --motion")
+    device = configure_device(args)
+    spec = read_prompt_spec(args.run)
+    gen = generation_settings(args, device, spec)
+    out = Path(args.out)
+    if args.motion:
+        return str(motion_stage_file(args, spec, out)), str(out), gen, device
+    data, root = Path(args.data), args.motion_root
+    if spec is not None:
+        root = root or str(data.resolve().parent)
+        data = prompted_stage_file(data, spec, out, root)
+    return str(data), root, gen, device
+
+
+def render_predictions(args: argparse.Namespace) -> list[Path]:
+    """``OUT/render/<id>.gif|mp4``: each imported motion with its predicted timeline
+    (``compmo-gen render MOTION --pred predictions.json``)."""
+    from compmo_gen.core.io import load_json
+
+    out = Path(args.out)
+    written = []
+    for rec in load_json(out / "generated.json"):
+        path = out / "render" / f"{rec['id']}.{args.render}"
+        path.parent.mkdir(exist_ok=True)
+        motion = out / "imported" / "new_joints" / f"{rec['id']}.npy"
+        run_generator(["render", str(motion), "--pred", str(out / "predictions.json"), "--out", str(path), "-q"])  # fmt: skip
+        written.append(path)
+    return written
