@@ -13,7 +13,7 @@ weights being 1 for exact and 0.5 for the other stages with the jar's integer tr
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from evaluation.meteor_native.normalize import java_hash
 from evaluation.meteor_native.resources import Lexicon, ParaphraseTable
@@ -39,6 +39,27 @@ class AlignmentCounts:
     test_function_matches: tuple[int, ...]
     ref_function_matches: tuple[int, ...]
     chunks: int
+
+
+@dataclass
+class _Sentence:
+    """Per-sentence keys, cached across pairs (paraphrase parts per table version)."""
+
+    hashes: list[int]
+    stems: list[int]
+    synsets: list[frozenset[int]]
+    by_hash: dict[int, list[int]]
+    by_stem: dict[int, list[int]]
+    version: int = -1
+    spans: list = field(default_factory=list)
+    ngrams: dict = field(default_factory=dict)
+
+
+def _positions(keys: list[int]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for i, k in enumerate(keys):
+        out.setdefault(k, []).append(i)
+    return out
 
 
 class _Path:
@@ -72,6 +93,7 @@ class Aligner:
         self._hash: dict[str, int] = {}
         self._stem_hash: dict[str, int] = {}
         self._syn: dict[str, frozenset[int]] = {}
+        self._sentences: dict[tuple[str, ...], _Sentence] = {}
 
     def _word_hash(self, w: str) -> int:
         h = self._hash.get(w)
@@ -101,60 +123,79 @@ class Aligner:
             s = self._syn[w] = own | extra
         return s
 
-    def matches(self, test: Sequence[str], ref: Sequence[str]) -> list[list[Match]]:
+    def _info(self, words: tuple[str, ...]) -> _Sentence:
+        info = self._sentences.get(words)
+        version = self.paraphrases.version
+        if info is None:
+            if len(self._sentences) > 200_000:
+                self._sentences.clear()
+            hashes = [self._word_hash(w) for w in words]
+            stems = [self._stem_key(w) for w in words]
+            info = self._sentences[words] = _Sentence(
+                hashes=hashes,
+                stems=stems,
+                synsets=[self.synonym_sets(w) for w in words],
+                by_hash=_positions(hashes),
+                by_stem=_positions(stems),
+            )
+        if info.version != version:
+            info.version = version
+            info.spans, info.ngrams = self._paraphrase_spans(words)
+        return info
+
+    def _paraphrase_spans(self, words: tuple[str, ...]) -> tuple[list, dict]:
+        """(start, length, paraphrase) of every phrase with entries, in the jar's order, and the
+        start positions of every n-gram up to the longest paraphrase."""
+        table = self.paraphrases
+        entries = table.entries
+        n = len(words)
+        spans = []
+        for i in range(n):
+            for length in range(1, min(table.max_len, n - i) + 1):
+                found = entries.get(words[i : i + length])
+                if found:
+                    spans.extend((i, length, par) for _, par in found)
+        ngrams: dict[tuple[str, ...], list[int]] = {}
+        for i in range(n):
+            for length in range(1, min(table.max_par_len, n - i) + 1):
+                ngrams.setdefault(words[i : i + length], []).append(i)
+        return spans, ngrams
+
+    def matches(self, test: tuple[str, ...], ref: tuple[str, ...]) -> list[list[Match]]:
         """Per reference position, the candidate matches starting there, in the jar's order."""
-        h1 = [self._word_hash(w) for w in test]
-        h2 = [self._word_hash(w) for w in ref]
+        a, b = self._info(test), self._info(ref)
+        h1, h2 = a.hashes, b.hashes
         n1, n2 = len(test), len(ref)
         out: list[list[Match]] = [[] for _ in range(n2)]
         for j in range(n2):
-            for i in range(n1):
-                if h1[i] == h2[j]:
-                    out[j].append((j, 1, i, 1, 0))
+            for i in a.by_hash.get(h2[j], ()):
+                out[j].append((j, 1, i, 1, 0))
         if n1 == n2 and h1 == h2:
             return out
-        s1 = [self._stem_key(w) for w in test]
-        s2 = [self._stem_key(w) for w in ref]
+        s2 = b.stems
         for j in range(n2):
-            for i in range(n1):
-                if s1[i] == s2[j] and h1[i] != h2[j]:
+            hj = h2[j]
+            for i in a.by_stem.get(s2[j], ()):
+                if h1[i] != hj:
                     out[j].append((j, 1, i, 1, 1))
-        y1 = [self.synonym_sets(w) for w in test]
-        y2 = [self.synonym_sets(w) for w in ref]
-        for j in range(n2):
-            if y2[j]:
+        y1 = a.synsets
+        for j, yj in enumerate(b.synsets):
+            if yj:
+                hj = h2[j]
                 for i in range(n1):
-                    if h1[i] != h2[j] and not y2[j].isdisjoint(y1[i]):
+                    if h1[i] != hj and not yj.isdisjoint(y1[i]):
                         out[j].append((j, 1, i, 1, 2))
-        self._paraphrase_matches(test, ref, out)
+        for j, length, par in b.spans:
+            k = len(par)
+            for i in a.ngrams.get(par, ()):
+                out[j].append((j, length, i, k, 3))
+        for i, length, par in a.spans:
+            k = len(par)
+            for j in b.ngrams.get(par, ()):
+                out[j].append((j, k, i, length, 3))
         return out
 
-    def _paraphrase_matches(self, test: Sequence[str], ref: Sequence[str], out: list) -> None:
-        table = self.paraphrases
-        entries, max_len = table.entries, table.max_len
-        n1, n2 = len(test), len(ref)
-        # reference phrase -> paraphrase found in the test sentence
-        for j in range(n2):
-            for length in range(1, min(max_len, n2 - j) + 1):
-                found = entries.get(tuple(ref[j : j + length]))
-                if found:
-                    for _, par in found:
-                        k = len(par)
-                        for i in range(n1):
-                            if i + k <= n1 and tuple(test[i : i + k]) == par:
-                                out[j].append((j, length, i, k, 3))
-        # test phrase -> paraphrase found in the reference
-        for i in range(n1):
-            for length in range(1, min(max_len, n1 - i) + 1):
-                found = entries.get(tuple(test[i : i + length]))
-                if found:
-                    for _, par in found:
-                        k = len(par)
-                        for j in range(n2):
-                            if j + k <= n2 and tuple(ref[j : j + k]) == par:
-                                out[j].append((j, k, i, length, 3))
-
-    def align(self, test: Sequence[str], ref: Sequence[str]) -> AlignmentCounts:
+    def align(self, test: tuple[str, ...], ref: tuple[str, ...]) -> AlignmentCounts:
         """Best alignment's per-stage counts and chunks."""
         n1, n2 = len(test), len(ref)
         cand = self.matches(test, ref)
@@ -180,7 +221,10 @@ class Aligner:
                     start.matches[j] = m
                     start.used2 |= _mask(j, m[1])
                     start.used1 |= _mask(m[2], m[3])
-        best = _resolve(cand, start)
+        if all(not lst or start.matches[j] is not None for j, lst in enumerate(cand)):
+            best = start.matches  # nothing to choose: the search keeps the fixed matches
+        else:
+            best = _resolve(cand, start)
         fw = self.lexicon.function_words
         func1 = [w.lower() in fw for w in test]
         func2 = [w.lower() in fw for w in ref]

@@ -154,6 +154,8 @@ class ParaphraseTable:
     directory: Path
     entries: dict[Phrase, list[tuple[int, Phrase]]] = field(default_factory=dict)
     max_len: int = 0
+    max_par_len: int = 0
+    version: int = 0  # bumped whenever entries are added
     _words: list[str] = field(default_factory=list)
     _ids: dict[str, int] = field(default_factory=dict)
     _known: np.ndarray | None = None
@@ -163,7 +165,8 @@ class ParaphraseTable:
         d = self.directory
         self._words = (d / "vocab.txt").read_text(encoding="utf-8").split("\n")
         self._ids = {w: i for i, w in enumerate(self._words)}
-        self._arrays = [np.load(d / f"{n}.npy", mmap_mode="r") for n in ("src_off", "src_tok", "tgt_off", "tgt_tok")]  # fmt: skip
+        names = ("src_off", "src_tok", "tgt_off", "tgt_tok")
+        self._arrays = [np.load(d / f"{n}.npy", allow_pickle=False) for n in names]
         self._known = np.zeros(len(self._words) + 1, dtype=bool)
         self._kept = np.zeros(len(self._arrays[0]) - 1, dtype=bool)
 
@@ -181,14 +184,33 @@ class ParaphraseTable:
         ok = _all_known(self._known, src_off, src_tok) & _all_known(self._known, tgt_off, tgt_tok)
         added = np.flatnonzero(ok & ~self._kept)
         self._kept |= ok
-        w = self._words
-        for e in added.tolist():
-            src = tuple(w[t] for t in src_tok[src_off[e] : src_off[e + 1]].tolist())
-            tgt = tuple(w[t] for t in tgt_tok[tgt_off[e] : tgt_off[e + 1]].tolist())
+        if added.size == 0:
+            return
+        srcs = _phrases(self._words, src_off, src_tok, added)
+        tgts = _phrases(self._words, tgt_off, tgt_tok, added)
+        touched = set()
+        for e, src, tgt in zip(added.tolist(), srcs, tgts, strict=True):
             self.entries.setdefault(src, []).append((e, tgt))
+            touched.add(src)
             self.max_len = max(self.max_len, len(src))
-        for lst in self.entries.values():
-            lst.sort()
+            self.max_par_len = max(self.max_par_len, len(tgt))
+        for src in touched:
+            self.entries[src].sort()
+        self.version += 1
+
+
+def _phrases(words: list[str], off: np.ndarray, tok: np.ndarray, rows: np.ndarray) -> list[Phrase]:
+    """The phrases of entries ``rows`` (ascending) as word tuples."""
+    starts = np.asarray(off[rows])
+    lengths = np.asarray(off[rows + 1]) - starts
+    flat = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+    flat += np.arange(flat.size)
+    ids = np.asarray(tok[flat]).tolist()
+    out, pos = [], 0
+    for n in lengths.tolist():
+        out.append(tuple(words[t] for t in ids[pos : pos + n]))
+        pos += n
+    return out
 
 
 def _all_known(known: np.ndarray, off: np.ndarray, tok: np.ndarray) -> np.ndarray:
