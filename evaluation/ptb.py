@@ -160,3 +160,19 @@ def coco_tokens(tokens: Iterable[str]) -> str:
     """pycocoevalcap's view of one output line: lower case, punctuation tokens dropped."""
     line = " ".join(t.lower() for t in tokens).rstrip()
     return " ".join(w for w in line.split(" ") if w not in PUNCTUATIONS)
+
+
+def ptb_tokenize_native(captions: Iterable[str]) -> dict[str, str]:
+    """:func:`evaluation.text.ptb_tokenize` without Java: the same document, the same tokens.
+
+    The distinct captions form the jar's input file in first-seen order (line breaks inside a
+    caption become spaces, a sentinel line closes the file), so every caption sees the same next
+    line, and tokenizes the same way, as with the jar.
+    """
+    from evaluation.text import line_document
+
+    distinct = list(dict.fromkeys(captions))
+    if not distinct:
+        return {}
+    tokens = tokenize_lines(line_document(distinct))
+    return {cap: coco_tokens(t) for cap, t in zip(distinct, tokens, strict=False)}

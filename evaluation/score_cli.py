@@ -85,6 +85,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=max(1, min(4, os.cpu_count() or 1)),
         help="METEOR scoring threads (default: min(4, cores))",
     )
+    add_backend_arguments(parser)
     parser.add_argument(
         "--lenient",
         action="store_true",
@@ -94,6 +95,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", help="write every metric, counts and the signature as JSON")
     parser.add_argument("--per-video", help="write per-video scores (JSON lines)")
     add_bertscore_arguments(parser)
+
+
+def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--tokenizer`` and ``--meteor``: native Python ports or pycocoevalcap's jars."""
+    from evaluation.backends import CHOICES, DEFAULT_METEOR, DEFAULT_TOKENIZER
+
+    parser.add_argument(
+        "--tokenizer",
+        choices=CHOICES,
+        default=DEFAULT_TOKENIZER,
+        help="PTB tokenizer: native (Python, the jar's tokens) or java (the CoreNLP jar); "
+        "default %(default)s",
+    )
+    parser.add_argument(
+        "--meteor",
+        choices=CHOICES,
+        default=DEFAULT_METEOR,
+        help="METEOR 1.5: native (Python, the jar's scores) or java (meteor-1.5.jar); "
+        "default %(default)s",
+    )
 
 
 def add_bertscore_arguments(parser: argparse.ArgumentParser) -> None:
@@ -121,6 +142,8 @@ def eval_config(args: argparse.Namespace) -> EvalConfig:
         seed=args.seed,
         jobs=args.jobs,
         progress=not args.quiet,
+        tokenizer=args.tokenizer,
+        meteor=args.meteor,
     )
 
 
@@ -147,13 +170,14 @@ def load_inputs(args: argparse.Namespace) -> tuple[AnnotationSet, AnnotationSet]
 
 
 def run(args: argparse.Namespace) -> int:
+    from evaluation.backends import needs_java, open_meteor
     from evaluation.javatools import java_executable
-    from evaluation.meteor import open_meteor
     from evaluation.report import per_video_json, results_json, summarize, table
     from evaluation.scorer import build_inputs, score_videos
 
     t0 = time.perf_counter()
-    java_executable()  # fail early, before reading anything
+    if needs_java(args.tokenizer, args.meteor):
+        java_executable()  # fail early, before reading anything
     bert = None
     if args.sodab:
         from evaluation.bertscore import BertScoreRecall
@@ -162,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs < 1 or args.max_proposals < 1:
         raise UserError("--jobs and --max-proposals must be >= 1")
     cfg = eval_config(args)
-    meteor = open_meteor(cfg.jobs)  # its JVM loads while the inputs are read and tokenised
+    meteor = open_meteor(cfg.meteor, cfg.jobs)  # a JVM loads while the inputs are read
     try:
         gt, pred = load_inputs(args)
         inputs, counts = build_inputs(

@@ -26,10 +26,11 @@ import numpy as np
 
 from compmo_gen.annotations import DenseAnnotation
 from compmo_gen.constants import MAX_PROPOSALS, OVERLAP_THRESHOLDS, TIOUS
+from evaluation import backends
 from evaluation.captions import NGRAM_METRICS, CaptionScorer
 from evaluation.plan import Pair, VideoInput, VideoPlan, plan_video
 from evaluation.soda import soda_bounded, soda_from_best
-from evaluation.text import ptb_tokenize, remove_nonascii
+from evaluation.text import remove_nonascii
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ class EvalConfig:
     jobs: int = 2
     chunk: int = 1000
     progress: bool = False
+    tokenizer: str = "native"  # or "java" (evaluation.backends)
+    meteor: str = "native"  # or "java"
 
 
 @dataclass
@@ -135,7 +138,7 @@ def build_inputs(
                     garbage[pre] = (
                         GARBAGE_2018 if cfg.garbage == "2018" else garbage_word(pre, cfg.seed)
                     )
-    tokens = ptb_tokenize([*raw.values(), *garbage.values()])
+    tokens = backends.tokenize([*raw.values(), *garbage.values()], cfg.tokenizer)
     log.info("tokenised %d distinct captions", len(tokens))
     inputs = []
     for vid, ann in gt.items():
@@ -160,10 +163,8 @@ def build_inputs(
 class _MeteorWorker:
     """Runs the METEOR part of each chunk in a thread; the jars themselves run in parallel."""
 
-    def __init__(self, jobs: int, meteor: Any = None) -> None:
-        from evaluation.meteor import open_meteor
-
-        self.pool = meteor if meteor is not None else open_meteor(jobs)
+    def __init__(self, jobs: int, meteor: Any = None, kind: str = "native") -> None:
+        self.pool = meteor if meteor is not None else backends.open_meteor(kind, jobs)
         self.stats: dict[Pair, str] = {}
         self.pair_scores: dict[Pair, float] = {}
         self.counters = {"score_pairs": 0, "eval_lines": 0, "eval_stats": 0, "soda_rounds": 0}
@@ -271,7 +272,7 @@ def score_videos(
     """
     from tqdm import tqdm
 
-    worker = _MeteorWorker(cfg.jobs, meteor)
+    worker = _MeteorWorker(cfg.jobs, meteor, cfg.meteor)
     captioner = CaptionScorer()
     pending: dict[int, tuple[list[VideoPlan], dict]] = {}
     out: list[list[VideoScores]] = []

@@ -95,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
     from evaluation.javatools import java_executable
     from evaluation.score_cli import eval_config, load_inputs
 
-    java_executable()
+    if args.tokenizer == "java":
+        java_executable()
     scorer = BertScoreRecall.from_args(args)  # fails fast, before any file is read
     gt, pred = load_inputs(args)
     cfg = eval_config(args)

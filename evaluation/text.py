@@ -34,6 +34,11 @@ def _punctuations() -> frozenset[str]:
     return frozenset(PUNCTUATIONS)
 
 
+def line_document(distinct: list[str]) -> list[str]:
+    """The tokenizer's input lines: one per caption (line breaks made spaces), then a sentinel."""
+    return [c.translate(_LINE_BREAKS) for c in distinct] + [_SENTINEL]
+
+
 def ptb_tokenize(captions: Iterable[str]) -> dict[str, str]:
     """Tokenise distinct captions with one Java call: ``{caption: "tokens joined by spaces"}``.
 
@@ -42,7 +47,7 @@ def ptb_tokenize(captions: Iterable[str]) -> dict[str, str]:
     distinct = list(dict.fromkeys(captions))
     if not distinct:
         return {}
-    lines = [c.translate(_LINE_BREAKS) for c in distinct] + [_SENTINEL]
+    lines = line_document(distinct)
     punct = _punctuations()
     fd, name = tempfile.mkstemp(prefix="compmo-ptb-", suffix=".txt")
     try:

@@ -12,7 +12,7 @@ weights being 1 for exact and 0.5 for the other stages with the jar's integer tr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from evaluation.meteor_native.normalize import java_hash

@@ -7,9 +7,9 @@ import time
 from collections.abc import Sequence
 
 from compmo_gen.cliutil import UserError
+from evaluation.meteor import score_line
 from evaluation.meteor_native import scorer
 from evaluation.meteor_native.align import Aligner
-from evaluation.meteor import score_line
 from evaluation.meteor_native.normalize import (
     JAVA_TRIM,
     java_lower,
@@ -46,7 +46,7 @@ class NativeMeteor:
 
     description = "native METEOR 1.5 (evaluation.meteor_native, -l en -norm)"
 
-    def __init__(self) -> None:
+    def __init__(self, jobs: int = 1) -> None:
         t0 = time.perf_counter()
         stem = _stemmer()
         directory = index_dir()
@@ -85,7 +85,7 @@ class NativeMeteor:
         sentences = [[self.words(s) for s in req] for req in requests]
         self.paraphrases.restrict({w for req in sentences for s in req for w in s})
         out = []
-        for (hyp, *refs) in sentences:
+        for hyp, *refs in sentences:
             best, best_score = None, -1.0
             for ref in refs:
                 stats = scorer.stats_of(self.aligner.align(hyp, ref))
@@ -96,9 +96,7 @@ class NativeMeteor:
         self._cpu += time.process_time() - t0
         return out
 
-    def evaluate(
-        self, groups: Sequence[Sequence[scorer.Stats]]
-    ) -> list[tuple[float, list[float]]]:
+    def evaluate(self, groups: Sequence[Sequence[scorer.Stats]]) -> list[tuple[float, list[float]]]:
         """``(aggregate, per-pair scores)`` of each non-empty group of statistics."""
         return [(scorer.aggregate(g), [scorer.score(s) for s in g]) for g in groups]
 
