@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from evaluation.meteor_native.normalize import java_hash
-from evaluation.meteor_native.resources import Lexicon, ParaphraseTable
+from evaluation.meteor_native.paraphrase import ParaphraseTable
+from evaluation.meteor_native.resources import Lexicon
 
 BEAM_SIZE = 40
 #: Ranking weights of the search (exact, stem, synonym, paraphrase).
@@ -144,22 +145,22 @@ class Aligner:
         return info
 
     def _paraphrase_spans(self, words: tuple[str, ...]) -> tuple[list, dict]:
-        """(start, length, paraphrase) of every phrase with entries, in the jar's order, and the
-        start positions of every n-gram up to the longest paraphrase."""
+        """(start, length, phrase) of every phrase with paraphrases, in the jar's order, and
+        the start positions of every n-gram up to the longest paraphrase."""
         table = self.paraphrases
         entries = table.entries
         n = len(words)
-        spans = []
+        heads = []
         for i in range(n):
             for length in range(1, min(table.max_len, n - i) + 1):
-                found = entries.get(words[i : i + length])
-                if found:
-                    spans.extend((i, length, par) for _, par in found)
+                phrase = words[i : i + length]
+                if phrase in entries:
+                    heads.append((i, length, phrase))
         ngrams: dict[tuple[str, ...], list[int]] = {}
         for i in range(n):
             for length in range(1, min(table.max_par_len, n - i) + 1):
                 ngrams.setdefault(words[i : i + length], []).append(i)
-        return spans, ngrams
+        return heads, ngrams
 
     def matches(self, test: tuple[str, ...], ref: tuple[str, ...]) -> list[list[Match]]:
         """Per reference position, the candidate matches starting there, in the jar's order."""
@@ -185,14 +186,25 @@ class Aligner:
                 for i in range(n1):
                     if h1[i] != hj and not yj.isdisjoint(y1[i]):
                         out[j].append((j, 1, i, 1, 2))
-        for j, length, par in b.spans:
-            k = len(par)
-            for i in a.ngrams.get(par, ()):
-                out[j].append((j, length, i, k, 3))
-        for i, length, par in a.spans:
-            k = len(par)
-            for j in b.ngrams.get(par, ()):
-                out[j].append((j, k, i, length, 3))
+        entries = self.paraphrases.entries
+        for j, length, src in b.spans:  # reference phrase, paraphrase in the test
+            pars = entries[src]
+            found = [(e, p) for p in a.ngrams if p in pars for e in pars[p]]
+            if found:
+                found.sort()
+                for _, p in found:
+                    k = len(p)
+                    for i in a.ngrams[p]:
+                        out[j].append((j, length, i, k, 3))
+        for i, length, src in a.spans:  # test phrase, paraphrase in the reference
+            pars = entries[src]
+            found = [(e, p) for p in b.ngrams if p in pars for e in pars[p]]
+            if found:
+                found.sort()
+                for _, p in found:
+                    k = len(p)
+                    for j in b.ngrams[p]:
+                        out[j].append((j, k, i, length, 3))
         return out
 
     def align(self, test: tuple[str, ...], ref: tuple[str, ...]) -> AlignmentCounts:

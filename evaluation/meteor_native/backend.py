@@ -16,7 +16,8 @@ from evaluation.meteor_native.normalize import (
     normalize_line,
     split_tokens,
 )
-from evaluation.meteor_native.resources import ParaphraseTable, index_dir, load_lexicon
+from evaluation.meteor_native.paraphrase import ParaphraseTable
+from evaluation.meteor_native.resources import index_dir, load_lexicon
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ class NativeMeteor:
         t0 = time.process_time()
         requests = [_request(h, r) for h, r in pairs]
         sentences = [[self.words(s) for s in req] for req in requests]
-        self.paraphrases.restrict({w for req in sentences for s in req for w in s})
+        self.paraphrases.add_sentences({s for req in sentences for s in req})
         out = []
         for hyp, *refs in sentences:
             best, best_score = None, -1.0
