@@ -43,17 +43,26 @@ def _stemmer():
 
 
 class NativeMeteor:
-    """METEOR 1.5 ``-l en -norm`` in this process; statistics are tuples, scores floats."""
+    """METEOR 1.5 ``-l en -norm`` in Python; statistics are tuples, scores floats.
 
-    description = "native METEOR 1.5 (evaluation.meteor_native, -l en -norm)"
+    Large ``stats`` requests (``POOL_MIN_PAIRS`` pairs or more) go to ``jobs`` worker processes,
+    started on first use; smaller ones are scored in this process.
+    """
+
+    POOL_MIN_PAIRS = 3000
+    CHUNK = 1000
 
     def __init__(self, jobs: int = 1) -> None:
         t0 = time.perf_counter()
-        stem = _stemmer()
-        directory = index_dir()
-        self.lexicon = load_lexicon(directory)
-        self.paraphrases = ParaphraseTable(directory)
-        self.aligner = Aligner(self.lexicon, stem, self.paraphrases)
+        self._stem = _stemmer()
+        self.directory = index_dir()  # built here, once, before any worker starts
+        self.jobs = max(1, jobs)
+        self.description = (
+            f"native METEOR 1.5 (evaluation.meteor_native, -l en -norm), up to {self.jobs} "
+            f"process{'es' if self.jobs > 1 else ''}"
+        )
+        self._aligner: Aligner | None = None
+        self._pool = None
         self._norm: dict[str, tuple[str, ...]] = {}
         self._cpu = 0.0
         log.debug("native METEOR ready in %.2f s", time.perf_counter() - t0)
@@ -65,26 +74,45 @@ class NativeMeteor:
         self.close()
 
     def close(self) -> None:
-        """Nothing to release (present for the backend interface)."""
+        """Stop the worker processes, if any."""
+        if self._pool is not None:
+            self._cpu += self._pool_cpu()
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _pool_cpu(self) -> float:
+        from evaluation.meteor import cpu_seconds
+
+        return cpu_seconds(list(getattr(self._pool, "_processes", {}) or {}))
 
     def cpu_seconds(self) -> float:
-        """CPU seconds spent scoring so far."""
-        return self._cpu
+        """CPU seconds spent scoring so far (this thread and the worker processes)."""
+        return self._cpu + (self._pool_cpu() if self._pool is not None else 0.0)
+
+    @property
+    def aligner(self) -> Aligner:
+        if self._aligner is None:
+            self.lexicon = load_lexicon(self.directory)
+            self.paraphrases = ParaphraseTable(self.directory)
+            self._aligner = Aligner(self.lexicon, self._stem, self.paraphrases)
+        return self._aligner
 
     def words(self, sentence: str) -> tuple[str, ...]:
         """The jar's view of a sentence: ``-norm``, lower case, whitespace tokens."""
         w = self._norm.get(sentence)
         if w is None:
-            text = java_lower(normalize_line(sentence, self.lexicon.prefixes))
+            text = java_lower(normalize_line(sentence, self.aligner.lexicon.prefixes))
             w = self._norm[sentence] = tuple(split_tokens(text))
         return w
 
     def stats(self, pairs: Sequence[tuple[str, str]]) -> list[scorer.Stats]:
         """Sufficient statistics of each (hypothesis, reference) pair (tokenised strings)."""
-        t0 = time.process_time()
+        if self.jobs > 1 and len(pairs) >= self.POOL_MIN_PAIRS:
+            return self._pool_stats(pairs)
+        t0 = time.thread_time()
         requests = [_request(h, r) for h, r in pairs]
         sentences = [[self.words(s) for s in req] for req in requests]
-        self.paraphrases.add_sentences({s for req in sentences for s in req})
+        self.aligner.paraphrases.add_sentences({s for req in sentences for s in req})
         out = []
         for hyp, *refs in sentences:
             best, best_score = None, -1.0
@@ -94,8 +122,21 @@ class NativeMeteor:
                 if value > best_score:
                     best, best_score = stats, value
             out.append(best)
-        self._cpu += time.process_time() - t0
+        self._cpu += time.thread_time() - t0
         return out
+
+    def _pool_stats(self, pairs: Sequence[tuple[str, str]]) -> list[scorer.Stats]:
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.jobs,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_init,
+            )
+        chunks = [list(pairs[k : k + self.CHUNK]) for k in range(0, len(pairs), self.CHUNK)]
+        return [s for part in self._pool.map(_worker_stats, chunks) for s in part]
 
     def evaluate(self, groups: Sequence[Sequence[scorer.Stats]]) -> list[tuple[float, list[float]]]:
         """``(aggregate, per-pair scores)`` of each non-empty group of statistics."""
@@ -115,3 +156,16 @@ def _request(hypothesis: str, reference: str) -> list[str]:
         raise ValueError(f"METEOR request without hypothesis: {hypothesis!r} / {reference!r}")
     fields = [p.strip(JAVA_TRIM) for p in parts]
     return [fields[-1], *fields[1:-1]]
+
+
+_WORKER: NativeMeteor | None = None
+
+
+def _worker_init() -> None:
+    global _WORKER
+    _WORKER = NativeMeteor(1)
+
+
+def _worker_stats(pairs: list[tuple[str, str]]) -> list[scorer.Stats]:
+    assert _WORKER is not None
+    return _WORKER.stats(pairs)
