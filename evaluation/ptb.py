@@ -31,6 +31,7 @@ _PLAIN = re.compile(r"[A-Za-z0-9 \t]*\Z")
 _DIGIT_GAP = re.compile(r"[0-9][ \t]+[0-9]")
 _ASSIMILATIONS = {"cannot": 3, "gonna": 2, "gotta": 2, "lemme": 2, "gimme": 2, "wanna": 2}
 _AMP = re.compile("(?i:&amp;)")
+_SHORTCUT = re.compile(r"[ \t]+|([A-Za-z]+)(?=[ \t])")
 _BLANK = frozenset(" \t")
 
 
@@ -105,6 +106,14 @@ def _lex_line(window: str, end: int) -> list[str]:
     out: list[str] = []
     pos = 0
     while pos < end:
+        m = _SHORTCUT.match(window, pos)
+        if m is not None:  # spaces, or a letters-only word before a space: no rule differs
+            word = m.group(1)
+            if word:
+                k = _ASSIMILATIONS.get(word.lower())
+                out += (word,) if k is None else (word[:-k], word[-k:])
+            pos = m.end()
+            continue
         c = ord(window[pos])
         if c >= 128:
             raise PTBUnsupported(f"non-ASCII character U+{c:04X}")

@@ -11,9 +11,32 @@ pattern or None, action); :mod:`evaluation.ptb` applies them with the lexer's lo
 from __future__ import annotations
 
 
-def _ci(alternatives: str) -> str:
-    """A case-insensitive group of literal alternatives."""
-    return f"(?i:{alternatives})"
+def _ci(pattern: str) -> str:
+    """``pattern`` with every letter outside a character class matching either case.
+
+    (Spelled out as ``[xX]`` rather than an inline ``(?i:...)`` group, which the ``regex``
+    module mishandles inside some alternations.)
+    """
+    out = []
+    in_class = escaped = False
+    for ch in pattern:
+        if escaped:
+            out.append(ch)
+            escaped = False
+        elif ch == "\\":
+            out.append(ch)
+            escaped = True
+        elif in_class:
+            out.append(ch)
+            in_class = ch != "]"
+        elif ch == "[":
+            out.append(ch)
+            in_class = True
+        elif ch.isalpha() and ch.lower() != ch.upper():
+            out.append(f"[{ch.lower()}{ch.upper()}]")
+        else:
+            out.append(ch)
+    return "(?:" + "".join(out) + ")"
 
 
 SPACE = r"[ \t]"
@@ -77,7 +100,8 @@ APOWORD2 = f"[yY]{APOS}"
 FULLURL = _ci("http") + r"[sS]?://[^ \t\n\f\r\"<>|(){}]+[^ \t\n\f\r\"<>|.!?(){},\-]"
 LIKELYURL = (
     r"(?:(?:" + _ci("www") + r"\.(?:[^ \t\n\f\r\"<>|.!?(){},]+\.)+[a-zA-Z]{2,4})|"
-    r"(?:(?:[^ \t\n\f\r\"`'<>|.!?(){},\-_$]+\.)+" + _ci("com|net|org|edu") + r"))"
+    # ",-_" is a range in the grammar (it excludes digits, capitals, "@", ":", "/", ...)
+    r"(?:(?:[^ \t\n\f\r\"`'<>|.!?(){},-_$]+\.)+" + _ci("com|net|org|edu") + r"))"
     r"(?:/[^ \t\n\f\r\"<>|()]+[^ \t\n\f\r\"<>|.!?(){},\-])?"
 )
 EMAIL = (
@@ -119,11 +143,14 @@ ABBREV2 = ABBREV4 + r"\."
 ACRONYM = ACRO + r"\."
 ABBREV3 = _ci("ca|figs?|prop|nos?|art|bldg|prop|pp|op") + r"\."
 ACRONYM_NEXT = (
-    "(?:A(?i:bout|ccording|dditionally|fter|n|s|t)?|B(?i:ut)|E(?i:arlier)|"
-    "H(?i:e|er|ere|owever)|I(?i:f|n|t)|L(?i:ast)|M(?i:any|ore|r\\.|s\\.)|N(?i:ow)|"
-    "O(?i:nce|ne|ther|ur)|S(?i:he|ince|o|ome|uch)|"
-    "T(?i:hat|he|heir|hen|here|hese|hey|his)|W(?i:e|hen|hile|hat)|Y(?i:et|ou)|" + SGML + ")"
-)
+    "(?:A"
+    + _ci("bout|ccording|dditionally|fter|n|s|t")
+    + "?|B" + _ci("ut") + "|E" + _ci("arlier") + "|H" + _ci("e|er|ere|owever")
+    + "|I" + _ci("f|n|t") + "|L" + _ci("ast") + "|M" + _ci(r"any|ore|r\.|s\.")
+    + "|N" + _ci("ow") + "|O" + _ci("nce|ne|ther|ur") + "|S" + _ci("he|ince|o|ome|uch")
+    + "|T" + _ci("hat|he|heir|hen|here|hese|hey|his") + "|W" + _ci("e|hen|hile|hat")
+    + "|Y" + _ci("et|ou") + "|" + SGML + ")"
+)  # fmt: skip
 PHONE = (
     r"(?:\([0-9]{2,3}\)[ ]?|(?:\+\+?)?(?:[0-9]{2,4}[\- ])?[0-9]{2,4}[\- ])[0-9]{3,4}[\- ]?"
     r"[0-9]{3,5}|(?:(?:\+\+?)?[0-9]{2,4}\.)?[0-9]{2,4}\.[0-9]{3,4}\.[0-9]{3,5}"

@@ -66,11 +66,11 @@ def tokenizer_parity(out) -> tuple[int, int, float, float]:
     return total, equal, t_java, t_native
 
 
-def cases_parity(path: Path) -> tuple[int, int, list[str]]:
+def cases_parity(lines: list[str]) -> tuple[int, int, list[str]]:
+    """Raw jar output (before punctuation removal) against the native tokens, line by line."""
     from evaluation.javatools import PTB_JAR, jar_path, java_executable
     from evaluation.ptb import tokenize_lines
 
-    lines = path.read_text().split("\n")
     with tempfile.NamedTemporaryFile("wb", suffix=".txt", delete=False) as f:
         f.write("\n".join(lines).encode())
     try:
@@ -114,7 +114,13 @@ def main() -> int:
     load = os.getloadavg()
     out, pairs, groups = release_inputs(release)
     tok_total, tok_equal, t_java, t_native = tokenizer_parity(out)
-    case_total, case_equal, case_bad = cases_parity(ROOT / "tests/evaluation/data/ptb_cases.txt")
+    from tests.evaluation.ptb_fuzz import fuzz_lines
+
+    cases = (ROOT / "tests/evaluation/data/ptb_cases.txt").read_text().split("\n")
+    case_total, case_equal, case_bad = cases_parity(cases)
+    fuzz_total, fuzz_equal, fuzz_bad = cases_parity(
+        [x for s in (1, 2, 3) for x in fuzz_lines(s, 4000)]
+    )
     j = run_backend("java", pairs, groups)
     n = run_backend("native", pairs, groups)
     stats_equal = sum(
@@ -137,6 +143,8 @@ def main() -> int:
         f"| {tok_equal} | {tok_total - tok_equal} | - |",
         f"| PTB raw jar output, tests/evaluation/data/ptb_cases.txt lines | {case_total} "
         f"| {case_equal} | {case_total - case_equal} | - |",
+        f"| PTB raw jar output, 12,000 adversarial lines (tests/evaluation/ptb_fuzz.py, "
+        f"seeds 1-3) | {fuzz_total} | {fuzz_equal} | {fuzz_total - fuzz_equal} | - |",
         f"| METEOR statistics (SCORE) of every distinct pair | {len(pairs)} | {stats_equal} "
         f"| {len(pairs) - stats_equal} | - |",
         f"| METEOR per-pair score (EVAL, as the Python side reads it) | {len(pairs)} "
@@ -153,13 +161,15 @@ def main() -> int:
         f"| METEOR of all pairs + groups, CPU s (all processes) | {j[4]:.2f} | {n[4]:.2f} |",
         "",
     ]
-    if case_bad:
-        lines += ["Unequal tokenizer cases:", ""] + [f"- `{x!r}`" for x in case_bad] + [""]
+    if case_bad or fuzz_bad:
+        bad = case_bad + fuzz_bad
+        lines += ["Unequal tokenizer lines:", ""] + [f"- `{x!r}`" for x in bad[:50]] + [""]
     from compmo_gen.annotations import write_atomic
 
     write_atomic(Path(args.out), "\n".join(lines))
     print("\n".join(lines))
-    ok = tok_equal == tok_total and case_equal == case_total and stats_equal == len(pairs)
+    ok = tok_equal == tok_total and case_equal == case_total and fuzz_equal == fuzz_total
+    ok = ok and stats_equal == len(pairs)
     return 0 if ok and score_equal == len(pairs) and agg_equal == len(groups) else 1
 
 

@@ -61,6 +61,15 @@ def test_ptb_cases_equal_the_jar_line_by_line():
 
 
 @needs_java
+def test_ptb_fuzz_lines_equal_the_jar():
+    from .ptb_fuzz import fuzz_lines
+
+    doc = fuzz_lines(7, 600)
+    native = [" ".join(t.lower() for t in toks) for toks in tokenize_lines(doc)]
+    assert native == _jar_lines(doc)[: len(doc)]
+
+
+@needs_java
 def test_ptb_tokenize_native_equals_ptb_tokenize():
     from evaluation.text import ptb_tokenize, remove_nonascii
 
