@@ -1,3 +1,5 @@
 """compmo: CompMo-style dense motion captioning data, models and evaluation."""
 
-__version__ = "0.1.0"
+from compmo_gen.core import __version__
+
+__all__ = ["__version__"]

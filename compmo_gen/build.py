@@ -23,10 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
-from compmo_gen.annotations import write_atomic
 from compmo_gen.build_config import BuildConfig, from_dict
+from compmo_gen.chunks import chunk_path, chunk_record, read_chunk
 from compmo_gen.compose import build_sequence
-from compmo_gen.constants import FPS
+from compmo_gen.core.constants import FPS
+from compmo_gen.core.io import write_atomic
+from compmo_gen.core.segments import DenseAnnotation
 from compmo_gen.sources import BuildError, load_atoms, make_pools
 from compmo_gen.splits import sequence_splits, split_of
 
@@ -64,14 +66,6 @@ def sequence_id(index: int, num: int) -> str:
 # ----------------------------------------------------------------------------- chunks
 
 
-def chunk_path(out: Path, c: int) -> Path:
-    return out / "chunks" / f"{c:05d}.jsonl"
-
-
-def read_chunk(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-
-
 def chunk_done(out: Path, c: int) -> bool:
     """A chunk is done when its record file exists and every motion matches its hash."""
     path = chunk_path(out, c)
@@ -99,16 +93,11 @@ def build_chunk(c: int) -> int:
         sid = sequence_id(i, cfg.num)
         data = npy_bytes(seq.joints)
         _write_bytes(out / "motions" / f"{sid}.npy", data)
-        rec = {
-            "id": sid,
-            "split": split,
-            "frames": int(len(seq.joints)),
-            "duration": len(seq.joints) / FPS,
-            "segments": [[s / FPS, e / FPS, cap, list(parts)] for s, e, cap, parts in seq.segments],
-            **seq.meta,
-            "sha256": hashlib.sha256(data).hexdigest(),
-        }
-        lines.append(json.dumps(rec, sort_keys=True, ensure_ascii=False))
+        ann = DenseAnnotation(sid, len(seq.joints) / FPS, seq.segments)
+        sha = hashlib.sha256(data).hexdigest()
+        lines.append(
+            chunk_record(ann, split=split, frames=int(len(seq.joints)), meta=seq.meta, sha256=sha)
+        )
     write_atomic(chunk_path(out, c), "\n".join(lines) + "\n")
     return c
 

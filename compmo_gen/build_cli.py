@@ -8,7 +8,7 @@ import logging
 import os
 import time
 
-from compmo_gen.cliutil import UserError
+from compmo_gen.core.errors import UserError
 
 log = logging.getLogger(__name__)
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from compmo_gen.cliutil import Command, dispatch
+from compmo_gen.core.cli import Command, dispatch
 
 #: Sub-command registry: name -> module with ``configure(parser)`` and ``run(args)``.
 COMMANDS: dict[str, Command] = {
     "build": Command("compmo_gen.build_cli", "build a CompMo-style dataset"),
+    "babel": Command(
+        "compmo_gen.babel_cli",
+        "H3D+BABEL dataset: BABEL frame labels on real HumanML3D motions",
+    ),
     "validate": Command("compmo_gen.validate_cli", "check a built dataset against its manifest"),
     "stats": Command("compmo_gen.stats_cli", "print and save the dataset card of a built dataset"),
     "stage-json": Command(

@@ -14,11 +14,19 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d, maximum_filter1d
 
 from compmo_gen.atoms import AtomicClip
-from compmo_gen.constants import DURATION_ALPHA, DURATION_BETA, FPS, MAX_ACTIONS, MIN_ACTIONS
+from compmo_gen.core.constants import FPS
+from compmo_gen.core.segments import Segment
 from compmo_gen.kinematics import Features, concat, decompose, recompose, resample
 from compmo_gen.quality import Gate, SourceStats, assess, source_stats
 from compmo_gen.skeleton import FOOT_JOINTS
 from compmo_gen.transitions import join
+
+#: Segment duration law of CompMo (paper Eq. 4).
+DURATION_ALPHA: float = 0.3
+DURATION_BETA: float = 0.8
+#: Actions per CompMo sequence.
+MIN_ACTIONS: int = 2
+MAX_ACTIONS: int = 10
 
 #: Transition modes whose seams the quality gate checks.
 GATED_MODES = ("crossfade", "inertial")
@@ -56,8 +64,12 @@ class ComposeConfig:
 
 @dataclass
 class Composed:
+    """A composed sequence: joints, its ground-truth segments (seconds) and build metadata."""
+
     joints: np.ndarray  # (T, 22, 3) float32
-    segments: list[tuple[int, int, str, tuple[str, ...]]]  # frames [start, end), caption, parts
+    segments: tuple[Segment, ...]
+    #: Segment boundaries in frames (``len(segments) + 1`` values, from 0 to T).
+    bounds: tuple[float, ...]
     meta: dict
 
 
@@ -132,13 +144,13 @@ def compose(pool: Sequence[Prepared], rng: np.random.Generator, cfg: ComposeConf
     segments = []
     for n, i in enumerate(picks):
         s, e_ = bounds[n], bounds[n + 1]
-        segments.append((s, e_, clips_meta[n]["caption"], pool[i].clip.parts))
+        segments.append(Segment(s / FPS, e_ / FPS, clips_meta[n]["caption"], pool[i].clip.parts))
         clips_meta[n]["start_frame"], clips_meta[n]["end_frame"] = s, e_
     meta = {"transition": cfg.transition, "frames": total, "clips": clips_meta,
             "seams": [{"boundary": bounds[n + 1], "window": list(w)} for n, w in enumerate(windows)],
             "_seam_frames": [int(round(b)) for b in bounds[1:-1]], "_lengths": lengths,
             "_refs": [pool[i].stats for i in picks]}  # fmt: skip
-    return Composed(p, segments, meta)
+    return Composed(p, tuple(segments), tuple(bounds), meta)
 
 
 def build_sequence(

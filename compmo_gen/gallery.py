@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from compmo_gen.annotations import DenseAnnotation, Segment
+from compmo_gen.core.segments import DenseAnnotation, Segment
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import json
 import logging
 from pathlib import Path
 
-from compmo_gen.cliutil import UserError
+from compmo_gen.core.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from compmo_gen.annotations import DenseAnnotation
+    from compmo_gen.core.segments import DenseAnnotation
     from compmo_gen.gallery import Card, gallery_html, gif_name, select_ids
     from compmo_gen.render_cli import (
         dataset_durations,

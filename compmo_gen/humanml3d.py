@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from compmo_gen.atoms import AtomicClip
-from compmo_gen.constants import FPS, NUM_JOINTS
+from compmo_gen.core.constants import FPS, NUM_JOINTS
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from compmo_gen.constants import FPS, NUM_JOINTS
+from compmo_gen.core.constants import FPS, NUM_JOINTS
 from compmo_gen.skeleton import CHAINS, PARENTS
 
 BONE_RADIUS = 0.022

@@ -11,7 +11,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from compmo_gen.cliutil import UserError
+from compmo_gen.core.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from compmo_gen import mesh
-    from compmo_gen.constants import FPS
+    from compmo_gen.core.constants import FPS
     from compmo_gen.render import JOINT_SIDES, active_index, segment_colors, shade
     from compmo_gen.render_cli import load_item
 

@@ -1,4 +1,4 @@
-"""Self-check motion metrics (docs/COMPOSER.md) and the per-sequence quality gate.
+"""Self-check motion metrics (STMC-style checks: foot skate, penetration, bone error, seam jumps) and the per-sequence quality gate.
 
 All positions are metres at 20 fps (``FPS``). Metrics need no learned model.
 """
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from compmo_gen.constants import FPS
+from compmo_gen.core.constants import FPS
 from compmo_gen.skeleton import FOOT_JOINTS, bone_error, heading_angles
 
 #: HumanML3D foot-contact rule: squared per-frame displacement below this (m^2) ...

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from compmo_gen.annotations import DenseAnnotation, load_annotations, resolve_under
-from compmo_gen.cliutil import UserError
+from compmo_gen.core.errors import UserError
+from compmo_gen.core.formats import load_annotations
+from compmo_gen.core.io import resolve_under
+from compmo_gen.core.segments import DenseAnnotation
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +93,8 @@ def humanml3d_captions(motion: Path, n_frames: int) -> DenseAnnotation | None:
     (HumanML3D layout, e.g. ``smpl2joints`` output), as segments; None when there is none."""
     import math
 
-    from compmo_gen.annotations import Segment
-    from compmo_gen.constants import FPS
+    from compmo_gen.core.constants import FPS
+    from compmo_gen.core.segments import Segment
 
     text = motion.parent.parent / "texts" / f"{motion.stem}.txt"
     if motion.parent.name != "new_joints" or not text.is_file():
@@ -131,7 +133,7 @@ def load_predictions(path: Path, durations: Mapping[str, float]) -> dict[str, De
 
 def dataset_durations(source: Path, vid: str | None, n_frames: int) -> dict[str, float]:
     """Durations of every annotated sequence of a dataset folder (of ``vid`` alone for a file)."""
-    from compmo_gen.constants import FPS
+    from compmo_gen.core.constants import FPS
 
     if source.is_dir():
         return {i: a.duration for i, a in load_ground_truth(source).items() if a.duration}

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from compmo_gen.annotations import DenseAnnotation
-from compmo_gen.constants import FPS
+from compmo_gen.core.constants import FPS
+from compmo_gen.core.segments import DenseAnnotation
 from compmo_gen.render import (
     BACKGROUND,
     CURSOR,

@@ -1,4 +1,4 @@
-"""The HumanML3D skeleton (docs/HUMANML3D.md): joint order, kinematic tree, bone lengths, FK.
+"""The HumanML3D skeleton (Guo et al. 2022, its released paramUtil): joint order, kinematic tree, bone lengths, FK.
 
 Conventions: metres, y up, x = the person's left, z = forward; yaw ``psi`` about +y, ``psi = 0``
 faces +z, ``R_y(psi) = [[cos, 0, sin], [0, 1, 0], [-sin, 0, cos]]``.

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from compmo_gen.cliutil import UserError
+from compmo_gen.core.errors import UserError
 
 log = logging.getLogger(__name__)
 

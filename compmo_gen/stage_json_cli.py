@@ -14,7 +14,8 @@ import logging
 from pathlib import Path
 
 from compmo_gen import stage_json as sj
-from compmo_gen.cliutil import UserError
+from compmo_gen.core import stage_files as sf
+from compmo_gen.core.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -26,18 +27,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--humanml3d", type=Path, help="stage1: a HumanML3D folder instead")
     parser.add_argument("--split", help="split name(s), comma separated")
     parser.add_argument("--motion-root", type=Path, help="reroot: folder holding the motions")
-    parser.add_argument("--out", type=Path, help="output file (default: <dataset>/<kind>.json)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="output file (default: <dataset>/<kind>.json, recorded with its hash in "
+        "<dataset>/derived.json so that `compmo-gen validate` checks it)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     if args.kind == "reroot":
         if not args.file or args.motion_root is None or args.out is None:
             raise UserError("reroot needs FILE, --motion-root and --out")
-        records = sj.read_stage_file(args.file)
-        out = sj.rewrite_motion_root(
+        records = sf.read_stage_file(args.file)
+        out = sf.rewrite_motion_root(
             records, file=args.file, root=args.motion_root, relative_to=args.out.parent
         )
-        n = sj.write_stage_file(out, args.out)
+        n = sf.write_stage_file(out, args.out)
         log.info("re-rooted %d records under %s -> %s", n, args.motion_root, args.out)
         return 0
     skipped: dict[str, int] = {}
@@ -58,8 +64,14 @@ def run(args: argparse.Namespace) -> int:
             records = sj.stage2_from_dataset(
                 args.dataset, split, out.parent, test=args.kind == "test"
             )
-    n = sj.write_stage_file(records, args.out)
+    n = sf.write_stage_file(records, args.out)
     log.info("wrote %d %s records to %s", n, args.kind, args.out)
+    if args.dataset is not None:
+        from compmo_gen.dataset_files import DERIVED, record_derived
+
+        meta = {"command": f"stage-json {args.kind}", "split": args.split, "records": n}
+        if record_derived(args.dataset, args.out, meta):
+            log.info("recorded %s in %s (validate checks it)", args.out.name, DERIVED)
     if skipped:
         log.warning("skipped: %s", ", ".join(f"{k}: {v}" for k, v in sorted(skipped.items())))
     print(f"{args.out}: {n} records" + (f" (skipped {sum(skipped.values())})" if skipped else ""))

@@ -30,63 +30,76 @@ def _dist(values: Sequence[float]) -> dict[str, float]:
 
 
 def dataset_card(records: Iterable[Mapping], sources: Mapping | None = None) -> dict:
-    """Figures of a dataset from its per-sequence records (with ``segments`` and ``qc``)."""
+    """Figures of a dataset from its per-sequence records (``annotation``, ``split``, ``qc``)."""
     records = list(records)
-    caps = [seg[2] for r in records for seg in r["segments"]]
+    caps = [seg.caption for r in records for seg in r["annotation"].segments]
     words = [len(_WORD.findall(c.lower())) for c in caps]
     vocab = {w for c in caps for w in _WORD.findall(c.lower())}
-    attempts = [
-        r["qc"]["attempt"] + 1 if r["qc"]["accepted"] else len(r["qc"]["rejected"]) for r in records
-    ]
-    reasons = Counter(reason for r in records for fails in r["qc"]["rejected"] for reason in fails)
     split_caps = {
-        s: {seg[2] for r in records if r["split"] == s for seg in r["segments"]} for s in SPLITS
+        s: {seg.caption for r in records if r["split"] == s for seg in r["annotation"].segments}
+        for s in SPLITS
     }
     test_in_train = len(split_caps["test"] & split_caps["train"]) / max(len(split_caps["test"]), 1)
     card = {
         "sequences": {s: sum(1 for r in records if r["split"] == s) for s in SPLITS},
-        "actions_per_sequence": dict(sorted(Counter(len(r["segments"]) for r in records).items())),
-        "duration_s": _dist([r["duration"] for r in records]),
-        "segment_s": _dist([seg[1] - seg[0] for r in records for seg in r["segments"]]),
+        "actions_per_sequence": dict(
+            sorted(Counter(len(r["annotation"].segments) for r in records).items())
+        ),
+        "duration_s": _dist([r["annotation"].duration for r in records]),
+        "segment_s": _dist(
+            [seg.end - seg.start for r in records for seg in r["annotation"].segments]
+        ),
         "words_per_caption": _dist(words),
         "vocabulary": len(vocab),
         "unique_captions": len(set(caps)),
         "test_captions_seen_in_train": round(test_in_train, 4),
-        "transition": records[0]["transition"] if records else None,
-        "qc": {
-            "sequences": len(records),
-            "attempts": int(sum(attempts)),
-            "rejected_attempts": int(
-                sum(attempts) - sum(1 for r in records if r["qc"]["accepted"])
-            ),
-            "rejection_rate": round(
-                1 - sum(1 for r in records if r["qc"]["accepted"]) / max(sum(attempts), 1), 4
-            ),
-            "accepted_first_try": round(
-                sum(1 for r in records if r["qc"]["attempt"] == 0 and r["qc"]["accepted"])
-                / max(len(records), 1),
-                4,
-            ),
-            "not_accepted_after_max_attempts": sum(1 for r in records if not r["qc"]["accepted"]),
-            "rejections_by_check": dict(sorted(reasons.items())),
-            "figures": summarize([r["qc"]["figures"] for r in records]),
-        },
+        "transition": records[0].get("transition") if records else None,
     }
+    if records and all("qc" in r for r in records):
+        card["qc"] = _qc_figures(records)
     if sources is not None:
         card["source"] = sources.get("source", {})
         card["splits"] = sources.get("splits", {})
+        if "babel" in sources:
+            card["babel"] = sources["babel"]
     return card
+
+
+def _qc_figures(records: Sequence[Mapping]) -> dict:
+    """Quality-gate figures of composed sequences (records with ``qc``)."""
+    attempts = [
+        r["qc"]["attempt"] + 1 if r["qc"]["accepted"] else len(r["qc"]["rejected"]) for r in records
+    ]
+    reasons = Counter(reason for r in records for fails in r["qc"]["rejected"] for reason in fails)
+    return {
+        "sequences": len(records),
+        "attempts": int(sum(attempts)),
+        "rejected_attempts": int(sum(attempts) - sum(1 for r in records if r["qc"]["accepted"])),
+        "rejection_rate": round(
+            1 - sum(1 for r in records if r["qc"]["accepted"]) / max(sum(attempts), 1), 4
+        ),
+        "accepted_first_try": round(
+            sum(1 for r in records if r["qc"]["attempt"] == 0 and r["qc"]["accepted"])
+            / max(len(records), 1),
+            4,
+        ),
+        "not_accepted_after_max_attempts": sum(1 for r in records if not r["qc"]["accepted"]),
+        "rejections_by_check": dict(sorted(reasons.items())),
+        "figures": summarize([r["qc"]["figures"] for r in records]),
+    }
 
 
 def render_card(card: Mapping) -> str:
     """The card as short Markdown."""
-    seq, qc = card["sequences"], card["qc"]
+    seq, qc = card["sequences"], card.get("qc")
     src = card.get("source", {})
     lines = [
         "# Dataset card",
         "",
-        f"- sequences: {sum(seq.values())} (train {seq['train']}, val {seq['val']}, test {seq['test']}); transition: {card['transition']}",
-        f"- source: {src.get('source', '?')}, {src.get('clips', '?')} atomic clips"
+        f"- sequences: {sum(seq.values())} (train {seq['train']}, val {seq['val']}, test {seq['test']})"
+        + ("" if "babel" in card else f"; transition: {card['transition']}"),
+        f"- source: {src.get('source', '?')}, {src.get('clips', '?')} "
+        + ("HumanML3D clips" if "babel" in card else "atomic clips")
         + (
             f", {src['kinds']} kinds, left/right {src['side_counts']['left']}/{src['side_counts']['right']}"
             if "kinds" in src
@@ -96,6 +109,17 @@ def render_card(card: Mapping) -> str:
         f"- actions per sequence: {', '.join(f'{k}: {v}' for k, v in card['actions_per_sequence'].items())}",
         f"- duration (s): {_fmt(card['duration_s'])}; segment (s): {_fmt(card['segment_s'])}",
         f"- words per caption: {_fmt(card['words_per_caption'])}; vocabulary {card['vocabulary']} words; {card['unique_captions']} distinct captions",
+    ]
+    if "babel" in card:
+        lines += _babel_lines(card["babel"])
+    for split, omitted in card.get("demo_list_omitted", {}).items():
+        lines.append(
+            f"- demo/{split}.json omits {omitted['count']} sequences whose gaps or overlaps DEMO "
+            f"strings cannot hold (annotations/ and timelines/ have them), e.g. {omitted['examples'][0]}"
+        )
+    if qc is None:
+        return "\n".join(lines) + "\n"
+    lines += [
         f"- quality gate: rejection rate {100 * qc['rejection_rate']:.2f} % of attempts ({qc['rejected_attempts']} of {qc['attempts']}),"
         f" {qc['not_accepted_after_max_attempts']} sequences kept after the last attempt; by check: {qc['rejections_by_check'] or 'none'}",
     ]
@@ -107,6 +131,19 @@ def render_card(card: Mapping) -> str:
             for k, v in figs.items()
         ]
     return "\n".join(lines) + "\n"
+
+
+def _babel_lines(babel: Mapping) -> list[str]:
+    """The H3D+BABEL card lines: the policy, and everything dropped or changed (counted)."""
+    pol = babel.get("config", {})
+    leak = babel.get("leakage", {})
+    counts = babel.get("counts", {})
+    return [
+        "- policy: " + ", ".join(f"{k}={v}" for k, v in pol.items()),
+        f"- leakage: shared AMASS sources {leak.get('shared_sources', {})}; "
+        f"mirror pairs across splits {leak.get('shared_mirror_pairs', {})}",
+        "- counted: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"),
+    ]
 
 
 def _fmt(d: Mapping[str, float]) -> str:

@@ -7,15 +7,18 @@ import json
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("dir", help="dataset folder (built by compmo-gen build)")
+    parser.add_argument(
+        "dir", help="dataset folder (built by compmo-gen build or compmo-gen babel)"
+    )
     parser.add_argument("--no-save", action="store_true", help="print only")
 
 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from compmo_gen.annotations import write_atomic
-    from compmo_gen.cliutil import UserError
+    from compmo_gen.core.errors import AnnotationError, UserError
+    from compmo_gen.core.formats import load_annotations
+    from compmo_gen.core.io import write_atomic
     from compmo_gen.stats import dataset_card, render_card
 
     root = Path(args.dir)
@@ -26,18 +29,16 @@ def run(args: argparse.Namespace) -> int:
     for split in ("train", "val", "test"):
         p = root / "annotations" / f"{split}.json"
         if p.is_file():
-            ann.update(json.loads(p.read_text(encoding="utf-8")))
+            ann.update(load_annotations(p, role="gt", fmt="anet-gt").annotations)
     records = []
     for f in files:
         for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
             try:
                 rec = json.loads(line)
-                a = ann[rec["id"]]
-                rec["segments"] = [
-                    [s, e, c, []] for (s, e), c in zip(a["timestamps"], a["sentences"], strict=True)
-                ]
-            except (ValueError, KeyError) as exc:
-                raise UserError(f"{f}: line {n}: bad record ({exc})") from None
+                rec["annotation"] = ann[rec["id"]]
+                _ = rec["split"]  # composed datasets also have qc/transition, BABEL ones not
+            except (ValueError, KeyError, TypeError) as exc:
+                raise AnnotationError(f, f"line {n}", None, f"bad record ({exc!r})") from None
             records.append(rec)
     src = root / "sources.json"
     sources = json.loads(src.read_text(encoding="utf-8")) if src.is_file() else None

@@ -16,7 +16,7 @@ DEFAULT_TOKENIZER = "native"
 DEFAULT_METEOR = "native"
 
 
-def tokenize(captions: Iterable[str], kind: str) -> dict[str, str]:
+def tokenize(captions: Iterable[str], kind: str, *, progress: bool = False) -> dict[str, str]:
     """``{caption: tokens}`` with pycocoevalcap's PTB tokenization, by ``kind``."""
     if kind == "native":
         from evaluation.ptb import PTBUnsupported, ptb_tokenize_native
@@ -25,12 +25,14 @@ def tokenize(captions: Iterable[str], kind: str) -> dict[str, str]:
         try:
             return ptb_tokenize_native(captions)
         except PTBUnsupported as exc:
-            from compmo_gen.cliutil import UserError
+            from compmo_gen.core.errors import PrerequisiteError
 
-            raise UserError(f"native PTB tokenizer: {exc} (use --tokenizer java)") from None
+            raise PrerequisiteError(
+                f"native PTB tokenizer: {exc} (use --tokenizer java)"
+            ) from None
     from evaluation.text import ptb_tokenize
 
-    return ptb_tokenize(captions)
+    return ptb_tokenize(captions, progress=progress)
 
 
 def open_meteor(kind: str, jobs: int) -> Any:
@@ -39,7 +41,7 @@ def open_meteor(kind: str, jobs: int) -> Any:
         from evaluation.meteor_native import NativeMeteor
 
         return NativeMeteor(jobs)
-    from evaluation.meteor import open_meteor as open_java
+    from evaluation.meteor_driver import open_meteor as open_java
 
     return open_java(jobs)
 

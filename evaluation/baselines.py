@@ -26,19 +26,16 @@ from pathlib import Path
 
 import numpy as np
 
-from compmo_gen.annotations import (
-    AnnotationError,
-    DenseAnnotation,
-    Segment,
-    load_annotations,
-    resolve_under,
-)
-from compmo_gen.constants import FPS, NUM_JOINTS
+from compmo_gen.core.constants import FPS, NUM_JOINTS
+from compmo_gen.core.errors import AnnotationError
+from compmo_gen.core.formats import load_annotations
+from compmo_gen.core.io import resolve_under
+from compmo_gen.core.segments import DenseAnnotation, Segment
 
 log = logging.getLogger(__name__)
 
 BASELINES = ("uniform", "nn-oracle")
-# HumanML3D joint indices used to find the facing direction (see docs/HUMANML3D.md).
+# HumanML3D joint indices used to find the facing direction (hips 1, 2; shoulders 16, 17).
 _L_HIP, _R_HIP, _L_SHOULDER, _R_SHOULDER = 1, 2, 16, 17
 #: Length of the motion descriptor (mean pose, pose spread, joint speeds, root velocity, yaw rate).
 DESCRIPTOR_DIM = 3 * NUM_JOINTS * 2 + NUM_JOINTS + 3 + 1

@@ -6,9 +6,9 @@ import argparse
 import logging
 from pathlib import Path
 
-from compmo_gen.annotations import AnnotationError, dump_annotations
-from compmo_gen.cliutil import UserError
-from compmo_gen.constants import FPS
+from compmo_gen.core.constants import FPS
+from compmo_gen.core.errors import AnnotationError, UserError
+from compmo_gen.core.formats import dump_annotations
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def _splits(args: argparse.Namespace):
     """(dataset root or None, train, test, GT path) from the folder or the explicit files."""
-    from compmo_gen.annotations import load_annotations, read_durations
+    from compmo_gen.core.formats import load_annotations, read_durations
     from evaluation import baselines as bl
 
     root = Path(args.dataset) if args.dataset else None

@@ -1,6 +1,6 @@
 """SODA(B): SODA_c with BERTScore recall in place of METEOR.
 
-Everything but the caption scorer is SODA_c's (:mod:`evaluation.soda`, :mod:`evaluation.tiou`,
+Everything but the caption scorer is SODA_c's (:mod:`evaluation.soda`, :mod:`compmo_gen.core.tiou`,
 :mod:`evaluation.text`): captions are preprocessed (non-ASCII to space, PTB tokenizer), GT and
 predictions sorted by start, ``S[i, j]`` is the score of the pair with SODA's argument order
 (candidate = the GT sentence, reference = the predicted sentence, as the reference's
@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from compmo_gen.annotations import DenseAnnotation
-from compmo_gen.cliutil import UserError
+from compmo_gen.core.errors import ConfigError, PrerequisiteError
+from compmo_gen.core.segments import DenseAnnotation
 from evaluation.plan import VideoInput, plan_video
 from evaluation.scorer import EvalConfig, build_inputs
 from evaluation.soda import soda_video
@@ -71,11 +71,11 @@ def _cached_roberta() -> Path | None:
 
 
 def resolve_model(model: str | None, layers: int | None) -> tuple[Path, int, str]:
-    """(model folder, layer, model name for the signature); :class:`UserError` when unusable."""
+    """(model folder, layer, model name for the signature); :class:`PrerequisiteError`/:class:`ConfigError` when unusable."""
     if model is None:
         path = _cached_roberta()
         if path is None:
-            raise UserError(
+            raise PrerequisiteError(
                 "SODA(B) needs a BERTScore model: roberta-large (layer 17) is not in the local "
                 "Hugging Face cache; pass --bertscore-model PATH --bertscore-layers N"
             )
@@ -83,18 +83,18 @@ def resolve_model(model: str | None, layers: int | None) -> tuple[Path, int, str
     else:
         path = Path(model)
         if not (path / "config.json").is_file():
-            raise UserError(f"{path}: not a Hugging Face model folder (no config.json)")
+            raise PrerequisiteError(f"{path}: not a Hugging Face model folder (no config.json)")
         name = path.resolve().name
         if name == "model":  # packaged models keep their files in a folder named "model"
             name = path.resolve().parent.name
     if layers is None:
         if name != DEFAULT_BERTSCORE_MODEL:
-            raise UserError(f"{path}: pass --bertscore-layers N for this model")
+            raise ConfigError(f"{path}: pass --bertscore-layers N for this model")
         layers = DEFAULT_BERTSCORE_LAYERS
     cfg = json.loads((path / "config.json").read_text(encoding="utf-8"))
     depth = int(cfg.get("num_hidden_layers", layers))
     if not 1 <= layers <= depth:
-        raise UserError(f"{path}: --bertscore-layers must be in 1..{depth}, got {layers}")
+        raise ConfigError(f"{path}: --bertscore-layers must be in 1..{depth}, got {layers}")
     return path, layers, name
 
 
@@ -135,7 +135,9 @@ class BertScoreRecall:
                     model_type=str(self.model_path), num_layers=self.num_layers, device=self.device
                 )
             except (OSError, ValueError) as exc:
-                raise UserError(f"{self.model_path}: cannot load BERTScore model ({exc})") from None
+                raise PrerequisiteError(
+                    f"{self.model_path}: cannot load BERTScore model ({exc})"
+                ) from None
         return self._scorer
 
     def recall(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from compmo_gen.annotations import DenseAnnotation
+from compmo_gen.core.segments import DenseAnnotation
 from evaluation.resultfiles import COLUMNS, value_matrix
 
 #: Default duration bin edges in seconds (CompMo's mean duration is 39.9 s); the last bin is open.
@@ -90,17 +90,41 @@ def present_columns(b: Breakdown) -> list[int]:
     return [c for c in range(len(b.columns)) if not np.all(np.isnan(b.values[:, c]))]
 
 
-def to_markdown(b: Breakdown, decimals: int = 2) -> str:
+def table_cells(b: Breakdown, decimals: int = 2) -> tuple[list[str], list[list[str]]]:
+    """The breakdown as a header and rows of formatted cells (``-`` where a bin has no value)."""
     cols = present_columns(b)
     title = "actions" if b.by == "actions" else "duration"
-    lines = ["| " + " | ".join([title, "videos", *(b.columns[c][0] for c in cols)]) + " |"]
-    lines.append("|" + "|".join(["---"] + ["---:"] * (len(cols) + 1)) + "|")
+    header = [title, "videos", *(b.columns[c][0] for c in cols)]
+    rows = []
     for g, label in enumerate(b.labels):
         cells = [
             "-" if math.isnan(b.values[g, c]) else f"{b.values[g, c]:.{decimals}f}" for c in cols
         ]
-        lines.append("| " + " | ".join([label, str(b.videos[g]), *cells]) + " |")
+        rows.append([label, str(b.videos[g]), *cells])
+    return header, rows
+
+
+def to_markdown(b: Breakdown, decimals: int = 2) -> str:
+    """The breakdown as a markdown table."""
+    header, rows = table_cells(b, decimals)
+    lines = ["| " + " | ".join(header) + " |"]
+    lines.append("|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|")
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines) + "\n"
+
+
+def to_html(b: Breakdown, decimals: int = 2) -> str:
+    """The breakdown as an HTML ``<table>`` (escaped)."""
+    import html
+
+    header, rows = table_cells(b, decimals)
+    out = ['<table class="breakdown"><thead><tr>']
+    out += [f"<th>{html.escape(h)}</th>" for h in header]
+    out.append("</tr></thead><tbody>")
+    for r in rows:
+        out.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
 
 
 def plot_png(breakdowns: Mapping[str, Breakdown], *, title: str | None = None) -> bytes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from compmo_gen.cliutil import Command, dispatch
+from compmo_gen.core.cli import Command, dispatch
 
 #: Sub-command registry: name -> module with ``configure(parser)`` and ``run(args)``.
 COMMANDS: dict[str, Command] = {

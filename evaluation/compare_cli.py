@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from compmo_gen.annotations import write_atomic
-from compmo_gen.cliutil import UserError
+from compmo_gen.core.errors import UserError
+from compmo_gen.core.io import write_atomic
 
 if TYPE_CHECKING:
     from evaluation.bootstrap import PairedTest

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 
-from compmo_gen.annotations import FORMATS, dump_annotations, load_annotations, read_durations
-from compmo_gen.cliutil import UserError
-from compmo_gen.constants import FPS
+from compmo_gen.core.constants import FPS
+from compmo_gen.core.errors import UserError
+from compmo_gen.core.formats import FORMATS, dump_annotations, load_annotations, read_durations
 
 log = logging.getLogger(__name__)
 

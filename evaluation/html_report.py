@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from compmo_gen.annotations import DenseAnnotation
+from compmo_gen.core.segments import DenseAnnotation
 
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#222}
@@ -115,7 +115,7 @@ def render_report(
     *,
     title: str,
     summary_html: str,
-    tables_md: Mapping[str, str],
+    tables_html: Mapping[str, str],
     figures: Sequence[Figure],
     timelines: Sequence[tuple[str, str]],
     signatures: Mapping[str, Mapping],
@@ -131,8 +131,8 @@ def render_report(
         "<h2>Summary</h2>",
         summary_html,
     ]
-    for name, md in tables_md.items():
-        parts.append(f"<h3>{e(name)}</h3><pre>{e(md)}</pre>")
+    for name, table in tables_html.items():  # already escaped HTML tables
+        parts.append(f"<h3>{e(name)}</h3>{table}")
     if figures:
         parts.append("<h2>Breakdowns</h2>")
         parts += [_img(f, assets, page.parent) for f in figures]

@@ -7,17 +7,17 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from compmo_gen.cliutil import UserError
+from compmo_gen.core.errors import PrerequisiteError
 
 METEOR_JAR = "meteor-1.5.jar"
 PTB_JAR = "stanford-corenlp-3.4.1.jar"
 
 
 def java_executable() -> str:
-    """The ``java`` on PATH, or a :class:`UserError` saying how to get one."""
+    """The ``java`` on PATH, or a :class:`PrerequisiteError` saying how to get one."""
     java = shutil.which("java")
     if java is None:
-        raise UserError(
+        raise PrerequisiteError(
             "java not found on PATH: METEOR 1.5 and the PTB tokenizer are Java programs "
             "(install a JRE >= 8, e.g. `apt-get install default-jre-headless`)"
         )
@@ -39,7 +39,7 @@ def pycocoevalcap_dir() -> Path:
     try:
         from pycocoevalcap.meteor import meteor
     except ImportError:
-        raise UserError(
+        raise PrerequisiteError(
             "pycocoevalcap is not installed: pip install 'compmo[eval]' (pycocoevalcap==1.2)"
         ) from None
     return Path(meteor.__file__).resolve().parent.parent
@@ -49,7 +49,7 @@ def jar_path(name: str) -> Path:
     sub = "meteor" if name == METEOR_JAR else "tokenizer"
     path = pycocoevalcap_dir() / sub / name
     if not path.is_file():
-        raise UserError(f"{path} is missing: reinstall pycocoevalcap==1.2")
+        raise PrerequisiteError(f"{path} is missing: reinstall pycocoevalcap==1.2")
     return path
 
 

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from compmo_gen.annotations import write_atomic
-from compmo_gen.cliutil import UserError
+from compmo_gen.core.errors import UserError
+from compmo_gen.core.io import write_atomic
 
 if TYPE_CHECKING:
     from evaluation.bootstrap import Interval
@@ -28,8 +28,14 @@ def add_bootstrap_arguments(parser: argparse.ArgumentParser) -> None:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     from evaluation.leaderboard import FORMATS
+    from evaluation.published import SETTINGS
 
-    parser.add_argument("results", nargs="+", help="results JSON files of `compmo-eval --out`")
+    parser.add_argument("results", nargs="*", help="results JSON files of `compmo-eval --out`")
+    parser.add_argument(
+        "--published",
+        choices=SETTINGS,
+        help="add the paper's published rows of this setting (marked, not recomputed)",
+    )
     parser.add_argument("--format", choices=FORMATS, default="md", help="table format")
     parser.add_argument("--out", help="write the table here (default: stdout)")
     parser.add_argument("--names", help="comma-separated row names (default: file names)")
@@ -56,6 +62,8 @@ def intervals_for(
     keys = [k for _, k in COLUMNS]
     out = {}
     for r in results:
+        if r.doc.get("published"):
+            continue  # published numbers have no per-video scores
         pv = per_video_path(r)
         if pv is None:
             raise UserError(
@@ -69,12 +77,17 @@ def intervals_for(
 
 def run(args: argparse.Namespace) -> int:
     from evaluation.leaderboard import build_table, render
+    from evaluation.published import published_note, published_results
     from evaluation.resultfiles import COLUMNS, differences, load_result
 
+    if not args.results and not args.published:
+        raise UserError("give result files, --published SETTING, or both")
     names = args.names.split(",") if args.names else [None] * len(args.results)
     if len(names) != len(args.results):
         raise UserError(f"--names has {len(names)} names for {len(args.results)} result files")
     results = [load_result(p, n) for p, n in zip(args.results, names)]
+    if args.published:
+        results += published_results(args.published)
     diffs = differences(results)
     if diffs and not args.force:
         raise UserError(f"results are not comparable: {diffs[0]} (use --force to tabulate anyway)")
@@ -89,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
     intervals = intervals_for(results, args.n_boot, args.seed) if args.ci else None
     warnings = [f"not comparable: {d}" for d in diffs]
     table = build_table(results, decimals=args.decimals, intervals=intervals, warnings=warnings)
+    if args.published:
+        table.notes.append(published_note(args.published))
     text = render(table, args.format)
     if args.out:
         write_atomic(Path(args.out), text)

@@ -1,7 +1,7 @@
 """Localisation metrics: densevid P/R (strict ``>``) and Chapter-Llama's overlap metrics.
 
 Pure functions on one video's tIoU matrix ``iou[g, p]`` (rows: ground truth, columns:
-predictions, computed with :func:`evaluation.tiou.tiou_matrix` as ``tiou_matrix(gt, pred)``).
+predictions, computed with :func:`compmo_gen.core.tiou.tiou_matrix` as ``tiou_matrix(gt, pred)``).
 """
 
 from __future__ import annotations

@@ -174,19 +174,6 @@ class MeteorPool(MeteorRequests):
         return [x for out in outs for x in out]
 
 
-def open_meteor(jobs: int) -> MeteorPool:
-    """The threaded driver when ``javac`` can build it (once, cached), else ``jobs`` plain jars.
-
-    Set ``COMPMO_METEOR_PLAIN=1`` to force the plain jars.
-    """
-    from evaluation.meteor_driver import MeteorServer, driver_classes
-
-    classes = None if os.environ.get("COMPMO_METEOR_PLAIN") else driver_classes()
-    if classes is None:
-        return MeteorPool(jobs)
-    return MeteorServer(classes, jobs)  # type: ignore[return-value]
-
-
 def cpu_seconds(pids: Sequence[int]) -> float:
     """CPU time used so far by processes (Linux /proc; 0.0 where unavailable)."""
     total = 0.0

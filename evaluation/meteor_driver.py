@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from evaluation.javatools import METEOR_JAR, jar_path, java_executable, java_version
-from evaluation.meteor import METEOR_ARGS, MeteorRequests, cpu_seconds, stop_process
+from evaluation.meteor import METEOR_ARGS, MeteorPool, MeteorRequests, cpu_seconds, stop_process
 
 log = logging.getLogger(__name__)
 
@@ -132,3 +132,14 @@ class MeteorServer(MeteorRequests):
 
     def close(self) -> None:
         stop_process(self.proc, self.stderr)
+
+
+def open_meteor(jobs: int) -> MeteorPool:
+    """The threaded driver when ``javac`` can build it (once, cached), else ``jobs`` plain jars.
+
+    Set ``COMPMO_METEOR_PLAIN=1`` to force the plain jars.
+    """
+    classes = None if os.environ.get("COMPMO_METEOR_PLAIN") else driver_classes()
+    if classes is None:
+        return MeteorPool(jobs)
+    return MeteorServer(classes, jobs)  # type: ignore[return-value]

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from compmo_gen.core.tiou import tiou_matrix
 from evaluation.localization import densevid_precision_recall, greedy_mean_tiou, overlap_prf
-from evaluation.tiou import tiou_matrix
 
 Pair = tuple[str, str]  # (hypothesis tokens, reference tokens)
 

@@ -63,7 +63,7 @@ def summarize(scores: Sequence[VideoScores], cfg: EvalConfig) -> dict[str, Any]:
 
 def signature(cfg: EvalConfig, counts: Counts) -> dict[str, Any]:
     """What makes a result comparable: versions, protocol, thresholds, input counts."""
-    from compmo_gen import __version__
+    from compmo_gen.core import __version__
     from evaluation.backends import signature as backend_signature
     from evaluation.javatools import pycocoevalcap_version
 

@@ -14,9 +14,10 @@ import hashlib
 import logging
 from pathlib import Path
 
-from compmo_gen.annotations import FORMATS, load_annotations, read_durations, write_atomic
-from compmo_gen.cliutil import UserError
-from compmo_gen.constants import FPS
+from compmo_gen.core.constants import FPS
+from compmo_gen.core.errors import UserError
+from compmo_gen.core.formats import FORMATS, load_annotations, read_durations
+from compmo_gen.core.io import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -105,13 +106,13 @@ def run(args: argparse.Namespace) -> int:
         results, intervals=intervals, warnings=[f"not comparable: {d}" for d in diffs]
     )
 
-    tables_md, figures = {}, []
+    tables_html, figures = {}, []
     for by in bd.BY:
         parts = {r.name: bd.breakdown(per_video[r.name], gt, by, edges=args.duration_edges)
                  for r in results}  # fmt: skip
         what = "number of actions" if by == "actions" else "duration"
         for name, b in parts.items():
-            tables_md[f"{name}: by {what}"] = bd.to_markdown(b)
+            tables_html[f"{name}: by {what}"] = bd.to_html(b)
         figures.append(Figure(f"breakdown_{by}.png", bd.plot_png(parts), f"Metrics by {what}"))
 
     preds = {}
@@ -133,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
     text = render_report(
         title=args.title,
         summary_html=to_html(table, fragment=True),
-        tables_md=tables_md,
+        tables_html=tables_html,
         figures=figures,
         timelines=timelines,
         signatures={r.name: r.signature for r in results},

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from compmo_gen.cliutil import UserError
+from compmo_gen.core.errors import AnnotationError
+from compmo_gen.core.io import resolve_under
 
 #: DEMO's Table 2 columns: (header, key in ``metrics``).
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -59,26 +60,28 @@ class Result:
 
 
 def load_result(path: str | os.PathLike[str], name: str | None = None) -> Result:
-    """Read a results JSON; a one-line :class:`UserError` naming the file and field otherwise."""
+    """Read a results JSON; a one-line :class:`AnnotationError` naming the file and field otherwise."""
     path = Path(path)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise UserError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except ValueError as exc:
-        raise UserError(f"{path}: not JSON ({exc})") from None
+        raise AnnotationError(path, None, None, f"cannot read ({exc.strerror or exc})") from None
+    except (ValueError, RecursionError) as exc:
+        raise AnnotationError(path, None, None, f"not JSON ({str(exc)[:200]})") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("metrics"), dict):
-        raise UserError(f"{path}: field 'metrics': missing (not a compmo-eval results file)")
+        raise AnnotationError(path, None, "metrics", "missing (not a compmo-eval results file)")
     metrics = {}
     for k, v in doc["metrics"].items():
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise UserError(f"{path}: field 'metrics.{k}': expected a finite number, got {v!r}")
+            raise AnnotationError(
+                path, None, f"metrics.{k}", f"expected a finite number, got {v!r}"
+            )
         metrics[k] = float(v)
     if not any(key in metrics for _, key in COLUMNS):
-        raise UserError(f"{path}: field 'metrics': none of {', '.join(k for _, k in COLUMNS)}")
+        raise AnnotationError(path, None, "metrics", f"none of {', '.join(k for _, k in COLUMNS)}")
     sig = doc.get("signature", {})
     if not isinstance(sig, dict):
-        raise UserError(f"{path}: field 'signature': expected an object")
+        raise AnnotationError(path, None, "signature", "expected an object")
     stem = path.name.removesuffix(".json").removesuffix(".results").removesuffix("_results")
     return Result(path, name or stem, metrics, sig, dict(doc.get("counts") or {}), doc)
 
@@ -105,9 +108,10 @@ def differences(results: Sequence[Result]) -> list[str]:
 def per_video_path(result: Result) -> Path | None:
     """The per-video file of a result: named in the file, or beside it by naming convention."""
     named = result.doc.get("per_video") or result.doc.get("per_video_file")
-    if isinstance(named, str):
-        p = Path(named)
-        return p if p.is_absolute() else result.path.parent / p
+    if isinstance(named, str):  # confined to the result's folder, like every path from a data file
+        return resolve_under(
+            result.path.parent, named, file=str(result.path), record=None, field="per_video"
+        )
     stem = result.path.name.removesuffix(".json")
     bases = dict.fromkeys([stem, stem.removesuffix(".results"), stem.removesuffix("_results")])
     for base in bases:
@@ -125,19 +129,21 @@ def read_per_video(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise UserError(f"{path}: cannot read per-video scores ({exc.strerror or exc})") from None
+        raise AnnotationError(
+            path, None, None, f"cannot read per-video scores ({exc.strerror or exc})"
+        ) from None
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
             rec = json.loads(line)
         except ValueError:
-            raise UserError(f"{path}: line {n}: not JSON") from None
+            raise AnnotationError(f"{path}: line {n}", None, None, "not JSON") from None
         if not isinstance(rec, dict) or not isinstance(rec.get("id"), str):
-            raise UserError(f"{path}: line {n}: field 'id': missing")
+            raise AnnotationError(f"{path}: line {n}", None, "id", "missing")
         bad = _bad_field(rec)
         if bad:
-            raise UserError(f"{path}: line {n}: record {rec['id']!r}: field {bad!r}: not a number")
+            raise AnnotationError(f"{path}: line {n}", rec["id"], bad, "not a number")
         out.append(rec)
     return out
 
@@ -202,6 +208,8 @@ def value_matrix(
     ids = list(by_id) if ids is None else list(ids)
     missing = [v for v in ids if v not in by_id]
     if missing:
-        raise UserError(f"per-video scores lack {len(missing)} videos (e.g. {missing[0]!r})")
+        raise AnnotationError(
+            "per-video scores", missing[0], "id", f"{len(missing)} videos are missing"
+        )
     rows = [video_values(by_id[v], keys) for v in ids]
     return ids, np.array(rows, dtype=np.float64).reshape(len(ids), len(keys))

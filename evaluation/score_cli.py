@@ -13,16 +13,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from compmo_gen.annotations import (
-    FORMATS,
-    AnnotationSet,
-    load_annotations,
-    read_durations,
-    sha256_file,
-    write_atomic,
-)
-from compmo_gen.cliutil import UserError
-from compmo_gen.constants import FPS, MAX_PROPOSALS, OVERLAP_THRESHOLDS, TIOUS
+from compmo_gen.core.constants import FPS
+from compmo_gen.core.errors import UserError
+from compmo_gen.core.formats import FORMATS
+from compmo_gen.core.io import sha256_file, write_atomic
+from evaluation.protocol import MAX_PROPOSALS, OVERLAP_THRESHOLDS, TIOUS
 
 if TYPE_CHECKING:
     from evaluation.scorer import EvalConfig
@@ -147,30 +142,9 @@ def eval_config(args: argparse.Namespace) -> EvalConfig:
     )
 
 
-def load_inputs(args: argparse.Namespace) -> tuple[AnnotationSet, AnnotationSet]:
-    """Ground truth and predictions as the command line names them; skips are logged."""
-    dialect = args.dialect or ("demo" if args.protocol == "demo" else "compmo")
-    durations = read_durations(args.durations, fps=args.fps) if args.durations else None
-    common = dict(
-        durations=durations,
-        motion_root=args.motion_root,
-        fps=args.fps,
-        dialect=dialect,
-        lenient=args.lenient,
-    )
-    gt = load_annotations(args.gt, role="gt", fmt=args.gt_fmt, **common)
-    pred = load_annotations(args.predictions, role="pred", fmt=args.fmt, **common)
-    if not gt.annotations:
-        raise UserError(f"{args.gt}: no ground-truth videos")
-    for name, aset in (("ground truth", gt), ("predictions", pred)):
-        log.info("%s: %s", name, aset.report.summary())
-        for msg in aset.report.skipped:
-            log.warning("skipped (%s): %s", name, msg)
-    return gt, pred
-
-
 def run(args: argparse.Namespace) -> int:
     from evaluation.backends import needs_java, open_meteor
+    from evaluation.inputs import load_inputs
     from evaluation.javatools import java_executable
     from evaluation.report import per_video_json, results_json, summarize, table
     from evaluation.scorer import build_inputs, score_videos
@@ -218,7 +192,7 @@ def run(args: argparse.Namespace) -> int:
         write_atomic(Path(args.per_video), per_video_json(scores, cfg))
     if bert is not None:
         from evaluation.bertscore import soda_b_from_inputs
-        from evaluation.sodab_cli import merge_per_video, merge_results
+        from evaluation.sodab_files import merge_per_video, merge_results
 
         res = soda_b_from_inputs(inputs, bert, cfg)
         print(f"SODA(B) {res.score:.4f}  ({res.counted} videos, {bert.hash})")

@@ -24,11 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from compmo_gen.annotations import DenseAnnotation
-from compmo_gen.constants import MAX_PROPOSALS, OVERLAP_THRESHOLDS, TIOUS
+from compmo_gen.core.segments import DenseAnnotation
 from evaluation import backends
 from evaluation.captions import NGRAM_METRICS, CaptionScorer
 from evaluation.plan import Pair, VideoInput, VideoPlan, plan_video
+from evaluation.protocol import MAX_PROPOSALS, OVERLAP_THRESHOLDS, TIOUS
 from evaluation.soda import soda_bounded, soda_from_best
 from evaluation.text import remove_nonascii
 
@@ -138,7 +138,9 @@ def build_inputs(
                     garbage[pre] = (
                         GARBAGE_2018 if cfg.garbage == "2018" else garbage_word(pre, cfg.seed)
                     )
-    tokens = backends.tokenize([*raw.values(), *garbage.values()], cfg.tokenizer)
+    tokens = backends.tokenize(
+        [*raw.values(), *garbage.values()], cfg.tokenizer, progress=cfg.progress
+    )
     log.info("tokenised %d distinct captions", len(tokens))
     inputs = []
     for vid, ann in gt.items():
@@ -267,7 +269,7 @@ def score_videos(
 ) -> list[VideoScores]:
     """Per-video scores of every input, in input order.
 
-    ``meteor``: an already started :func:`evaluation.meteor.open_meteor` backend (its JVM start
+    ``meteor``: an already started :func:`evaluation.meteor_driver.open_meteor` backend (its JVM start
     then overlaps reading and tokenising); it is closed here. Default: start one now.
     """
     from tqdm import tqdm
@@ -288,6 +290,7 @@ def score_videos(
             plans, ngram = pending.pop(index)
             meteor, best = result
             out[index] = [_finish(p, ngram, meteor, b) for p, b in zip(plans, best, strict=True)]
+            bar.update(len(plans))  # a video counts once its METEOR scores are in
 
     try:
         bar = tqdm(total=len(inputs), unit="video", disable=not cfg.progress, desc="scoring")
@@ -305,7 +308,6 @@ def score_videos(
             pending[index] = (plans, ngram)
             out.append([])
             drain(block=False)
-            bar.update(len(chunk))
         drain(block=True)
         bar.close()
     finally:

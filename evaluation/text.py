@@ -39,40 +39,49 @@ def line_document(distinct: list[str]) -> list[str]:
     return [c.translate(_LINE_BREAKS) for c in distinct] + [_SENTINEL]
 
 
-def ptb_tokenize(captions: Iterable[str]) -> dict[str, str]:
+def ptb_tokenize(captions: Iterable[str], *, progress: bool = False) -> dict[str, str]:
     """Tokenise distinct captions with one Java call: ``{caption: "tokens joined by spaces"}``.
 
     ``captions`` are used as given (apply :func:`remove_nonascii` first, as the references do).
+    The tokenizer's output is read line by line as it comes (a progress bar with ``progress``).
     """
+    from tqdm import tqdm
+
     distinct = list(dict.fromkeys(captions))
     if not distinct:
         return {}
     lines = line_document(distinct)
     punct = _punctuations()
     fd, name = tempfile.mkstemp(prefix="compmo-ptb-", suffix=".txt")
+    out: list[str] = []
     try:
         with os.fdopen(fd, "wb") as f:
             f.write("\n".join(lines).encode())
-        proc = subprocess.run(
-            [
-                java_executable(),
-                "-cp",
-                PTB_JAR,
-                "edu.stanford.nlp.process.PTBTokenizer",
-                "-preserveLines",
-                "-lowerCase",
-                name,
-            ],
-            cwd=jar_path(PTB_JAR).parent,
-            capture_output=True,
-            check=False,
-        )
+        with tempfile.TemporaryFile() as err:
+            cmd = [java_executable(), "-cp", PTB_JAR, "edu.stanford.nlp.process.PTBTokenizer"]
+            proc = subprocess.Popen(
+                [*cmd, "-preserveLines", "-lowerCase", name],
+                cwd=jar_path(PTB_JAR).parent,
+                stdout=subprocess.PIPE,
+                stderr=err,
+            )
+            assert proc.stdout is not None
+            with (
+                proc.stdout,
+                tqdm(
+                    total=len(lines), unit="caption", desc="tokenising", disable=not progress
+                ) as bar,
+            ):
+                for raw in proc.stdout:
+                    out.append(raw.decode().rstrip("\n"))
+                    bar.update(1)
+            code = proc.wait()
+            err.seek(0)
+            tail = err.read().decode(errors="replace").strip()[-300:]
     finally:
         os.unlink(name)
-    out = proc.stdout.decode().split("\n")
-    if proc.returncode != 0 or len(out) < len(lines) or out[len(lines) - 1].strip() != _SENTINEL:
-        tail = proc.stderr.decode(errors="replace").strip()[-300:]
-        raise RuntimeError(f"PTB tokenizer failed (exit {proc.returncode}): {tail}")
+    if code != 0 or len(out) < len(lines) or out[len(lines) - 1].strip() != _SENTINEL:
+        raise RuntimeError(f"PTB tokenizer failed (exit {code}): {tail}")
     return {
         cap: " ".join(w for w in line.rstrip().split(" ") if w not in punct)
         for cap, line in zip(distinct, out, strict=False)

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from compmo_gen.constants import NUM_JOINTS, STRIDE, WINDOW
+from compmo_gen.core.constants import NUM_JOINTS
+
+#: Motion adapter window (frames) and stride (DEMO's released code).
+WINDOW: int = 16
+STRIDE: int = 8
 
 
 def num_windows(frames: int, window: int = WINDOW, stride: int = STRIDE) -> int:

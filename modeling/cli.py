@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from compmo_gen.cliutil import Command, dispatch
+from compmo_gen.core.cli import Command, dispatch
 
 TRAIN_COMMANDS: dict[str, Command] = {
     "stage1": Command("modeling.train_cli", "stage 1: train the motion adapter, LLM frozen"),

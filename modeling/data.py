@@ -1,4 +1,4 @@
-"""Stage files -> tokenized examples with motion windows; the over-long policy; batch collation.
+"""Stage files -> tokenized examples with motion windows; the over-long policy; the dataset.
 
 Over-long policy: when text + motion tokens exceed ``max_length``, the motion is shortened by
 keeping evenly spaced windows (so it still spans the whole sequence); the text and the target are
@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from compmo_gen.annotations import AnnotationError
-from compmo_gen.constants import FPS, NUM_JOINTS, STRIDE, WINDOW
-from compmo_gen.prompts import STAGE2_SYSTEM, stage1_prompt, stage2_user
-from compmo_gen.stage_json import StageRecord, motion_path, read_stage_file
-from modeling.adapter import motion_windows, num_windows, select_windows
-from modeling.losses import IGNORE_INDEX
+from compmo_gen.core.constants import FPS, NUM_JOINTS
+from compmo_gen.core.errors import AnnotationError
+from compmo_gen.core.prompts import STAGE2_SYSTEM, stage1_prompt, stage2_user
+from compmo_gen.core.stage_files import StageRecord, motion_path, read_stage_file
+from modeling.adapter import STRIDE, WINDOW, motion_windows, num_windows, select_windows
+from modeling.batch import Sample
 from modeling.prompting import EncodedPrompt, encode_prompt
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,8 @@ def example_windows(ex: Example, *, center: bool = False) -> np.ndarray:
 
 
 class MotionTextDataset:
-    """A map-style dataset of examples; motions are read lazily (workers may load in parallel)."""
+    """A map-style dataset of :class:`~modeling.batch.Sample`; motions are read lazily (workers
+    may load in parallel). Batch it with ``modeling.batch.collate_padded`` or ``collate_packed``."""
 
     def __init__(self, examples: list[Example], *, center: bool = False) -> None:
         self.examples = examples
@@ -135,59 +136,7 @@ class MotionTextDataset:
     def lengths(self) -> list[int]:
         return [ex.length() for ex in self.examples]
 
-    def __getitem__(self, i: int) -> dict[str, Any]:
+    def __getitem__(self, i: int) -> Sample:
         ex = self.examples[i]
-        return {"prompt": ex.prompt, "windows": example_windows(ex, center=self.center)}
-
-
-@dataclass
-class Collator:
-    """Pads a batch. ``padding_side='left'`` for generation, ``'right'`` for training."""
-
-    pad_id: int
-    padding_side: str = "right"
-    with_labels: bool = True
-
-    def __call__(self, items: list[dict[str, Any]]) -> dict[str, Any]:
-        import torch
-
-        rows, labels, marks = [], [], []
-        for it in items:
-            p: EncodedPrompt = it["prompt"]
-            k = len(it["windows"])
-            ids = [*p.before, *([self.pad_id] * k), *p.after, *p.answer]
-            lab = [IGNORE_INDEX] * (len(ids) - len(p.answer)) + list(p.answer)
-            mark = [False] * len(p.before) + [True] * k + [False] * (len(ids) - len(p.before) - k)
-            rows.append(ids)
-            labels.append(lab)
-            marks.append(mark)
-        width = max(len(r) for r in rows)
-        nwin = max(len(it["windows"]) for it in items)
-        dim = items[0]["windows"].shape[1]
-        b = len(items)
-        input_ids = torch.full((b, width), self.pad_id, dtype=torch.long)
-        label_t = torch.full((b, width), IGNORE_INDEX, dtype=torch.long)
-        attn = torch.zeros((b, width), dtype=torch.long)
-        pos = torch.zeros((b, width), dtype=torch.bool)
-        windows = torch.zeros((b, nwin, dim), dtype=torch.float32)
-        wmask = torch.zeros((b, nwin), dtype=torch.bool)
-        for i, (ids, lab, mark) in enumerate(zip(rows, labels, marks, strict=True)):
-            n = len(ids)
-            sl = slice(width - n, width) if self.padding_side == "left" else slice(0, n)
-            input_ids[i, sl] = torch.tensor(ids)
-            label_t[i, sl] = torch.tensor(lab)
-            attn[i, sl] = 1
-            pos[i, sl] = torch.tensor(mark)
-            k = len(items[i]["windows"])
-            windows[i, :k] = torch.from_numpy(items[i]["windows"])
-            wmask[i, :k] = True
-        batch = {
-            "input_ids": input_ids,
-            "attention_mask": attn,
-            "motion_windows": windows,
-            "motion_mask": wmask,
-            "motion_positions": pos,
-        }
-        if self.with_labels:
-            batch["labels"] = label_t
-        return batch
+        p = ex.prompt
+        return Sample(p.before, example_windows(ex, center=self.center), p.after, p.answer)

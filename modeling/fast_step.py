@@ -1,13 +1,16 @@
-"""The toolkit's optimised DEMO training step, and the plain Hugging Face step it replaces.
+"""compmo-train's two training steps: the default (padded) step and the optimised fast step.
 
-Fast path (``packed_loss``): a micro-batch packed into one row (``modeling.packing``), attention
+Both take batches of ``modeling.batch`` (one sample format, one splice of the motion tokens) and
+compute the same loss; ``step_loss`` picks the step from the batch's layout.
+Fast step (``packed_loss``): a micro-batch packed into one row, attention
 that stays inside each sample (variable-length flash attention on CUDA), the decoder run without
 its LM head, and the cross-entropy computed only at answer positions in chunks
 (``modeling.losses``). ``configure_model`` sets the attention implementation and the activation
 checkpointing policy (``none``, ``selective``: keep matrix-product and attention outputs and
 recompute the cheap element-wise work, or ``full``; on a fraction of the layers) and can compile
-each decoder layer (regional ``torch.compile``). ``plain_loss`` is the baseline: right-padded
-batch, stock attention, full logits, ``labels=`` loss.
+each decoder layer (regional ``torch.compile``). Default step (``padded_loss``, the baseline):
+right-padded batch, the model's own attention, full logits, ``labels=`` loss, settings from
+``default_step_config``.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from modeling.batch import embed_batch
 from modeling.losses import DEFAULT_CHUNK, causal_lm_loss
-from modeling.packing import attention_kwargs, register_packed_attention, splice_motion
+from modeling.packing import attention_kwargs, register_packed_attention
 
 logger = logging.getLogger(__name__)
 
@@ -160,34 +164,6 @@ def configure_model(model: Any, cfg: FastStepConfig, *, packed: bool = True) -> 
     return model
 
 
-def encode_motion(adapter: Any, windows: Any, counts: Any) -> Any:
-    """Adapter over all windows at once; per sample when it has a positional embedding."""
-    import torch
-
-    param = next(adapter.parameters(), None)
-    if param is not None and windows.dtype != param.dtype:
-        windows = windows.to(param.dtype)
-    if getattr(adapter, "pos", None) is None or windows.shape[0] == 0:
-        return adapter(windows[None])[0]
-    parts = [p for p in windows.split([int(c) for c in counts]) if p.shape[0]]
-    return torch.cat([adapter(p[None])[0] for p in parts])
-
-
-def _embeds(lm: Any, adapter: Any, batch: Mapping[str, Any]) -> Any:
-    embeds = lm.get_input_embeddings()(batch["input_ids"])
-    motion = encode_motion(adapter, batch["motion_windows"], batch["motion_counts"])
-    return splice_motion(embeds, motion, batch["motion_index"])
-
-
-def to_device(batch: Mapping[str, Any], device: Any) -> dict[str, Any]:
-    import torch
-
-    return {
-        k: v.to(device, non_blocking=True) if isinstance(v, torch.Tensor) else v
-        for k, v in batch.items()
-    }
-
-
 def packed_loss(
     model: Any,
     adapter: Any,
@@ -196,13 +172,13 @@ def packed_loss(
     chunk_size: int = DEFAULT_CHUNK,
     num_items_in_batch: Any = None,
 ) -> Any:
-    """Loss of a ``collate_packed`` batch (already on the device): the fast path.
+    """Loss of a packed batch (already on the device): the fast step.
 
     Mean over the answer tokens, or their sum / ``num_items_in_batch`` (the Trainer's count over
     all micro-batches of one optimizer step under gradient accumulation)."""
     lm = causal_lm(model)
     out = lm.get_decoder()(
-        inputs_embeds=_embeds(lm, adapter, batch),
+        inputs_embeds=embed_batch(lm, adapter, batch),
         position_ids=batch["position_ids"],
         use_cache=False,
         **attention_kwargs(batch),
@@ -220,16 +196,35 @@ def packed_loss(
     )
 
 
-def plain_loss(model: Any, adapter: Any, batch: Mapping[str, Any]) -> Any:
-    """Loss of a ``collate_padded`` batch through the stock forward (full logits, ``labels=``)."""
+def padded_loss(model: Any, adapter: Any, batch: Mapping[str, Any]) -> Any:
+    """Loss of a padded batch: compmo-train's default step (the model's own forward and
+    attention, full logits, ``labels=`` loss; mean over the batch's answer tokens)."""
     lm = causal_lm(model)
     out = model(
-        inputs_embeds=_embeds(lm, adapter, batch),
+        inputs_embeds=embed_batch(lm, adapter, batch),
         attention_mask=batch["attention_mask"],
         labels=batch["labels"],
         use_cache=False,
     )
     return out.loss
+
+
+def step_loss(
+    model: Any, adapter: Any, batch: Mapping[str, Any], *, num_items_in_batch: Any = None
+) -> Any:
+    """The loss of compmo-train's step: the fast step for a packed batch (``cu_seq_lens``),
+    the default step for a padded one (``num_items_in_batch`` applies to the packed step only)."""
+    if "cu_seq_lens" in batch:
+        return packed_loss(model, adapter, batch, num_items_in_batch=num_items_in_batch)
+    return padded_loss(model, adapter, batch)
+
+
+def default_step_config(gradient_checkpointing: bool) -> FastStepConfig:
+    """Model settings of compmo-train's default step (``packing: false``): stock PEFT input
+    casts, no compile, Hugging Face (non-reentrant) checkpointing of every layer when asked."""
+    return FastStepConfig(
+        checkpointing="full" if gradient_checkpointing else "none", lora_input_cast=True
+    )
 
 
 def train_step(

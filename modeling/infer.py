@@ -2,8 +2,12 @@
 
 Writes ``generated.json`` (``[{id, generated}]``, DEMO's format), ``predictions.json``
 (ActivityNet submission, read by ``compmo-eval``) and ``infer_report.json`` (counts, speed).
-Generations that do not parse are kept: their raw text is in ``generated.json``, they become an
-empty prediction, and their ids are listed in the report.
+Generations are parsed by the one DEMO-string reader (:func:`compmo_gen.core.formats.read_generation`,
+compmo dialect). Those that do not parse are kept: their raw text is in ``generated.json``, they become
+an empty prediction, and their ids are listed in the report. ``predictions.json`` also carries every
+raw generation, its duration, the dialect and the unparseable ids (the ``"compmo"`` key that the
+reference evaluators ignore), so ``compmo-eval`` scores it exactly as it scores ``generated.json``
+under either protocol.
 """
 
 from __future__ import annotations
@@ -16,9 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compmo_gen.annotations import DenseAnnotation, dump_annotations, parse_demo_string
+from compmo_gen.core.formats import GenerationLog, dump_annotations, read_generation
+from compmo_gen.core.io import write_atomic
+from compmo_gen.core.segments import DenseAnnotation
+from modeling.batch import collate_padded, to_device
 from modeling.config import load_run_config
-from modeling.data import Collator, MotionTextDataset, load_examples
+from modeling.data import MotionTextDataset, load_examples
 from modeling.model import (
     LORA_DIR,
     MERGED_DIR,
@@ -31,6 +38,9 @@ from modeling.model import (
 )
 
 log = logging.getLogger(__name__)
+
+#: The DEMO-string dialect generations are parsed with before writing ``predictions.json``.
+DIALECT = "compmo"
 
 
 @dataclass
@@ -112,13 +122,16 @@ def generate(
     from tqdm import tqdm
 
     order = sorted(range(len(dataset)), key=lambda i: -dataset.examples[i].length())
-    collate = Collator(tok.pad_token_id, "left", with_labels=False)
+    pad = tok.pad_token_id
     eos = _eos_ids(tok, model.llm)
     texts: list[str] = [""] * len(dataset)
     new_tokens = 0
     batches = [order[i : i + gen.batch_size] for i in range(0, len(order), gen.batch_size)]
     for b, idx in enumerate(tqdm(batches, desc="generating", disable=quiet, unit="batch")):
-        batch = {k: v.to(device) for k, v in collate([dataset[i] for i in idx]).items()}
+        items = [dataset[i] for i in idx]
+        batch = to_device(
+            collate_padded(items, pad_id=pad, padding_side="left", with_labels=False), device
+        )
         kwargs: dict[str, Any] = {
             "max_new_tokens": gen.max_new_tokens,
             "do_sample": gen.sample,
@@ -131,7 +144,7 @@ def generate(
             kwargs.update(temperature=gen.temperature, top_p=gen.top_p)
         else:
             kwargs.update(temperature=None, top_p=None, top_k=None)
-        out = model.generate(**batch, **kwargs)
+        out = model.generate(batch, **kwargs)
         for row, i in zip(out, idx, strict=True):
             keep = row[~torch.isin(row, torch.tensor(eos + [tok.pad_token_id], device=row.device))]
             new_tokens += int(keep.numel())
@@ -181,29 +194,16 @@ def infer(
     gen_s = time.perf_counter() - t1
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    records = [{"id": ex.id, "generated": t} for ex, t in zip(examples, texts, strict=True)]
-    (out / "generated.json").write_text(
-        json.dumps(records, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    written = write_generation_files(
+        out, [(ex.id, ex.duration, t) for ex, t in zip(examples, texts, strict=True)]
     )
-    anns, unparseable, empty = [], [], 0
-    for ex, text in zip(examples, texts, strict=True):
-        segs = parse_demo_string(text, ex.duration)
-        if segs is None:
-            unparseable.append(ex.id)
-            segs = ()
-        else:
-            empty += not segs
-        anns.append(DenseAnnotation(ex.id, ex.duration, segs))
-    dump_annotations(anns, out / "predictions.json", fmt="anet-pred", role="pred")
     report = {
         "run": str(run),
         "data": str(data),
         "device": device,
         "examples": len(examples),
         "counts": dict(counts),
-        "unparseable": len(unparseable),
-        "unparseable_ids": unparseable,
-        "empty_predictions": empty,
+        **written,
         "new_tokens": new_tokens,
         "load_s": round(load_s, 3),
         "generate_s": round(gen_s, 3),
@@ -212,10 +212,41 @@ def infer(
         "generation": gen.__dict__,
     }
     (out / "infer_report.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
-    if unparseable:
+    if written["unparseable"]:
         log.warning(
             "%d of %d generations did not parse (kept, scored as empty)",
-            len(unparseable),
+            written["unparseable"],
             len(examples),
         )
     return report
+
+
+def write_generation_files(
+    out: str | Path, items: list[tuple[str, float | None, str]]
+) -> dict[str, Any]:
+    """Write ``generated.json`` and ``predictions.json`` for ``(id, duration, text)`` generations;
+    return the parse counts for the report."""
+    out = Path(out)
+    records = [{"id": vid, "generated": text} for vid, _, text in items]
+    write_atomic(out / "generated.json", json.dumps(records, indent=1, ensure_ascii=False) + "\n")
+    anns, unparseable, empty, dropped = [], [], 0, Counter()
+    for vid, duration, text in items:
+        parsed = read_generation(text, duration, dialect=DIALECT)
+        dropped.update(parsed.dropped)
+        if parsed.segments is None:
+            unparseable.append(vid)
+        else:
+            empty += not parsed.segments
+        anns.append(DenseAnnotation(vid, duration, parsed.segments or ()))
+    texts = {vid: (text, duration) for vid, duration, text in items}
+    generations = GenerationLog(DIALECT, texts, tuple(unparseable))
+    dump_annotations(
+        anns, out / "predictions.json", fmt="anet-pred", role="pred", generations=generations
+    )
+    return {
+        "unparseable": len(unparseable),
+        "unparseable_ids": unparseable,
+        "empty_predictions": empty,
+        "parser": DIALECT,
+        "dropped_text": dict(dropped),
+    }

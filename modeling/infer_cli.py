@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from compmo_gen.cliutil import UserError
+from compmo_gen.core.errors import UserError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             quiet=args.quiet,
         )
     except (FileNotFoundError, ValueError) as exc:
-        from compmo_gen.annotations import AnnotationError
+        from compmo_gen.core.errors import AnnotationError
 
         if isinstance(exc, AnnotationError):
             raise

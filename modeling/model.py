@@ -1,15 +1,9 @@
-"""The DEMO model: a causal LM whose ``<motion>`` placeholder positions receive adapter tokens.
+"""The DEMO model: a causal LM whose motion placeholder positions receive adapter tokens.
 
-Batches carry ``input_ids`` with one placeholder token per motion window (any id; they are
-overwritten), ``motion_positions`` (bool, same shape) marking them, and ``motion_windows``
-(B, W, 1056) with ``motion_mask`` (B, W). Row-major order makes the k-th marked position of a row
-receive that row's k-th window, for left or right padding alike.
-
-Fast training path: a packed batch (``modeling.packing.collate_packed``: one row, ``position_ids``
-restarting per sample, ``cu_seq_lens`` sample boundaries, ``motion_index``/``motion_counts`` in
-place of ``motion_positions``/``motion_mask``) goes through ``modeling.fast_step.packed_loss``
-(attention inside each sample, answer-only chunked cross-entropy) and ``forward`` returns only
-``{"loss": ...}``.
+``MotionLM`` takes the batches of ``modeling.batch`` (one sample format, two layouts):
+``embed`` splices the adapter's motion tokens in at ``motion_index``, ``forward`` returns
+``{"loss": ...}`` computed by ``modeling.fast_step.step_loss`` (the default step for a padded
+batch, the fast step for a packed one) and ``generate`` runs from a left-padded batch.
 """
 
 from __future__ import annotations
@@ -87,7 +81,7 @@ def build_motion_lm(llm: Any, adapter: Any) -> Any:
     from torch import nn
 
     class MotionLM(nn.Module):
-        """Adapter + LLM. ``forward`` returns the LLM's output (loss when labels are given)."""
+        """Adapter + LLM; ``forward(**batch)`` returns ``{"loss"}`` (what the Trainer reads)."""
 
         #: Whether the Trainer passes ``num_items_in_batch`` (and then treats the loss as
         #: normalised over the accumulated micro-batches). True only for the packed path.
@@ -98,61 +92,33 @@ def build_motion_lm(llm: Any, adapter: Any) -> Any:
             self.llm = llm
             self.adapter = adapter
 
-        def embed(
-            self,
-            input_ids: torch.Tensor,
-            motion_windows: torch.Tensor,
-            motion_mask: torch.Tensor,
-            motion_positions: torch.Tensor,
-        ) -> torch.Tensor:
-            emb = self.llm.get_input_embeddings()(input_ids)
-            param = next(self.adapter.parameters())
-            feats = self.adapter(motion_windows.to(param.dtype))[motion_mask]
-            if feats.shape[0] != int(motion_positions.sum()):
-                raise ValueError("motion windows and motion positions disagree in number")
-            mask = motion_positions.unsqueeze(-1).expand_as(emb)
-            return emb.masked_scatter(mask, feats.to(emb.dtype))
+        def embed(self, batch: dict[str, Any]) -> torch.Tensor:
+            """Input embeddings of a padded or packed ``modeling.batch`` batch."""
+            from modeling.batch import embed_batch
 
-        def forward(
-            self,
-            input_ids: torch.Tensor,
-            attention_mask: torch.Tensor | None = None,
-            motion_windows: torch.Tensor | None = None,
-            motion_mask: torch.Tensor | None = None,
-            motion_positions: torch.Tensor | None = None,
-            labels: torch.Tensor | None = None,
-            **packed: Any,
-        ) -> Any:
-            """Padded batch: the LLM's output. Packed batch (``cu_seq_lens``): ``{"loss"}``."""
-            if "cu_seq_lens" in packed:
-                from modeling.fast_step import packed_loss
+            return embed_batch(self.llm, self.adapter, batch)
 
-                num_items = packed.pop("num_items_in_batch", None)
-                batch = {
-                    "input_ids": input_ids,
-                    "motion_windows": motion_windows,
-                    "labels": labels,
-                    **packed,
-                }
-                loss = packed_loss(self.llm, self.adapter, batch, num_items_in_batch=num_items)
-                return {"loss": loss}
-            emb = self.embed(input_ids, motion_windows, motion_mask, motion_positions)
-            return self.llm(
-                inputs_embeds=emb, attention_mask=attention_mask, labels=labels, **packed
-            )
+        def forward(self, **batch: Any) -> dict[str, Any]:
+            """``{"loss"}`` of a batch: the fast step when packed, else the default step."""
+            from modeling.fast_step import step_loss
+
+            num_items = batch.pop("num_items_in_batch", None)
+            loss = step_loss(self.llm, self.adapter, batch, num_items_in_batch=num_items)
+            return {"loss": loss}
 
         @torch.no_grad()
-        def generate(
-            self, input_ids, attention_mask, motion_windows, motion_mask, motion_positions, **kw
-        ):
-            emb = self.embed(input_ids, motion_windows, motion_mask, motion_positions)
-            return self.llm.generate(inputs_embeds=emb, attention_mask=attention_mask, **kw)
+        def generate(self, batch: dict[str, Any], **kw: Any) -> torch.Tensor:
+            """``llm.generate`` from a left-padded batch (``collate_padded``)."""
+            emb = self.embed(batch)
+            return self.llm.generate(
+                inputs_embeds=emb, attention_mask=batch["attention_mask"], **kw
+            )
 
     return MotionLM()
 
 
 def adapter_spec(cfg: Any, d_model: int) -> dict[str, Any]:
-    from compmo_gen.constants import STRIDE, WINDOW
+    from modeling.adapter import STRIDE, WINDOW
 
     return {
         "d_model": d_model,

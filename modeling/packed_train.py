@@ -1,6 +1,6 @@
 """Wiring of the fast training path (``packing: true``) into ``compmo-train``.
 
-The packed collator (``modeling.packing.collate_packed``), the batch sampler that forms packed
+The packed collator (``modeling.batch.collate_packed``), the batch sampler that forms packed
 micro-batches by token budget, and the model settings of the fast step
 (``modeling.fast_step.configure_model``: packed attention, no activation checkpointing, optional
 regional compile). ``MotionLM.forward`` routes a batch that has ``cu_seq_lens`` to
@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from modeling.batch import collate_packed, token_budget_batches
 from modeling.config import TrainConfig
-from modeling.packing import collate_packed, token_budget_batches
 
 log = logging.getLogger(__name__)
 
@@ -27,16 +27,23 @@ log = logging.getLogger(__name__)
 COMPILE_MAX_SEGMENTS = 256
 
 
-def packed_collator(cfg: TrainConfig, pad_id: int) -> Callable[[list[Any]], dict[str, Any]]:
-    """``collate_packed`` with the padding the config asks for (fixed shapes under compile)."""
-    if cfg.compile:
+def packed_collate_fn(
+    pad_id: int, *, compile: bool, tokens_per_step: int
+) -> Callable[[list[Any]], dict[str, Any]]:
+    """``collate_packed`` with the padding of the fast step (fixed shapes under compile)."""
+    if compile:
         return functools.partial(
             collate_packed,
             pad_id=pad_id,
-            pad_to_multiple_of=cfg.tokens_per_step,
+            pad_to_multiple_of=tokens_per_step,
             max_segments=COMPILE_MAX_SEGMENTS,
         )
     return functools.partial(collate_packed, pad_id=pad_id, pad_to_multiple_of=64)
+
+
+def packed_collator(cfg: TrainConfig, pad_id: int) -> Callable[[list[Any]], dict[str, Any]]:
+    """The config's packed collator (``packed_collate_fn``)."""
+    return packed_collate_fn(pad_id, compile=cfg.compile, tokens_per_step=cfg.tokens_per_step)
 
 
 class PackedBatchSampler:
@@ -78,10 +85,18 @@ class PackedBatchSampler:
             yield self.groups[int(i)]
 
 
+def packed_batch_sampler(
+    lengths: Sequence[int], tokens_per_step: int, *, compile: bool, seed: int
+) -> PackedBatchSampler:
+    """The fast step's sampler; a compiled step keeps one padding segment free in its
+    fixed-size ``cu_seq_lens``."""
+    most = COMPILE_MAX_SEGMENTS - 1 if compile else None
+    return PackedBatchSampler(lengths, tokens_per_step, seed=seed, max_samples=most)
+
+
 def packed_sampler(cfg: TrainConfig, lengths: Sequence[int]) -> PackedBatchSampler:
-    # A compiled step keeps one padding segment free in its fixed-size cu_seq_lens.
-    most = COMPILE_MAX_SEGMENTS - 1 if cfg.compile else None
-    return PackedBatchSampler(lengths, cfg.tokens_per_step, seed=cfg.seed, max_samples=most)
+    """The config's packed sampler (``packed_batch_sampler``)."""
+    return packed_batch_sampler(lengths, cfg.tokens_per_step, compile=cfg.compile, seed=cfg.seed)
 
 
 def check_supported(cfg: TrainConfig) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from compmo_gen.prompts import MOTION_PLACEHOLDER
+from compmo_gen.core.prompts import MOTION_PLACEHOLDER
 
 #: Used only when a tokenizer has no chat template of its own (ChatML, as SmolLM2's).
 FALLBACK_CHAT_TEMPLATE = (

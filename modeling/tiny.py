@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from compmo_gen.prompts import STAGE1_PROMPT, STAGE2_SYSTEM, STAGE2_USER
+from compmo_gen.core.prompts import STAGE1_PROMPT, STAGE2_SYSTEM, STAGE2_USER
 from modeling.prompting import FALLBACK_CHAT_TEMPLATE
 
 SPECIALS = ["<pad>", "<|im_start|>", "<|im_end|>"]
@@ -96,8 +96,9 @@ def make_tiny_dataset(
     motions whose segments are offset by their caption's index, so a model can tell them apart."""
     import numpy as np
 
-    from compmo_gen.annotations import DenseAnnotation, Segment, dump_annotations
-    from compmo_gen.constants import FPS
+    from compmo_gen.core.constants import FPS
+    from compmo_gen.core.formats import dump_annotations
+    from compmo_gen.core.segments import DenseAnnotation, Segment
 
     root = Path(root)
     (root / "motions").mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ accumulated micro-batches (the Trainer's ``num_items_in_batch``), and no activat
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import math
@@ -23,8 +24,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from modeling.batch import collate_padded
 from modeling.config import TrainConfig, save_config
-from modeling.data import Collator, MotionTextDataset, load_examples
+from modeling.data import MotionTextDataset, load_examples
+from modeling.fast_step import configure_model, default_step_config
 from modeling.model import (
     LORA_DIR,
     adapter_spec,
@@ -210,8 +213,8 @@ def build_model(cfg: TrainConfig, tokenizer: Any) -> tuple[Any, dict[str, Any]]:
         llm = get_peft_model(llm, lora)
     if cfg.packing:
         configure_fast(llm, cfg)
-    elif cfg.gradient_checkpointing:
-        llm.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    else:
+        configure_model(llm, default_step_config(cfg.gradient_checkpointing), packed=False)
     for p in adapter.parameters():
         p.requires_grad_(True)  # the whole adapter, MLP included (the released code's bug)
     model = build_motion_lm(llm, adapter)
@@ -234,9 +237,23 @@ def _resume_path(cfg: TrainConfig) -> str | None:
     return cfg.resume
 
 
+def _check_one_gpu_per_process() -> None:
+    """Batches hold one flat list of motion windows, which ``DataParallel`` (the Trainer's choice
+    for several GPUs in one process) would split wrongly: refuse before loading anything."""
+    import torch
+
+    gpus = torch.cuda.device_count()
+    if int(os.environ.get("WORLD_SIZE", "1")) == 1 and gpus > 1:
+        raise ValueError(
+            f"{gpus} GPUs visible to one process: launch with torchrun or DeepSpeed (one process "
+            "per GPU) or choose one GPU with CUDA_VISIBLE_DEVICES"
+        )
+
+
 def train(cfg: TrainConfig) -> dict[str, Any]:
     """Run one training stage; return the report written to ``train_report.json``."""
     check_supported(cfg)
+    _check_one_gpu_per_process()
     out = Path(cfg.output_dir)
     save_config(cfg, out / "config.yaml")
     tokenizer = load_tokenizer(cfg.model, cfg.gguf_file)
@@ -266,7 +283,7 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         log.info("packing: %d micro-batches of <= %d tokens", n_batches, cfg.tokens_per_step)
     else:
         extra = {"lengths": dataset.lengths() if cfg.group_by_length else None}
-        collator = Collator(tokenizer.pad_token_id, "right")
+        collator = functools.partial(collate_padded, pad_id=tokenizer.pad_token_id)
         n_batches = math.ceil(len(dataset) / cfg.batch_size)
     args, steps = _training_args(cfg, n_batches, world)
     trainer = _make_trainer_class()(

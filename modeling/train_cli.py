@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from compmo_gen.cliutil import UserError
+from compmo_gen.core.errors import UserError
 from modeling.config import ConfigError, TrainConfig, build_config
 
 
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = train(cfg)
     except (FileNotFoundError, ValueError) as exc:
-        from compmo_gen.annotations import AnnotationError
+        from compmo_gen.core.errors import AnnotationError
 
         if isinstance(exc, AnnotationError):
             raise

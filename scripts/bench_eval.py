@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "demo_release"
 DEFAULT_MIRROR = Path("/work/.mirror/41xu+DEMO/repo")
 SCRIPTS = ("cider.py", "soda.py", "overlap.py", "utils.py", "dataset.py")
-#: DEMO's numbers on this data, from docs/PROTOCOL.md / the issue (x100; F1 in float64).
+#: DEMO's numbers on this data, as DEMO's three scripts print them on the release (x100; F1 in float64).
 TARGETS = {
     "SODA_c": 17.89958236775056,
     "CIDEr": 134.6804157381805,

@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from compmo_gen.annotations import DenseAnnotation, Segment, dump_annotations
+from compmo_gen.core.formats import dump_annotations
+from compmo_gen.core.segments import DenseAnnotation, Segment
 from compmo_gen.render import FrameRenderer, RenderStyle
 from compmo_gen.render_io import render_motion
 

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def release_inputs(release: Path):
-    from compmo_gen.annotations import load_annotations, read_durations
+    from compmo_gen.core.formats import load_annotations, read_durations
     from evaluation.plan import plan_video
     from evaluation.scorer import EvalConfig, build_inputs
 
@@ -164,7 +164,7 @@ def main() -> int:
     if case_bad or fuzz_bad:
         bad = case_bad + fuzz_bad
         lines += ["Unequal tokenizer lines:", ""] + [f"- `{x!r}`" for x in bad[:50]] + [""]
-    from compmo_gen.annotations import write_atomic
+    from compmo_gen.core.io import write_atomic
 
     write_atomic(Path(args.out), "\n".join(lines))
     print("\n".join(lines))

@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Sequence
 
-from compmo_gen.cliutil import UserError
+from compmo_gen.core.errors import PrerequisiteError
 from evaluation.meteor import score_line
 from evaluation.meteor_native import scorer
 from evaluation.meteor_native.align import Aligner
@@ -33,7 +33,7 @@ def _stemmer():
     except PackageNotFoundError:
         found = None
     if found != SNOWBALL_VERSION:
-        raise UserError(
+        raise PrerequisiteError(
             f"native METEOR needs snowballstemmer=={SNOWBALL_VERSION} (found {found}; later "
             "releases changed the English stemmer): pip install 'compmo[eval]', or --meteor java"
         )

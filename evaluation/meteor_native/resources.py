@@ -34,13 +34,13 @@ def cache_root() -> Path:
 
 def source_files() -> tuple[Path, Path]:
     """(meteor-1.5.jar, paraphrase-en.gz) of the installed pycocoevalcap."""
-    from compmo_gen.cliutil import UserError
+    from compmo_gen.core.errors import PrerequisiteError
     from evaluation.javatools import METEOR_JAR, jar_path
 
     jar = jar_path(METEOR_JAR)
     para = jar.parent / "data" / "paraphrase-en.gz"
     if not para.is_file():
-        raise UserError(f"{para} is missing: reinstall pycocoevalcap==1.2")
+        raise PrerequisiteError(f"{para} is missing: reinstall pycocoevalcap==1.2")
     return jar, para
 
 

@@ -5,10 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from compmo_gen.annotations import load_annotations
 from compmo_gen.build import run_build
 from compmo_gen.build_config import ConfigError, load_config
 from compmo_gen.cli import main
+from compmo_gen.core.formats import load_annotations
 
 REPO = Path(__file__).resolve().parents[2]
 SMALL = ["--num", "40", "--set", "chunk=10", "--set", "library.per_kind=1", "-q"]
@@ -209,3 +209,23 @@ def test_build_from_real_humanml3d_sample(tmp_path, humanml3d_sample):
     assert {c["id"] for m in meta for c in m["clips"]} == {"000000"}
     src = json.loads((out / "sources.json").read_text())["source"]
     assert src["counts"]["skipped_missing_file"] == 29226  # split lists name ids absent here
+
+
+def test_stage_files_written_into_a_dataset_keep_it_valid(tmp_path, capsys):
+    """stage-json's default output lives in the dataset folder; validate checks it, never rejects it."""
+    out = tmp_path / "d"
+    shutil.copytree(_built(tmp_path), out)
+    for kind in ("stage1", "stage2", "test"):
+        assert main(["stage-json", kind, "--dataset", str(out), "-q"]) == 0
+    derived = json.loads((out / "derived.json").read_text())
+    assert set(derived) == {"stage1.json", "stage2.json", "test.json"}
+    assert main(["validate", str(out)]) == 0
+    (out / "stage2.json").write_text("[]\n")
+    assert main(["validate", str(out)]) == 2
+    assert "stage2.json: sha256 differs from derived.json" in capsys.readouterr().out
+
+
+def _built(tmp_path: Path) -> Path:
+    out = tmp_path / "built"
+    assert build(out, "--workers", "1") == 0
+    return out

@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compmo_gen.compose import ComposeConfig, build_sequence, compose, duration_bounds
-from compmo_gen.constants import FPS
+from compmo_gen.core.constants import FPS
 from compmo_gen.quality import Gate, foot_skate, penetration
 from compmo_gen.skeleton import bone_error
 from compmo_gen.transitions import MODES
@@ -21,8 +21,10 @@ def test_segments_contiguous_and_bones_exact(prepared_pool, mode):
     for i in range(6):
         c = compose(prepared_pool, np.random.default_rng(i), cfg)
         t = len(c.joints)
-        starts = [s for s, *_ in c.segments]
-        ends = [e for _, e, *_ in c.segments]
+        starts, ends = list(c.bounds[:-1]), list(c.bounds[1:])
+        assert [(s.start, s.end) for s in c.segments] == [
+            (a / FPS, b / FPS) for a, b in zip(starts, ends)
+        ]
         assert starts[0] == 0 and ends[-1] == t
         assert starts[1:] == ends[:-1]
         assert min(e - s for s, e in zip(starts, ends, strict=True)) >= FPS  # >= 1 s
@@ -106,7 +108,7 @@ def test_any_transition_setting_keeps_the_invariants(
         max_actions=actions,
     )
     c = compose(prepared_pool, np.random.default_rng(seed), cfg)
-    bounds = [s for s, *_ in c.segments] + [c.segments[-1][1]]
+    bounds = list(c.bounds)
     assert bounds[0] == 0 and bounds[-1] == len(c.joints) and all(np.diff(bounds) > 0)
     assert len(c.segments) == actions
     assert bone_error(c.joints) < 1e-9 and c.joints[..., 1].min() >= -1e-12

@@ -8,8 +8,9 @@ import re
 import numpy as np
 import pytest
 
-from compmo_gen.annotations import DenseAnnotation, Segment, dump_annotations
 from compmo_gen.cli import main
+from compmo_gen.core.formats import dump_annotations
+from compmo_gen.core.segments import DenseAnnotation, Segment
 from compmo_gen.gallery import Card, gallery_html, gif_name, select_ids
 from compmo_gen.skeleton import REST_POSE
 

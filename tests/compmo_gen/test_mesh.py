@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compmo_gen.annotations import DenseAnnotation, Segment, dump_annotations
 from compmo_gen.cli import main
-from compmo_gen.constants import NUM_JOINTS
+from compmo_gen.core.constants import NUM_JOINTS
+from compmo_gen.core.formats import dump_annotations
+from compmo_gen.core.segments import DenseAnnotation, Segment
 from compmo_gen.skeleton import PARENTS, REST_POSE, rot_y
 
 trimesh = pytest.importorskip("trimesh")

@@ -7,8 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from compmo_gen.annotations import DenseAnnotation, Segment, dump_annotations
 from compmo_gen.cli import main
+from compmo_gen.core.formats import dump_annotations
+from compmo_gen.core.segments import DenseAnnotation, Segment
 from compmo_gen.render import (
     NEUTRAL,
     PALETTE,
@@ -205,7 +206,7 @@ def test_cli_errors_are_one_line(tmp_path, capsys, args, message) -> None:
 
 def test_smooth_matches_scipy_gaussian_filter() -> None:
     ndimage = pytest.importorskip("scipy.ndimage")
-    from compmo_gen.render import smooth
+    from compmo_gen.render_camera import smooth
 
     x = np.random.default_rng(0).normal(size=(90, 3))
     for n in (1, 7, 90):
@@ -215,7 +216,7 @@ def test_smooth_matches_scipy_gaussian_filter() -> None:
 
 @pytest.mark.parametrize("camera", ["follow", "fixed"])
 def test_every_joint_stays_in_view(camera: str) -> None:
-    from compmo_gen.render import project
+    from compmo_gen.render_camera import project
 
     style = RenderStyle(width=240, view_height=150, camera=camera)
     rng = np.random.default_rng(0)

@@ -6,10 +6,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from compmo_gen.annotations import AnnotationError, load_annotations, parse_demo_string
 from compmo_gen.cli import main
-from compmo_gen.prompts import STAGE2_SYSTEM, format_duration_hs
-from compmo_gen.stage_json import check_motions, read_stage_file
+from compmo_gen.core.errors import AnnotationError
+from compmo_gen.core.formats import load_annotations, parse_demo_string
+from compmo_gen.core.prompts import STAGE2_SYSTEM, format_duration_hs
+from compmo_gen.core.stage_files import check_motions, read_stage_file
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from compmo_gen.annotations import DenseAnnotation, Segment, dump_annotations, load_annotations
+from compmo_gen.core.formats import dump_annotations, load_annotations
+from compmo_gen.core.segments import DenseAnnotation, Segment
 from evaluation import baselines as bl
 from evaluation.cli import main
 

@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from compmo_gen.annotations import DenseAnnotation, Segment
-from compmo_gen.cliutil import UserError
+from compmo_gen.core.errors import CompmoError
+from compmo_gen.core.segments import DenseAnnotation, Segment
+from compmo_gen.core.tiou import tiou
 from evaluation import bertscore as bs
 from evaluation.scorer import EvalConfig
 from evaluation.soda import soda_dp
 from evaluation.text import ptb_tokenize
-from evaluation.tiou import tiou
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -50,13 +50,13 @@ def plain():
 
 def test_resolve_model_errors(tmp_path, monkeypatch):
     monkeypatch.setattr(bs, "_cached_roberta", lambda: None)
-    with pytest.raises(UserError, match="roberta-large .*--bertscore-model"):
+    with pytest.raises(CompmoError, match="roberta-large .*--bertscore-model"):
         bs.resolve_model(None, None)
-    with pytest.raises(UserError, match="no config.json"):
+    with pytest.raises(CompmoError, match="no config.json"):
         bs.resolve_model(str(tmp_path), 6)
-    with pytest.raises(UserError, match="--bertscore-layers"):
+    with pytest.raises(CompmoError, match="--bertscore-layers"):
         bs.resolve_model(str(_minilm()), None)
-    with pytest.raises(UserError, match=r"1\.\.6"):
+    with pytest.raises(CompmoError, match=r"1\.\.6"):
         bs.resolve_model(str(_minilm()), 7)
     fake = tmp_path / "roberta-large"
     fake.mkdir()
@@ -141,7 +141,7 @@ def test_soda_b_protocols_count_missing_videos(scorer):
 
 
 def test_sodab_cli_merges_into_results_and_per_video(tmp_path, capsys, monkeypatch):
-    from compmo_gen.annotations import dump_annotations
+    from compmo_gen.core.formats import dump_annotations
     from evaluation.cli import main
 
     gt = [_ann("a", [(0, 4, "a person walks"), (4, 8, "jumps twice")], 8.0),
@@ -180,7 +180,7 @@ def test_sodab_cli_merges_into_results_and_per_video(tmp_path, capsys, monkeypat
 
 def test_score_sodab_flag_equals_sodab_command(tmp_path, capsys):
     """`compmo-eval score --sodab` computes in one run what `score` then `sodab` compute."""
-    from compmo_gen.annotations import dump_annotations
+    from compmo_gen.core.formats import dump_annotations
     from evaluation.cli import main
 
     gt = [_ann("a", [(0, 4, "a person walks"), (4, 8, "jumps twice")], 8.0),

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from compmo_gen.annotations import DenseAnnotation, Segment
+from compmo_gen.core.segments import DenseAnnotation, Segment
 from evaluation import breakdown as bd
 
 TIOUS = ("0.3", "0.5")

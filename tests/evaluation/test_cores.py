@@ -19,7 +19,7 @@ spans = st.lists(st.tuples(times, times), min_size=0, max_size=8)
 @settings(max_examples=200, deadline=None)
 @given(spans, spans)
 def test_tiou_matrix_is_the_reference_formula_bit_for_bit(a, b):
-    from evaluation.tiou import tiou_matrix
+    from compmo_gen.core.tiou import tiou_matrix
 
     m = tiou_matrix(a, b)
     assert m.shape == (len(a), len(b))
@@ -33,7 +33,7 @@ def test_tiou_matrix_is_the_reference_formula_bit_for_bit(a, b):
 
 
 def test_tiou_eps_quirk():
-    from evaluation.tiou import tiou_matrix
+    from compmo_gen.core.tiou import tiou_matrix
 
     assert tiou_matrix([(0, 5)], [(0, 10)])[0, 0] < 0.5  # exactly 0.5 in exact arithmetic
     assert tiou_matrix([(0, 10)], [(0, 10)])[0, 0] < 1.0
@@ -96,7 +96,7 @@ def _overlap_ref(refs, preds, thresholds):
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(times, times), min_size=1, max_size=6), spans)
 def test_overlap_metrics_match_reference(refs, preds):
-    from evaluation.tiou import tiou_matrix
+    from compmo_gen.core.tiou import tiou_matrix
 
     thresholds = tuple(np.arange(0.5, 0.95 + 0.05, 0.05))
     iou = tiou_matrix(refs, preds)
@@ -109,7 +109,7 @@ def test_overlap_metrics_match_reference(refs, preds):
 
 
 def test_densevid_precision_recall_strict_threshold():
-    from evaluation.tiou import tiou_matrix
+    from compmo_gen.core.tiou import tiou_matrix
 
     gt = [(0, 10), (10, 20)]
     iou = tiou_matrix(gt, [(0, 10), (10, 14), (10, 14)])

@@ -183,7 +183,8 @@ def test_pipeline_on_real_scores(tmp_path, capsys):
     """compmo-eval score -> leaderboard --ci / compare / report, on a tiny real-scored set."""
     import shutil
 
-    from compmo_gen.annotations import DenseAnnotation, Segment, dump_annotations
+    from compmo_gen.core.formats import dump_annotations
+    from compmo_gen.core.segments import DenseAnnotation, Segment
 
     caps = ["a person walks forward", "jumps up and down", "waves the right hand", "sits down"]
     gt, pred = [], []
@@ -221,3 +222,19 @@ def test_pipeline_on_real_scores(tmp_path, capsys):
             "--predictions", str(tmp_path / "pred.json")]  # fmt: skip
     assert main(argv) == 0
     assert report.read_text().count("<svg") == 6
+
+
+def test_published_h3d_babel_rows_beside_own_results(tmp_path, capsys):
+    own = write_result(tmp_path, "mine", 0.3)
+    assert main(["leaderboard", str(own), "--published", "h3d-babel", "--format", "csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    by_name = {r[0]: r for r in rows[1:]}
+    assert set(by_name) == {"mine", "UniMotion (published)", "DEMO (published)"}
+    header = rows[0]
+    demo = by_name["DEMO (published)"]
+    assert demo[header.index("SODA")] == "7.92" and demo[header.index("F1 %")] == "16.40"
+    assert by_name["UniMotion (published)"][header.index("F1 %")] == "22.23"
+    assert main(["leaderboard", "--published", "h3d-babel"]) == 0
+    md = capsys.readouterr().out
+    assert "not recomputed" in md and "7,056 train / 1,325 test" in md
+    assert main(["leaderboard"]) == 2

@@ -8,8 +8,8 @@ import shutil
 import numpy as np
 import pytest
 
-from compmo_gen.annotations import DenseAnnotation, Segment
-from compmo_gen.constants import OVERLAP_THRESHOLDS
+from compmo_gen.core.segments import DenseAnnotation, Segment
+from evaluation.protocol import OVERLAP_THRESHOLDS
 from evaluation.report import summarize
 from evaluation.scorer import EvalConfig, build_inputs, score_videos
 
@@ -82,7 +82,7 @@ class _Shared:
 
     def __getattr__(self, name):
         if _Shared.backend is None:
-            from evaluation.meteor import open_meteor
+            from evaluation.meteor_driver import open_meteor
 
             _Shared.backend = open_meteor(2)
         return getattr(_Shared.backend, name)
@@ -168,8 +168,8 @@ def test_empty_and_unparseable_predictions_score_zero():
 
 
 def test_threaded_driver_answers_exactly_as_the_plain_jar():
-    from evaluation.meteor import MeteorPool, open_meteor
-    from evaluation.meteor_driver import MeteorServer
+    from evaluation.meteor import MeteorPool
+    from evaluation.meteor_driver import MeteorServer, open_meteor
 
     words = [c.lower().replace(",", "").replace(".", "") for c in CAPTIONS]
     pairs = [(a, b) for a in words[:6] for b in words[3:]] + [("", "runs"), ("a|||b  c", "a b c")]

@@ -1,7 +1,7 @@
 """DEMO's released test predictions: compmo-eval --protocol demo reproduces DEMO's own scripts.
 
 The targets are what DEMO's eval/cider.py -v, soda.py and overlap.py (float64 F1) print on
-``shared/data/demo_release`` with the imputed durations (see docs/PROTOCOL.md). One full run
+``shared/data/demo_release`` with the imputed durations (durations_imputed.json, as shipped beside it). One full run
 (6,000 videos); skipped when the shared data or Java is absent.
 """
 

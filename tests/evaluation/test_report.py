@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from compmo_gen.annotations import DenseAnnotation, Segment, dump_annotations
+from compmo_gen.core.formats import dump_annotations
+from compmo_gen.core.segments import DenseAnnotation, Segment
 from evaluation.cli import main
 from evaluation.html_report import sample_ids
 
@@ -87,6 +88,8 @@ def test_embedded_report_renders(tmp_path, capsys):
     page.feed(text)
     page.close()
     assert page.tags[0] == "html" and "table" in page.tags
+    # breakdowns are HTML tables (2 systems x by actions / by duration), never markdown in <pre>
+    assert text.count('<table class="breakdown">') == 4 and "| ---" not in text
     assert len(page.imgs) == 2
     for src in page.imgs:  # every image it references exists: here, embedded PNG data
         assert src.startswith("data:image/png;base64,")

@@ -9,18 +9,18 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("peft")
 
 from modeling.adapter import build_adapter  # noqa: E402
+from modeling.batch import Sample, collate_packed, collate_padded  # noqa: E402
 from modeling.fast_step import (  # noqa: E402
     FastStepConfig,
     _spread,
     configure_model,
     decoder_layers,
     packed_loss,
-    plain_loss,
+    padded_loss,
     set_attention,
     set_checkpointing,
     train_step,
 )
-from modeling.packing import PackSample, collate_packed, collate_padded  # noqa: E402
 
 FEATS = 1056
 
@@ -52,7 +52,7 @@ def _model(seed=0, layers=2):
 def _samples(n, seed=0):
     rng = np.random.default_rng(seed)
     return [
-        PackSample(
+        Sample(
             tuple(int(x) for x in rng.integers(1, 101, int(rng.integers(2, 5)))),
             rng.normal(size=(int(rng.integers(1, 4)), FEATS)).astype(np.float32),
             tuple(int(x) for x in rng.integers(1, 101, int(rng.integers(1, 4)))),
@@ -83,7 +83,7 @@ def test_packed_loss_and_grads_equal_plain(mode, pos_embedding):
     samples = _samples(4)
     model.train()
     _plain_mode(model)
-    ref = plain_loss(model, adapter, collate_padded(samples))
+    ref = padded_loss(model, adapter, collate_padded(samples))
     ref.backward()
     ref_grads = _grads(model, adapter)
     model.zero_grad(set_to_none=True)
@@ -142,7 +142,7 @@ def test_training_curves_match_over_steps():
                 fn = lambda b=b, m=model, a=adapter: packed_loss(m, a, b)  # noqa: E731
             else:
                 b = collate_padded(group)
-                fn = lambda b=b, m=model, a=adapter: plain_loss(m, a, b)  # noqa: E731
+                fn = lambda b=b, m=model, a=adapter: padded_loss(m, a, b)  # noqa: E731
             losses.append(float(train_step(fn, opt, device_type="cpu")))
         curves.append(losses)
     plain, fast = curves

@@ -13,9 +13,10 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("peft")
 
 from compmo_gen.cli import main as gen_main  # noqa: E402
+from modeling.batch import collate_padded  # noqa: E402
 from modeling.cli import train_main  # noqa: E402
 from modeling.config import ConfigError, build_config  # noqa: E402
-from modeling.data import Collator, MotionTextDataset, load_examples  # noqa: E402
+from modeling.data import MotionTextDataset, load_examples  # noqa: E402
 from modeling.packed_train import (  # noqa: E402
     COMPILE_MAX_SEGMENTS,
     PackedBatchSampler,
@@ -53,7 +54,7 @@ def test_packed_loss_equals_padded_loss_over_training_steps(
     examples = load_examples(stage2_file, tiny_tokenizer, max_length=3072)
     items = [MotionTextDataset(examples)[i] for i in range(5)]
     pad = tiny_tokenizer.pad_token_id
-    padded, packed = Collator(pad, "right")(items), packed_collator(fast_cfg, pad)(items)
+    padded, packed = collate_padded(items, pad_id=pad), packed_collator(fast_cfg, pad)(items)
     assert packed["input_ids"].shape[0] == 1 and packed["input_ids"].shape[1] % 64 == 0
     models = []
     for cfg in (plain_cfg, fast_cfg):
@@ -158,6 +159,16 @@ def test_packing_under_zero3_is_refused_before_loading(tmp_path: Path) -> None:
                 check_supported(cfg)
         else:
             check_supported(cfg)
+
+
+def test_several_gpus_in_one_process_are_refused(monkeypatch, tmp_path: Path, capsys) -> None:
+    """DataParallel would split the flat motion windows of a batch wrongly."""
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    args = ["stage2", "--model", "m", "--train-file", "t", "--output-dir", str(tmp_path), "-q"]
+    assert train_main(args) == 2
+    assert "2 GPUs visible to one process" in capsys.readouterr().err
+    assert not (tmp_path / "config.yaml").exists()  # refused before anything was written
 
 
 def _first_log(run: Path) -> dict:

@@ -7,14 +7,17 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from modeling.packing import (  # noqa: E402
-    PackSample,
-    attention_kwargs,
-    block_causal_mask,
+from modeling.batch import (  # noqa: E402
+    Sample,
     collate_packed,
     collate_padded,
-    register_packed_attention,
+    motion_positions,
     token_budget_batches,
+)
+from modeling.packing import (  # noqa: E402
+    attention_kwargs,
+    block_causal_mask,
+    register_packed_attention,
 )
 from modeling.prompting import EncodedPrompt  # noqa: E402
 
@@ -22,7 +25,7 @@ from modeling.prompting import EncodedPrompt  # noqa: E402
 def _sample(rng, vocab=97, motion=None, answer=None, feats=6):
     m = int(rng.integers(1, 5)) if motion is None else motion
     a = int(rng.integers(2, 6)) if answer is None else answer
-    return PackSample(
+    return Sample(
         tuple(int(x) for x in rng.integers(1, vocab, int(rng.integers(1, 4)))),
         rng.normal(size=(m, feats)).astype(np.float32),
         tuple(int(x) for x in rng.integers(1, vocab, int(rng.integers(1, 4)))),
@@ -31,8 +34,8 @@ def _sample(rng, vocab=97, motion=None, answer=None, feats=6):
 
 
 def test_collate_packed_layout():
-    s1 = PackSample((5, 6), np.ones((2, 3), np.float32), (7,), (8, 9))
-    s2 = PackSample((10,), np.full((1, 3), 2, np.float32), (11, 12), (13,))
+    s1 = Sample((5, 6), np.ones((2, 3), np.float32), (7,), (8, 9))
+    s2 = Sample((10,), np.full((1, 3), 2, np.float32), (11, 12), (13,))
     b = collate_packed([s1, s2], pad_to_multiple_of=8)
     assert b["input_ids"].tolist() == [[5, 6, 0, 0, 7, 8, 9, 10, 0, 11, 12, 13, 0, 0, 0, 0]]
     assert b["position_ids"].tolist() == [[0, 1, 2, 3, 4, 5, 6, 0, 1, 2, 3, 4, 0, 1, 2, 3]]
@@ -71,14 +74,32 @@ def test_collate_padded_layout_matches_packed_content():
     assert torch.equal(pad["motion_windows"], packed["motion_windows"])
 
 
+def test_left_and_right_padding_hold_the_same_rows():
+    rng = np.random.default_rng(5)
+    samples = [_sample(rng) for _ in range(3)]
+    right = collate_padded(samples, pad_id=9)
+    left = collate_padded(samples, pad_id=9, padding_side="left", with_labels=False)
+    assert "labels" not in left and left["attention_mask"][:, -1].all()
+    for key in ("input_ids", "attention_mask"):
+        assert sorted(right[key][right["attention_mask"].bool()].tolist()) == sorted(
+            left[key][left["attention_mask"].bool()].tolist()
+        )
+    for b in (left, right):
+        pos = motion_positions(b)
+        assert pos.sum(1).tolist() == [s.num_motion for s in samples]
+        assert (b["input_ids"][pos] == 0).all() and (b["attention_mask"][pos] == 1).all()
+    with pytest.raises(ValueError, match="padding_side"):
+        collate_padded(samples, padding_side="middle")
+
+
 def test_from_mapping_accepts_encoded_prompt_and_plain_keys():
     w = np.zeros((2, 4))
-    a = PackSample.from_mapping({"prompt": EncodedPrompt((1,), (2, 3), (4,)), "windows": w})
-    b = PackSample.from_mapping({"before": [1], "after": [2, 3], "answer": [4], "windows": w})
+    a = Sample.from_mapping({"prompt": EncodedPrompt((1,), (2, 3), (4,)), "windows": w})
+    b = Sample.from_mapping({"before": [1], "after": [2, 3], "answer": [4], "windows": w})
     assert a.before == b.before == (1,) and a.after == b.after and a.answer == b.answer == (4,)
     assert len(a) == 6 and a.windows.dtype == np.float32
     with pytest.raises(ValueError, match="2-D"):
-        PackSample.from_mapping({"before": [1], "after": [], "answer": [], "windows": np.zeros(3)})
+        Sample.from_mapping({"before": [1], "after": [], "answer": [], "windows": np.zeros(3)})
     with pytest.raises(ValueError, match="at least one"):
         collate_packed([])
 

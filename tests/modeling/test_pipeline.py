@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from compmo_gen.annotations import load_annotations
 from compmo_gen.cli import main as gen_main
+from compmo_gen.core.formats import load_annotations
 from modeling.cli import infer_main, train_main
 
 
@@ -249,7 +249,7 @@ def test_over_long_policy_shortens_motion_never_target(tiny_dataset: Path, tiny_
             a.windows, text + 3 - b.prompt.text_length()
         )
     item = MotionTextDataset(short)[0]
-    assert len(item["windows"]) == short[0].windows
+    assert len(item.windows) == short[0].windows
     counts.clear()
     assert (
         load_examples(tiny_dataset / "stage2.json", tiny_tokenizer, max_length=20, counts=counts)

@@ -3,8 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compmo_gen.prompts import STAGE2_SYSTEM, stage1_prompt, stage2_user
-from modeling.data import IGNORE_INDEX, Collator
+from compmo_gen.core.prompts import STAGE2_SYSTEM, stage1_prompt, stage2_user
+from modeling.batch import collate_padded, motion_positions
+from modeling.losses import IGNORE_INDEX
 from modeling.prompting import PromptError, encode_prompt, render_chat
 
 
@@ -48,10 +49,11 @@ def test_collator_labels_only_answer_and_marks_motion(tiny_tokenizer, side: str)
         {"prompt": a, "windows": np.ones((3, 1056), np.float32)},
         {"prompt": b, "windows": np.full((5, 1056), 2.0, np.float32)},
     ]
-    batch = Collator(tiny_tokenizer.pad_token_id, side)(items)
+    batch = collate_padded(items, pad_id=tiny_tokenizer.pad_token_id, padding_side=side)
     ids, labels, attn = batch["input_ids"], batch["labels"], batch["attention_mask"]
-    pos, wmask = batch["motion_positions"], batch["motion_mask"]
-    assert pos.sum(1).tolist() == [3, 5] and wmask.sum(1).tolist() == [3, 5]
+    pos = motion_positions(batch)
+    assert pos.sum(1).tolist() == [3, 5] and batch["motion_counts"].tolist() == [3, 5]
+    assert batch["motion_windows"][:, 0].tolist() == [1.0] * 3 + [2.0] * 5
     for row, enc in enumerate((a, b)):
         lab = labels[row][labels[row] != IGNORE_INDEX].tolist()
         assert lab == list(enc.answer)
@@ -79,23 +81,18 @@ def test_motion_tokens_are_spliced_at_the_marked_positions(tiny_llm, tiny_tokeni
     items = [
         {"prompt": enc, "windows": rng.normal(size=(k, 1056)).astype(np.float32)} for k in (2, 4)
     ]
-    batch = Collator(tiny_tokenizer.pad_token_id, "left")(items)
+    batch = collate_padded(items, pad_id=tiny_tokenizer.pad_token_id, padding_side="left")
+    pos = motion_positions(batch)
     with torch.no_grad():
-        emb = model.embed(
-            batch["input_ids"],
-            batch["motion_windows"],
-            batch["motion_mask"],
-            batch["motion_positions"],
-        )
-        feats = adapter(batch["motion_windows"])
+        emb = model.embed(batch)
+        feats = adapter(batch["motion_windows"][None])[0].split([2, 4])
         tokens = llm.get_input_embeddings()(batch["input_ids"])
     for row, k in enumerate((2, 4)):
-        where = batch["motion_positions"][row].nonzero().flatten()
-        assert torch.allclose(emb[row, where], feats[row, :k])
-        other = ~batch["motion_positions"][row]
+        where = pos[row].nonzero().flatten()
+        assert len(where) == k and torch.allclose(emb[row, where], feats[row])
+        other = ~pos[row]
         assert torch.equal(emb[row, other], tokens[row, other])
-    labels = batch.pop("labels")
-    out = model(**batch, labels=labels)
-    out.loss.backward()
-    assert torch.isfinite(out.loss)
+    loss = model(**batch)["loss"]
+    loss.backward()
+    assert torch.isfinite(loss)
     assert adapter.mlp[0].weight.grad is not None and adapter.mlp[0].weight.grad.abs().sum() > 0

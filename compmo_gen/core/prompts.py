@@ -1,4 +1,4 @@
-"""The DEMO prompts (docs/PAPER.md), defined once for the dataset builder, stage JSON and the model.
+"""The DEMO prompts (Xu et al., Dense Motion Captioning, and its released training script), defined once for the dataset builder, stage JSON and the model.
 
 ``STAGE1_PROMPT`` and ``STAGE2_USER`` are ``str.format`` templates with one field, ``duration``,
 filled with :func:`format_duration_hs`. Each contains :data:`MOTION_PLACEHOLDER` exactly once: the

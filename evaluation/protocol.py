@@ -1,11 +1,6 @@
-"""Protocol and data constants, named in one place (see docs/PAPER.md and PROTOCOL.md)."""
+"""Constants of the dense-captioning evaluation protocol, named in one place (ActivityNet densevid_eval, SODA and Chapter-Llama, as DEMO's scripts run them)."""
 
 from __future__ import annotations
-
-#: HumanML3D frame rate (frames per second); durations are frames / FPS.
-FPS: float = 20.0
-#: Number of joints of the HumanML3D skeleton.
-NUM_JOINTS: int = 22
 
 #: tIoU thresholds of the ActivityNet dense-captioning protocol.
 TIOUS: tuple[float, ...] = (0.3, 0.5, 0.7, 0.9)
@@ -23,18 +18,5 @@ OVERLAP_THRESHOLDS: tuple[float, ...] = (
     0.9000000000000004,
     0.9500000000000004,
 )
-#: Epsilon added to the union in every reference tIoU.
-TIOU_EPS: float = 1e-8
 #: The reference ActivityNet evaluator keeps only the first predictions of each video.
 MAX_PROPOSALS: int = 1000
-
-#: Motion adapter windows (frames) and stride.
-WINDOW: int = 16
-STRIDE: int = 8
-
-#: Segment duration law of CompMo (paper Eq. 4).
-DURATION_ALPHA: float = 0.3
-DURATION_BETA: float = 0.8
-#: Actions per CompMo sequence.
-MIN_ACTIONS: int = 2
-MAX_ACTIONS: int = 10

@@ -2,7 +2,8 @@
 
 Each sub-command lives in its own module exposing ``configure(parser)`` and ``run(args) -> int``.
 Modules are imported only when their command runs, so ``--help`` stays instant (no torch import).
-Known user errors (bad input files, missing Java, ...) become a one-line message and exit code 2.
+Domain errors (:class:`~compmo_gen.core.errors.CompmoError`: bad input files, bad options, missing
+Java, ...) become a one-line message and exit code 2; anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -14,14 +15,12 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from compmo_gen.core.errors import CompmoError
+
 log = logging.getLogger(__name__)
 
 #: Exit code for bad input or a missing prerequisite.
 EXIT_USAGE = 2
-
-
-class UserError(Exception):
-    """A problem the user can fix (bad input, missing file or program); printed as one line."""
 
 
 @dataclass(frozen=True)
@@ -55,14 +54,12 @@ def dispatch(
     default: str | None = None,
 ) -> int:
     """Parse ``argv`` (``sys.argv[1:]`` by default), run the chosen command, return its exit code."""
-    from compmo_gen.annotations import AnnotationError
-
     args_in = list(sys.argv[1:] if argv is None else argv)
     if not args_in or args_in[0] in ("-h", "--help"):
         print(_usage(prog, commands, default))
         return 0 if args_in else EXIT_USAGE
     if args_in[0] == "--version":
-        from compmo_gen import __version__
+        from compmo_gen.core import __version__
 
         print(f"{prog} {__version__}")
         return 0
@@ -90,9 +87,19 @@ def dispatch(
     setup_logging(-1 if args.quiet else 1 if args.verbose else 0)
     try:
         return int(module.run(args) or 0)
-    except (AnnotationError, UserError) as exc:
-        print(f"{prog} {name}: error: {exc}", file=sys.stderr)
+    except CompmoError as exc:
+        print(f"{prog} {name}: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"{prog} {name}: interrupted", file=sys.stderr)
         return 130
+
+
+def one_line(message: str, limit: int = 2000) -> str:
+    """A message as one bounded line (newlines and control characters escaped)."""
+    text = (
+        message.encode("unicode_escape", "backslashreplace").decode("ascii")
+        if not message.isprintable()
+        else message
+    )
+    return text if len(text) <= limit else text[: limit - 3] + "..."

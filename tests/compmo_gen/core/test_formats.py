@@ -13,10 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compmo_gen.annotations import (
-    AnnotationError,
-    DenseAnnotation,
-    Segment,
+from compmo_gen.core.errors import AnnotationError
+from compmo_gen.core.formats import (
     dump_annotations,
     format_demo_string,
     format_demo_time,
@@ -25,6 +23,7 @@ from compmo_gen.annotations import (
     parse_demo_time,
     read_durations,
 )
+from compmo_gen.core.segments import DenseAnnotation, Segment
 
 WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8)
 # Captions with the awkward characters: commas, " - ", digits, a trailing comma.
@@ -283,7 +282,7 @@ def test_convert_cli_errors_are_one_line(tmp_path: Path) -> None:
 @given(anns=st.lists(contiguous_annotation(), max_size=4))
 def test_streamed_files_equal_whole_json_dumps(tmp_path: Path, anns: list[DenseAnnotation]) -> None:
     """dump_annotations streams record by record; the bytes equal one json.dumps of the file."""
-    from compmo_gen.annotations import to_anet_gt, to_demo_records, to_stmc_text
+    from compmo_gen.core.formats import to_anet_gt, to_demo_records, to_stmc_text
 
     anns = [DenseAnnotation(f"v{i}", a.duration, a.segments) for i, a in enumerate(anns)]
     expected = {

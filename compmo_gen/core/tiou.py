@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from compmo_gen.constants import TIOU_EPS
+#: Epsilon every reference tIoU adds to the union.
+TIOU_EPS: float = 1e-8
 
 Spans = Sequence[tuple[float, float]] | np.ndarray
 

@@ -1,0 +1,258 @@
+"""Every annotation file format, read and written through one pair of functions.
+
+=============  ==================================================================================
+``anet-gt``    ActivityNet Captions ground truth (:mod:`.anet`)
+``anet-pred``  ActivityNet submission, optionally with compmo's raw-generation block (:mod:`.anet`)
+``demo``       DEMO's released lists of start-time strings (:mod:`.demo`)
+``stmc``       STMC timeline text (:mod:`.stmc`)
+=============  ==================================================================================
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from compmo_gen.core.constants import FPS
+from compmo_gen.core.errors import AnnotationError
+from compmo_gen.core.formats.anet import (
+    GenerationLog,
+    anet_gt_entry,
+    anet_gt_record,
+    anet_pred_record,
+    read_generation_log,
+    to_anet_gt,
+    to_anet_submission,
+)
+from compmo_gen.core.formats.demo import (
+    DIALECTS,
+    Dialect,
+    demo_entry,
+    demo_record,
+    format_demo_string,
+    format_demo_time,
+    parse_demo_string,
+    parse_demo_time,
+    read_generation,
+    to_demo_records,
+)
+from compmo_gen.core.formats.stmc import read_stmc, stmc_chunks, to_stmc_text
+from compmo_gen.core.io import (
+    json_list_chunks,
+    json_object_chunks,
+    load_json,
+    npy_frames,
+    write_atomic,
+)
+from compmo_gen.core.segments import (
+    AnnotationSet,
+    DenseAnnotation,
+    ReadReport,
+    Role,
+    as_time,
+    prediction_anomalies,
+    validate_ground_truth,
+)
+
+__all__ = [
+    "DIALECTS",
+    "FORMATS",
+    "Dialect",
+    "GenerationLog",
+    "detect_format",
+    "dump_annotations",
+    "format_demo_string",
+    "format_demo_time",
+    "load_annotations",
+    "parse_demo_string",
+    "parse_demo_time",
+    "read_durations",
+    "read_generation",
+    "to_anet_gt",
+    "to_anet_submission",
+    "to_demo_records",
+    "to_stmc_text",
+]
+
+FORMATS = ("anet-gt", "anet-pred", "demo", "stmc")
+
+
+def detect_format(path: str | os.PathLike[str]) -> str:
+    """Guess the format of an annotation file from its content."""
+    path = Path(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            head = f.read(4096).lstrip()
+    except FileNotFoundError:
+        raise AnnotationError(path, None, None, "file not found") from None
+    except UnicodeDecodeError:
+        raise AnnotationError(path, None, None, "not a text file") from None
+    if head.startswith("["):
+        return "demo"
+    if head.startswith("{"):
+        obj = load_json(path)
+        if isinstance(obj, dict) and "results" in obj:
+            return "anet-pred"
+        return "anet-gt"
+    if "#" in head:
+        return "stmc"
+    raise AnnotationError(path, None, None, "unknown format (expected JSON or STMC timeline text)")
+
+
+def read_durations(source: str | os.PathLike[str], fps: float = FPS) -> dict[str, float]:
+    """Durations in seconds: from a ``{id: seconds}`` JSON file or a folder of ``<id>.npy`` motions."""
+    path = Path(source)
+    if path.is_dir():
+        return {p.stem: npy_frames(p) / fps for p in sorted(path.glob("*.npy"))}
+    obj = load_json(path)
+    if not isinstance(obj, dict):
+        raise AnnotationError(path, None, None, "expected an object {id: seconds}")
+    out = {}
+    for k, v in obj.items():
+        d = as_time(v, str(path), k, "duration")
+        if d < 0:
+            raise AnnotationError(path, k, "duration", f"negative duration {d}")
+        out[k] = d
+    return out
+
+
+def _raw_records(path: Path, fmt: str) -> tuple[list[tuple[Any, Any]], GenerationLog | None]:
+    if fmt == "stmc":
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise AnnotationError(path, None, None, "not a UTF-8 text file") from None
+        return [(a.id, a) for a in read_stmc(text, str(path))], None
+    obj = load_json(path)
+    if fmt == "anet-gt":
+        if not isinstance(obj, dict):
+            raise AnnotationError(
+                path, None, None, "expected an object {id: {timestamps, sentences}}"
+            )
+        return list(obj.items()), None
+    if fmt == "anet-pred":
+        if not isinstance(obj, dict) or not isinstance(obj.get("results"), dict):
+            raise AnnotationError(path, None, "results", "missing or not an object {id: [...]}")
+        return list(obj["results"].items()), read_generation_log(obj, str(path))
+    if not isinstance(obj, list):
+        raise AnnotationError(path, None, None, "expected a list of {id, gt|generated}")
+    return list(enumerate(obj)), None
+
+
+def _from_log(
+    vid: str, ann: DenseAnnotation, log: GenerationLog, dialect: Dialect, report: ReadReport
+) -> DenseAnnotation:
+    """A submission entry as the requested dialect reads the raw generation behind it."""
+    text, duration = log.texts.get(vid, (None, None))
+    if text is None or log.dialect == dialect:
+        if vid in log.unparseable:
+            report.unparseable.append(vid)
+        return ann
+    gen = read_generation(text, duration, dialect=dialect)
+    report.counts.update(gen.dropped)
+    if gen.segments is None:
+        report.unparseable.append(vid)
+        return DenseAnnotation(vid, duration, ())
+    return DenseAnnotation(vid, duration, gen.segments)
+
+
+def load_annotations(
+    path: str | os.PathLike[str],
+    *,
+    role: Role,
+    fmt: str = "auto",
+    durations: Mapping[str, float] | None = None,
+    motion_root: str | os.PathLike[str] | None = None,
+    fps: float = FPS,
+    dialect: Dialect = "compmo",
+    lenient: bool = False,
+) -> AnnotationSet:
+    """Read an annotation file of any supported format.
+
+    ``role="gt"`` validates strictly; ``role="pred"`` keeps reversed, zero-length, out-of-range
+    segments and empty captions, counting them in the report. ``durations`` (or ``motion_root``, a
+    folder holding the motions) closes the last segment of DEMO strings and, when given, overrides
+    the file's own durations. ``lenient`` turns per-record errors into counted, reported skips.
+    A submission written by ``compmo-infer`` is read as its raw generations read under ``dialect``.
+    """
+    path = Path(path)
+    file = str(path)
+    fmt = detect_format(path) if fmt == "auto" else fmt
+    if fmt not in FORMATS:
+        raise AnnotationError(
+            path, None, None, f"unknown format {fmt!r} (one of {', '.join(FORMATS)})"
+        )
+    if dialect not in DIALECTS:
+        raise AnnotationError(path, None, None, f"unknown dialect {dialect!r}")
+    report = ReadReport()
+    root = None if motion_root is None else Path(motion_root)
+    raw, log = _raw_records(path, fmt)
+    out: dict[str, DenseAnnotation] = {}
+    for key, rec in raw:
+        report.records += 1
+        n_unparseable = len(report.unparseable)
+        try:
+            if fmt == "stmc":
+                ann = rec
+            elif fmt == "anet-gt":
+                ann = anet_gt_record(key, rec, file)
+            elif fmt == "anet-pred":
+                ann = anet_pred_record(key, rec, file, None)
+                if log is not None:
+                    ann = _from_log(key, ann, log, dialect, report)
+            else:
+                ann = demo_record(rec, int(key), file, role, durations, root, fps, dialect, report)
+            if durations is not None and fmt != "demo":
+                if ann.id not in durations:
+                    if role == "gt":
+                        raise AnnotationError(
+                            file, ann.id, "duration", "id not in the durations given"
+                        )
+                else:
+                    ann = DenseAnnotation(ann.id, float(durations[ann.id]), ann.segments)
+            if ann.id in out:
+                raise AnnotationError(file, ann.id, "id", "duplicate id")
+            if role == "gt":
+                validate_ground_truth(ann, file=file)
+            else:
+                report.counts.update(prediction_anomalies(ann))
+        except AnnotationError as exc:
+            del report.unparseable[n_unparseable:]  # a skipped record is not also unparseable
+            if not lenient:
+                raise
+            report.skipped.append(str(exc))
+            report.note("skipped_records")
+            continue
+        out[ann.id] = ann
+    return AnnotationSet(out, report, file, fmt)
+
+
+def dump_annotations(
+    annotations: Iterable[DenseAnnotation],
+    path: str | os.PathLike[str],
+    *,
+    fmt: str,
+    role: Role = "gt",
+    motion_template: str = "motions/{id}.npy",
+    generations: GenerationLog | None = None,
+) -> None:
+    """Write annotations in ``fmt`` (see :data:`FORMATS`), atomically and deterministically.
+
+    Ground truth, DEMO and STMC files are streamed record by record (memory stays bounded for
+    large datasets); the bytes equal those of one ``json.dumps(..., indent=1)`` of the whole file.
+    """
+    if fmt == "anet-gt":
+        chunks: Iterable[str] = json_object_chunks((a.id, anet_gt_entry(a)) for a in annotations)
+    elif fmt == "anet-pred":
+        sub = to_anet_submission(annotations, generations=generations)
+        chunks = [json.dumps(sub, indent=1, ensure_ascii=False) + "\n"]
+    elif fmt == "demo":
+        chunks = json_list_chunks(demo_entry(a, role, motion_template, False) for a in annotations)
+    elif fmt == "stmc":
+        chunks = stmc_chunks(annotations, True)
+    else:
+        raise ValueError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+    write_atomic(path, chunks)

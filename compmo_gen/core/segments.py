@@ -1,0 +1,133 @@
+"""The dense-annotation data model: :class:`Segment`, :class:`DenseAnnotation`, and what is valid.
+
+Ground truth is validated strictly; predictions are accepted as the reference evaluators accept them
+and their anomalies are counted (:func:`prediction_anomalies`). Readers report what they accepted but
+flagged, and what they skipped, in a :class:`ReadReport`: nothing goes unreported.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from compmo_gen.core.errors import AnnotationError
+
+Role = Literal["gt", "pred"]
+#: Tolerance (seconds) for "end <= duration" and contiguity checks.
+TIME_TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One captioned interval, in seconds. ``parts`` are optional body parts (STMC timelines)."""
+
+    start: float
+    end: float
+    caption: str
+    parts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DenseAnnotation:
+    """All segments of one motion. ``duration`` is None when the source does not give it."""
+
+    id: str
+    duration: float | None
+    segments: tuple[Segment, ...]
+
+
+@dataclass
+class ReadReport:
+    """What a reader accepted but flagged, and what it skipped (``lenient``). Nothing goes unreported."""
+
+    records: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    unparseable: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def note(self, kind: str, n: int = 1) -> None:
+        self.counts[kind] += n
+
+    def summary(self) -> str:
+        parts = [f"{self.records} records"]
+        parts += [f"{k}: {v}" for k, v in sorted(self.counts.items()) if v]
+        if self.unparseable:
+            parts.append(f"unparseable: {len(self.unparseable)}")
+        if self.skipped:
+            parts.append(f"skipped: {len(self.skipped)}")
+        return ", ".join(parts)
+
+
+@dataclass
+class AnnotationSet:
+    """The result of reading one file: annotations in file order, plus the read report."""
+
+    annotations: dict[str, DenseAnnotation]
+    report: ReadReport
+    source: str
+    fmt: str
+
+
+def as_time(value: Any, file: str, record: str, fld: str) -> float:
+    """A JSON number as a finite float, else :class:`AnnotationError` naming the field."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise AnnotationError(file, record, fld, f"expected a number, got {type(value).__name__}")
+    x = float(value)
+    if not math.isfinite(x):
+        raise AnnotationError(file, record, fld, f"time is not finite ({value})")
+    return x
+
+
+def validate_ground_truth(
+    ann: DenseAnnotation, *, file: str | os.PathLike[str] = "<memory>"
+) -> None:
+    """Raise :class:`AnnotationError` unless ``ann`` is valid ground truth.
+
+    Ground truth has at least one segment; each has finite times with
+    ``0 <= start <= end <= duration`` (when the duration is known) and a non-empty caption.
+    """
+    if ann.duration is not None and (not math.isfinite(ann.duration) or ann.duration < 0):
+        raise AnnotationError(file, ann.id, "duration", f"invalid duration {ann.duration}")
+    if not ann.segments:
+        raise AnnotationError(file, ann.id, "segments", "ground truth needs at least one segment")
+    for i, seg in enumerate(ann.segments):
+        fld = f"segments[{i}]"
+        if not (math.isfinite(seg.start) and math.isfinite(seg.end)):
+            raise AnnotationError(file, ann.id, fld, "time is not finite")
+        if seg.start < 0:
+            raise AnnotationError(file, ann.id, fld, f"negative start {seg.start}")
+        if seg.start > seg.end:
+            raise AnnotationError(file, ann.id, fld, f"start {seg.start} > end {seg.end}")
+        if ann.duration is not None and seg.end > ann.duration + TIME_TOL:
+            raise AnnotationError(file, ann.id, fld, f"end {seg.end} > duration {ann.duration}")
+        if not seg.caption.strip():
+            raise AnnotationError(file, ann.id, fld, "empty caption")
+
+
+def prediction_anomalies(ann: DenseAnnotation) -> Counter[str]:
+    """Count what a prediction contains that ground truth may not (kept: it scores as references do)."""
+    c: Counter[str] = Counter()
+    for seg in ann.segments:
+        if seg.start > seg.end:
+            c["reversed_segments"] += 1
+        elif seg.start == seg.end:
+            c["zero_length_segments"] += 1
+        if seg.start < 0 or seg.end < 0:
+            c["negative_times"] += 1
+        if ann.duration is not None and max(seg.start, seg.end) > ann.duration + TIME_TOL:
+            c["beyond_duration"] += 1
+        if not seg.caption.strip():
+            c["empty_captions"] += 1
+    if not ann.segments:
+        c["empty_predictions"] += 1
+    return c
+
+
+def as_caption(value: Any, file: str, record: str, fld: str) -> str:
+    """A caption string, else :class:`AnnotationError` naming the field."""
+    if not isinstance(value, str):
+        raise AnnotationError(file, record, fld, f"expected a string, got {type(value).__name__}")
+    return value
