@@ -27,9 +27,7 @@ def tokenize(captions: Iterable[str], kind: str, *, progress: bool = False) -> d
         except PTBUnsupported as exc:
             from compmo_gen.core.errors import PrerequisiteError
 
-            raise PrerequisiteError(
-                f"native PTB tokenizer: {exc} (use --tokenizer java)"
-            ) from None
+            raise PrerequisiteError(f"native PTB tokenizer: {exc} (use --tokenizer java)") from None
     from evaluation.text import ptb_tokenize
 
     return ptb_tokenize(captions, progress=progress)

@@ -131,6 +131,25 @@ def test_meteor_native_equals_the_jar(jar):
         )
 
 
+def test_fragmentation_penalty_uses_the_jvms_pow(jar):
+    """Statistics whose Math.pow on the JVM differs from C's pow (java_pow.txt) score alike."""
+    from evaluation.meteor_native.scorer import _java_pow, aggregate, score
+
+    keys = sorted(_java_pow())[:: max(1, len(_java_pow()) // 40)]
+    stats = []
+    for c, n in keys:
+        t = float(int(n) // 2)
+        r = n - t
+        row = [t + 3, r + 5, 0.0, 0.0, t, r, 0.0, 0.0] + [0.0] * 12 + [c, t, r]
+        stats.append(tuple(row))
+    text = [" ".join(repr(x) for x in row) for row in stats]
+    want = jar.evaluate([[x] for x in text] + [text])
+    got = [(aggregate([x]), [score(x)]) for x in stats] + [
+        (aggregate(stats), [score(x) for x in stats])
+    ]
+    assert got == want
+
+
 @pytest.mark.skipif(not (RELEASE / "test.json").is_file(), reason="needs shared/data/demo_release")
 def test_meteor_native_on_release_pairs(jar):
     """500 random pairs of DEMO's release (scripts/native_parity.py checks all of them)."""
