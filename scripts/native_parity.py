@@ -97,7 +97,8 @@ def run_backend(kind: str, pairs, groups):
         aggregates = [
             a for a, _ in backend.evaluate([[stats[index[p]] for p in g] for g in groups])
         ]
-        cpu = backend.cpu_seconds() if kind == "java" else 0.0
+        # other processes: the JVM(s), or the native worker processes
+        cpu = backend.cpu_seconds() if kind == "java" else backend.worker_cpu_seconds()
     finally:
         backend.close()
     wall = time.perf_counter() - t0

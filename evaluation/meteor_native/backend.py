@@ -76,18 +76,21 @@ class NativeMeteor:
     def close(self) -> None:
         """Stop the worker processes, if any."""
         if self._pool is not None:
-            self._cpu += self._pool_cpu()
+            self._cpu += self.worker_cpu_seconds()
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def _pool_cpu(self) -> float:
+    def worker_cpu_seconds(self) -> float:
+        """CPU seconds of the live worker processes (0 without them)."""
         from evaluation.meteor import cpu_seconds
 
+        if self._pool is None:
+            return 0.0
         return cpu_seconds(list(getattr(self._pool, "_processes", {}) or {}))
 
     def cpu_seconds(self) -> float:
         """CPU seconds spent scoring so far (this thread and the worker processes)."""
-        return self._cpu + (self._pool_cpu() if self._pool is not None else 0.0)
+        return self._cpu + (self.worker_cpu_seconds() if self._pool is not None else 0.0)
 
     @property
     def aligner(self) -> Aligner:
