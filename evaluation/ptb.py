@@ -40,18 +40,21 @@ class PTBUnsupported(ValueError):
 
 
 @functools.cache
-def _compiled() -> tuple[list, list[list[int]]]:
-    """The rules as compiled patterns, and per ASCII character the rules that can start there."""
+def _compiled() -> list:
+    """The rules as compiled patterns (POSIX: each finds its longest match), with their actions."""
     import regex
 
     rules = []
     for token, trail, action in RULES:
         pattern = f"(?P<t>{token})" + (f"(?:{trail})" if trail else "")
         rules.append((regex.compile(pattern, regex.POSIX), action))
-    starts = [
-        [k for k, (p, _) in enumerate(rules) if p.match(chr(c), partial=True)] for c in range(128)
-    ]
-    return rules, starts
+    return rules
+
+
+@functools.cache
+def _starts(c: int) -> list[int]:
+    """The rules that can match text starting with ASCII character ``c``."""
+    return [k for k, (p, _) in enumerate(_compiled()) if p.match(chr(c), partial=True)]
 
 
 def _latex_quotes(tok: str, left: bool) -> str:
@@ -102,7 +105,7 @@ def _action(action: str, text: str) -> tuple[str | None, int]:
 
 def _lex_line(window: str, end: int) -> list[str]:
     """Tokens of ``window[:end]`` (one line), the rest of ``window`` being lookahead only."""
-    rules, starts = _compiled()
+    rules = _compiled()
     out: list[str] = []
     pos = 0
     while pos < end:
@@ -118,7 +121,7 @@ def _lex_line(window: str, end: int) -> list[str]:
         if c >= 128:
             raise PTBUnsupported(f"non-ASCII character U+{c:04X}")
         best, best_len, best_tok = -1, -1, 0
-        for k in starts[c]:
+        for k in _starts(c):
             m = rules[k][0].match(window, pos)
             if m is not None and m.end() - pos > best_len:
                 best, best_len, best_tok = k, m.end() - pos, m.end("t") - pos

@@ -12,7 +12,7 @@ weights being 1 for exact and 0.5 for the other stages with the jar's integer tr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 
 from evaluation.meteor_native.normalize import java_hash
@@ -343,7 +343,7 @@ _SUFFIXES = (
 )  # fmt: skip
 
 
-def _morph(word: str, synsets: dict) -> str:
+def _morph(word: str, synsets: Container[str]) -> str:
     """WordNet-style base form by suffix rules: the first candidate that has synsets, else ""."""
     if word.endswith("ss") or len(word) <= 2:
         return word

@@ -19,12 +19,14 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from evaluation.meteor_native.normalize import parse_prefixes, split_tokens
 from evaluation.meteor_native.paraphrase import build_paraphrase_index
 
 log = logging.getLogger(__name__)
 
-_FORMAT = "compmo-meteor-native-3"
+_FORMAT = "compmo-meteor-native-4"
 
 
 def cache_root() -> Path:
@@ -58,8 +60,32 @@ class Lexicon:
 
     function_words: frozenset[str]
     prefixes: dict[str, int]
-    synsets: dict[str, frozenset[int]]
+    synsets: Synsets
     exceptions: dict[str, tuple[str, ...]]  # inflected form -> base forms, file order
+
+
+class Synsets:
+    """word -> its WordNet synset numbers, read from flat arrays on demand (fast to load)."""
+
+    def __init__(self, directory: Path) -> None:
+        words = (directory / "synset_words.txt").read_text(encoding="utf-8").split("\n")
+        self._row = {w: i for i, w in enumerate(words)}
+        self._off = np.load(directory / "synset_off.npy", allow_pickle=False)
+        self._ids = np.load(directory / "synset_ids.npy", allow_pickle=False)
+        self._cache: dict[str, frozenset[int]] = {}
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._row
+
+    def get(self, word: str, default: frozenset[int] = frozenset()) -> frozenset[int]:
+        row = self._row.get(word)
+        if row is None:
+            return default
+        found = self._cache.get(word)
+        if found is None:
+            ids = self._ids[self._off[row] : self._off[row + 1]]
+            found = self._cache[word] = frozenset(ids.tolist())
+        return found
 
 
 def _read_lexicon(jar: Path) -> dict:
@@ -68,8 +94,8 @@ def _read_lexicon(jar: Path) -> dict:
         prefixes = z.read("nonbreaking/english.prefixes").decode("utf-8")
         syn_lines = z.read("synonym/english.synsets").decode("utf-8").splitlines()
         exc_lines = z.read("synonym/english.exceptions").decode("utf-8").splitlines()
-    synsets = {}
-    for k in range(0, len(syn_lines) - 1, 2):
+    synsets: dict[str, list[int]] = {}
+    for k in range(0, len(syn_lines) - 1, 2):  # a repeated word: the last line wins
         synsets[syn_lines[k]] = [int(x) for x in split_tokens(syn_lines[k + 1])]
     exceptions: dict[str, list[str]] = {}
     for k in range(0, len(exc_lines) - 1, 2):
@@ -84,6 +110,18 @@ def _read_lexicon(jar: Path) -> dict:
     }
 
 
+def _write_lexicon(lexicon: dict, target: Path) -> None:
+    synsets = lexicon.pop("synsets")
+    (target / "lexicon.json").write_text(json.dumps(lexicon), encoding="utf-8")
+    (target / "synset_words.txt").write_text("\n".join(synsets), encoding="utf-8")
+    lengths = [len(v) for v in synsets.values()]
+    np.save(target / "synset_off.npy", np.concatenate(([0], np.cumsum(lengths))).astype(np.int64))
+    np.save(
+        target / "synset_ids.npy",
+        np.asarray([i for v in synsets.values() for i in v], dtype=np.int64),
+    )
+
+
 def index_dir() -> Path:
     """The cached index of the installed resources, built on first use (atomically)."""
     jar, para = source_files()
@@ -94,7 +132,7 @@ def index_dir() -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="meteor-native-", dir=target.parent))
     try:
-        (tmp / "lexicon.json").write_text(json.dumps(_read_lexicon(jar)), encoding="utf-8")
+        _write_lexicon(_read_lexicon(jar), tmp)
         build_paraphrase_index(para, tmp)
         (tmp / "done").write_text(_FORMAT)
         try:
@@ -112,6 +150,6 @@ def load_lexicon(directory: Path) -> Lexicon:
     return Lexicon(
         function_words=frozenset(data["function_words"]),
         prefixes=data["prefixes"],
-        synsets={w: frozenset(s) for w, s in data["synsets"].items()},
+        synsets=Synsets(directory),
         exceptions={w: tuple(b) for w, b in data["exceptions"].items()},
     )
