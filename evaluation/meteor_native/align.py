@@ -51,6 +51,7 @@ class _Sentence:
     synsets: list[frozenset[int]]
     by_hash: dict[int, list[int]]
     by_stem: dict[int, list[int]]
+    functions: list[bool]
     version: int = -1
     spans: list = field(default_factory=list)
     ngrams: dict = field(default_factory=dict)
@@ -138,6 +139,7 @@ class Aligner:
                 synsets=[self.synonym_sets(w) for w in words],
                 by_hash=_positions(hashes),
                 by_stem=_positions(stems),
+                functions=[w.lower() in self.lexicon.function_words for w in words],
             )
         if info.version != version:
             info.version = version
@@ -237,9 +239,8 @@ class Aligner:
             best = start.matches  # nothing to choose: the search keeps the fixed matches
         else:
             best = _resolve(cand, start)
-        fw = self.lexicon.function_words
-        func1 = [w.lower() in fw for w in test]
-        func2 = [w.lower() in fw for w in ref]
+        func1 = self._info(test).functions
+        func2 = self._info(ref).functions
         c1, c2, f1, f2 = [0] * 4, [0] * 4, [0] * 4, [0] * 4
         for m in best:
             if m is not None:

@@ -64,6 +64,7 @@ class NativeMeteor:
         self._aligner: Aligner | None = None
         self._pool = None
         self._norm: dict[str, tuple[str, ...]] = {}
+        self._scores: dict[scorer.Stats, float] = {}
         self._cpu = 0.0
         log.debug("native METEOR ready in %.2f s", time.perf_counter() - t0)
 
@@ -110,7 +111,7 @@ class NativeMeteor:
 
     def stats(self, pairs: Sequence[tuple[str, str]]) -> list[scorer.Stats]:
         """Sufficient statistics of each (hypothesis, reference) pair (tokenised strings)."""
-        if self.jobs > 1 and len(pairs) >= self.POOL_MIN_PAIRS:
+        if self._pool is not None or (self.jobs > 1 and len(pairs) >= self.POOL_MIN_PAIRS):
             return self._pool_stats(pairs)
         t0 = time.thread_time()
         requests = [_request(h, r) for h, r in pairs]
@@ -118,6 +119,9 @@ class NativeMeteor:
         self.aligner.paraphrases.add_sentences({s for req in sentences for s in req})
         out = []
         for hyp, *refs in sentences:
+            if len(refs) == 1:
+                out.append(scorer.stats_of(self.aligner.align(hyp, refs[0])))
+                continue
             best, best_score = None, -1.0
             for ref in refs:
                 stats = scorer.stats_of(self.aligner.align(hyp, ref))
@@ -143,7 +147,19 @@ class NativeMeteor:
 
     def evaluate(self, groups: Sequence[Sequence[scorer.Stats]]) -> list[tuple[float, list[float]]]:
         """``(aggregate, per-pair scores)`` of each non-empty group of statistics."""
-        return [(scorer.aggregate(g), [scorer.score(s) for s in g]) for g in groups]
+        cache = self._scores
+        out = []
+        for g in groups:
+            per_pair = []
+            for s in g:
+                value = cache.get(s)
+                if value is None:
+                    if len(cache) > 500_000:
+                        cache.clear()
+                    value = cache[s] = scorer.score(s)
+                per_pair.append(value)
+            out.append((scorer.aggregate(g), per_pair))
+        return out
 
 
 def _request(hypothesis: str, reference: str) -> list[str]:

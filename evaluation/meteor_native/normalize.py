@@ -84,8 +84,15 @@ def _final_periods(words: list[str], prefixes: Mapping[str, int]) -> str:
     return "".join(out)
 
 
+_PLAIN = re.compile("[A-Za-z0-9 ]*")
+
+
 def normalize_line(line: str, prefixes: Mapping[str, int]) -> str:
     """``-l en -norm`` of one sentence (before lower-casing)."""
+    if (
+        _PLAIN.fullmatch(line) and "DOTMULTI" not in line
+    ):  # letters, digits, spaces: no rule applies
+        return " ".join(line.split())
     s = f" {line} "
     s = _SEP_OTHER.sub(r" \1 ", s)
     s = _MULTI_DOT.sub(r" DOTMULTI\1", s)
