@@ -94,7 +94,7 @@ class ParaphraseTable:
             for name in ("tok", "off", "order", "sorted", "hash")
         }
         self._longest = max(int(x) for x in (d / "max_len.txt").read_text().split())
-        self._seen = np.zeros(0, dtype=np.uint64)  # sorted n-gram hashes of all sentences
+        self._seen: set[int] = set()  # n-gram hashes of all sentences so far
         self._kept = np.zeros(len(self._a["src_off"]) - 1, dtype=bool)
         self._loaded = True
 
@@ -112,11 +112,12 @@ class ParaphraseTable:
                         break
                     h = (h * _P + ids[k] + 1) & _MASK
                     fresh.add(h)
-        new = np.array(sorted(fresh), dtype=np.uint64)
-        new = new[~np.isin(new, self._seen, assume_unique=True)]
-        if new.size == 0:
+        fresh -= self._seen
+        if not fresh:
             return
-        self._seen = np.union1d(self._seen, new)
+        self._seen |= fresh
+        new = np.array(sorted(fresh), dtype=np.uint64)
+        seen = self._seen
         a = self._a
         cand = []
         for side, other in (("src", "tgt"), ("tgt", "src")):
@@ -128,8 +129,9 @@ class ParaphraseTable:
             ]
             if rows:
                 rows = np.concatenate(rows)
-                other_hash = np.asarray(a[f"{other}_hash"][rows])
-                cand.append(rows[np.isin(other_hash, self._seen)])
+                other_hash = np.asarray(a[f"{other}_hash"][rows]).tolist()
+                keep = np.fromiter((h in seen for h in other_hash), dtype=bool, count=len(rows))
+                cand.append(rows[keep])
         if not cand:
             return
         added = np.unique(np.concatenate(cand))
