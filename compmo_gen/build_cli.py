@@ -20,23 +20,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", required=True, help="output folder (created; an existing build resumes)"
     )
-    parser.add_argument(
-        "--source", help="'procedural' (embedded library, default) or 'humanml3d:PATH'"
-    )
-    parser.add_argument("--num", type=int, help="number of sequences")
-    parser.add_argument("--seed", type=int, help="random seed")
-    parser.add_argument(
-        "--split-by",
-        choices=("sequence", "atomic"),
-        help="split by sequence (CompMo) or by atomic clip",
-    )
-    parser.add_argument(
-        "--transition",
-        choices=("concat", "slerp10", "crossfade", "inertial"),
-        help="transition between actions",
-    )
+    from compmo_gen.build_config import BuildConfig
+    from compmo_gen.core.config_cli import add_options, keys_help
+
+    keys = ["source", "num", "seed", "split_by", "composition.transition"]
+    add_options(parser, BuildConfig, keys, flags={"composition.transition": "--transition"})
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="override any preset key, e.g. composition.max_actions=6 (repeatable)")  # fmt: skip
+                        help="override any preset key, e.g. composition.max_actions=6 (repeatable; "
+                        "the keys are listed below)")  # fmt: skip
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = "config keys (preset YAML / --set KEY=VALUE):\n" + keys_help(BuildConfig)
     parser.add_argument(
         "--workers",
         type=int,
@@ -53,34 +46,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def overrides(args: argparse.Namespace) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for flag, key in (
-        ("source", "source"),
-        ("num", "num"),
-        ("seed", "seed"),
-        ("split_by", "split_by"),
-        ("transition", "composition.transition"),
-    ):
-        if getattr(args, flag) is not None:
-            out[key] = getattr(args, flag)
-    for item in args.set:
-        if "=" not in item:
-            raise UserError(f"--set {item!r}: expected KEY=VALUE")
-        key, value = item.split("=", 1)
-        out[key.strip()] = value.strip()
-    return out
-
-
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from compmo_gen.build import BuildError, parse_shard, run_build
-    from compmo_gen.build_config import ConfigError, load_config
+    from compmo_gen.build_config import BuildConfig, load_config
+    from compmo_gen.core.config_cli import options_given
     from compmo_gen.stats import render_card
 
+    cfg = load_config(args.preset, options_given(args, BuildConfig), sets=args.set)
     try:
-        cfg = load_config(args.preset, overrides(args))
         shard = parse_shard(args.shard)
         if args.workers < 1:
             raise UserError("--workers must be >= 1")
@@ -88,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         result = run_build(
             cfg, args.out, workers=args.workers, shard=shard, progress=not args.quiet
         )
-    except (BuildError, ConfigError) as exc:
+    except BuildError as exc:
         raise UserError(str(exc)) from None
     except OSError as exc:  # unwritable --out, a file where a folder should be, disk full...
         raise UserError(f"{exc.filename or args.out}: {exc.strerror or exc}") from None

@@ -50,15 +50,25 @@ def prepare(clip: AtomicClip) -> Prepared:
 
 @dataclass(frozen=True)
 class ComposeConfig:
+    """How atomic clips are drawn and joined into one sequence (``composition.*`` keys)."""
+
+    #: Fewest atomic actions per sequence (K ~ U{min_actions..max_actions}).
     min_actions: int = MIN_ACTIONS
+    #: Most atomic actions per sequence.
     max_actions: int = MAX_ACTIONS
+    #: Paper Eq. 4 duration law: alpha (seconds).
     alpha: float = DURATION_ALPHA
+    #: Paper Eq. 4 duration law: beta.
     beta: float = DURATION_BETA
+    #: Seam blending: concat, slerp10, crossfade or inertial.
     transition: str = "inertial"
-    window: int = 10  # crossfade / slerp10 frames
-    half_life: float = 4.0  # inertialization half-life (frames)
+    window: int = 10  #: crossfade / slerp10 frames (even)
+    half_life: float = 4.0  #: inertialization half-life (frames)
+    #: Keep the feet on the floor across seams.
     ground_fix: bool = True
+    #: Draws per sequence before the quality gate gives up on it.
     max_attempts: int = 5
+    #: Thresholds of the quality gate.
     gate: Gate = field(default_factory=Gate)
 
 

@@ -32,11 +32,18 @@ class SourceError(ValueError):
 
 @dataclass(frozen=True)
 class LoadOptions:
-    ids: str = "all"  # a split file name (train, val, test, train_val, all) or "files" (every npy)
-    max_verbs: int | None = 1  # "simple" subset; None keeps every caption
+    """Which HumanML3D clips and captions become atomic actions (``humanml3d.*`` keys)."""
+
+    #: A split file name (train, val, test, train_val, all) or "files" (every npy).
+    ids: str = "all"
+    #: The "simple" subset: captions with at most this many verbs; none keeps every caption.
+    max_verbs: int | None = 1
+    #: Shortest clip kept (frames).
     min_frames: int = 40
-    max_frames: int = 200  # exclusive, as the T2M family
-    mirrors: bool = True  # keep M-prefixed (mirrored) motions
+    #: Longest clip kept (frames, exclusive, as the T2M family).
+    max_frames: int = 200
+    #: Keep M-prefixed (mirrored) motions.
+    mirrors: bool = True
 
 
 @dataclass

@@ -88,14 +88,20 @@ def source_stats(p: np.ndarray) -> SourceStats:
 class Gate:
     """Thresholds of the quality gate. Ratios are relative to the two clips around a seam."""
 
+    #: Largest seam jerk relative to the two clips' own.
     seam_jerk_ratio: float = 2.5
+    #: Largest transition distance at a seam relative to the clips' own.
     seam_tdist_ratio: float = 1.5
     #: Floor (m/frame) under the reference transition distance, so calm clips do not reject
     #: every ordinary change of pose.
     tdist_floor: float = 0.01
+    #: Largest mean foot speed during ground contact near a seam.
     seam_skate: float = 0.35
+    #: Deepest floor penetration (m).
     penetration: float = 0.005
+    #: Largest bone-length error.
     bone_error: float = 1e-4
+    #: Apply the seam checks (off: only penetration and bone length).
     check_seams: bool = True
 
 

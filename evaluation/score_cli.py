@@ -11,28 +11,15 @@ import logging
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from compmo_gen.core.config import load
+from compmo_gen.core.config_cli import add_options, options_given
 from compmo_gen.core.constants import FPS
-from compmo_gen.core.errors import UserError
 from compmo_gen.core.formats import FORMATS
 from compmo_gen.core.io import sha256_file, write_atomic
-from evaluation.protocol import MAX_PROPOSALS, OVERLAP_THRESHOLDS, TIOUS
-
-if TYPE_CHECKING:
-    from evaluation.scorer import EvalConfig
+from evaluation.config import CLI_KEYS, EvalConfig, default_jobs
 
 log = logging.getLogger(__name__)
-
-
-def _floats(text: str) -> tuple[float, ...]:
-    try:
-        values = tuple(float(x) for x in text.replace(",", " ").split())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected numbers, got {text!r}") from None
-    if not values or any(not 0 <= v <= 1 for v in values):
-        raise argparse.ArgumentTypeError(f"expected thresholds in [0, 1], got {text!r}")
-    return values
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -49,38 +36,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--gt-fmt", default="auto", choices=("auto", *FORMATS), help="GT format")
     parser.add_argument(
-        "--protocol",
-        default="strict",
-        choices=("strict", "demo"),
-        help="strict (default): every GT video counts in every metric, missing/empty/unparseable "
-        "predictions score 0; demo: DEMO's scripts exactly (SODA and overlap metrics only over "
-        "videos with predictions)",
-    )
-    parser.add_argument(
         "--dialect",
         choices=("demo", "compmo"),
         help="DEMO-string parser (default: demo with --protocol demo, else compmo)",
     )
-    parser.add_argument(
-        "--garbage",
-        default="random",
-        choices=("random", "2018"),
-        help="reference of unmatched predictions: a seeded random word (default) or the 2018 "
-        "evaluator's 'abc123!@#' (changes METEOR only)",
+    add_options(
+        parser,
+        EvalConfig,
+        CLI_KEYS,
+        flags={"tious": "--tious"},
+        helps={"jobs": "METEOR scoring threads (default: min(4, cores))"},
+        prefix="",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the garbage words")
-    parser.add_argument("--tious", type=_floats, default=TIOUS, help="ActivityNet tIoUs")
-    parser.add_argument(
-        "--overlap-thresholds", type=_floats, default=OVERLAP_THRESHOLDS, help="F1 thresholds"
-    )
-    parser.add_argument("--max-proposals", type=int, default=MAX_PROPOSALS)
-    parser.add_argument(
-        "--jobs",
-        type=int,
-        default=max(1, min(4, os.cpu_count() or 1)),
-        help="METEOR scoring threads (default: min(4, cores))",
-    )
-    add_backend_arguments(parser)
+    # the effective values stay in the namespace (args.protocol, args.jobs, ...) as before
+    defaults = {k: getattr(EvalConfig(), k) for k in CLI_KEYS}
+    parser.set_defaults(**{**defaults, "jobs": default_jobs()})
     parser.add_argument(
         "--lenient",
         action="store_true",
@@ -90,26 +60,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", help="write every metric, counts and the signature as JSON")
     parser.add_argument("--per-video", help="write per-video scores (JSON lines)")
     add_bertscore_arguments(parser)
-
-
-def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--tokenizer`` and ``--meteor``: native Python ports or pycocoevalcap's jars."""
-    from evaluation.backends import CHOICES, DEFAULT_METEOR, DEFAULT_TOKENIZER
-
-    parser.add_argument(
-        "--tokenizer",
-        choices=CHOICES,
-        default=DEFAULT_TOKENIZER,
-        help="PTB tokenizer: native (Python, the jar's tokens) or java (the CoreNLP jar); "
-        "default %(default)s",
-    )
-    parser.add_argument(
-        "--meteor",
-        choices=CHOICES,
-        default=DEFAULT_METEOR,
-        help="METEOR 1.5: native (Python, the jar's scores) or java (meteor-1.5.jar); "
-        "default %(default)s",
-    )
 
 
 def add_bertscore_arguments(parser: argparse.ArgumentParser) -> None:
@@ -126,20 +76,9 @@ def add_bertscore_arguments(parser: argparse.ArgumentParser) -> None:
 
 def eval_config(args: argparse.Namespace) -> EvalConfig:
     """The evaluation settings named by the command line (shared with ``compmo-eval sodab``)."""
-    from evaluation.scorer import EvalConfig
-
-    return EvalConfig(
-        protocol=args.protocol,
-        tious=tuple(args.tious),
-        overlap_thresholds=tuple(args.overlap_thresholds),
-        max_proposals=args.max_proposals,
-        garbage=args.garbage,
-        seed=args.seed,
-        jobs=args.jobs,
-        progress=not args.quiet,
-        tokenizer=args.tokenizer,
-        meteor=args.meteor,
-    )
+    values = options_given(args, EvalConfig, CLI_KEYS, prefix="")
+    values.setdefault("jobs", default_jobs())
+    return load(EvalConfig, values={**values, "progress": not args.quiet})
 
 
 def run(args: argparse.Namespace) -> int:
@@ -157,8 +96,6 @@ def run(args: argparse.Namespace) -> int:
         from evaluation.bertscore import BertScoreRecall
 
         bert = BertScoreRecall.from_args(args)  # a missing model fails before any file is read
-    if args.jobs < 1 or args.max_proposals < 1:
-        raise UserError("--jobs and --max-proposals must be >= 1")
     cfg = eval_config(args)
     meteor = open_meteor(cfg.meteor, cfg.jobs)  # a JVM loads while the inputs are read
     try:
@@ -197,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
         res = soda_b_from_inputs(inputs, bert, cfg)
         print(f"SODA(B) {res.score:.4f}  ({res.counted} videos, {bert.hash})")
         if args.out:
-            merge_results(Path(args.out), res, bert.signature(), args.protocol)
+            merge_results(Path(args.out), res, bert.signature(), cfg.protocol)
         if args.per_video:
             merge_per_video(Path(args.per_video), res)
     log.info("scored %d videos in %.2f s", len(scores), time.perf_counter() - t0)

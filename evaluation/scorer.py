@@ -27,8 +27,8 @@ import numpy as np
 from compmo_gen.core.segments import DenseAnnotation
 from evaluation import backends
 from evaluation.captions import NGRAM_METRICS, CaptionScorer
+from evaluation.config import EvalConfig
 from evaluation.plan import Pair, VideoInput, VideoPlan, plan_video
-from evaluation.protocol import MAX_PROPOSALS, OVERLAP_THRESHOLDS, TIOUS
 from evaluation.soda import soda_bounded, soda_from_best
 from evaluation.text import remove_nonascii
 
@@ -39,24 +39,6 @@ CAPTION_METRICS = ("Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4", "METEOR", "ROUGE_L", 
 #: The fixed garbage reference of the 2018 densevid_eval.
 GARBAGE_2018 = "abc123!@#"
 _STATS_CACHE_LIMIT = 500_000
-
-
-@dataclass(frozen=True)
-class EvalConfig:
-    """Protocol settings. ``protocol="demo"`` reproduces DEMO's scripts; ``"strict"`` counts every
-    GT video everywhere (missing, empty or unparseable predictions score 0)."""
-
-    protocol: str = "strict"
-    tious: tuple[float, ...] = TIOUS
-    overlap_thresholds: tuple[float, ...] = OVERLAP_THRESHOLDS
-    max_proposals: int = MAX_PROPOSALS
-    garbage: str = "random"  # or "2018"
-    seed: int = 0
-    jobs: int = 2
-    chunk: int = 1000
-    progress: bool = False
-    tokenizer: str = "native"  # or "java" (evaluation.backends)
-    meteor: str = "native"  # or "java"
 
 
 @dataclass

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
             "gt_sha256": sha256_file(args.gt),
             "predictions_sha256": sha256_file(args.predictions),
         }
-        merge_results(Path(args.out), res, {**scorer.signature(), **inputs}, args.protocol)
+        merge_results(Path(args.out), res, {**scorer.signature(), **inputs}, cfg.protocol)
         print(f"added SODA(B) to {args.out}")
     if args.per_video:
         merge_per_video(Path(args.per_video), res)

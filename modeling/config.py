@@ -16,70 +16,104 @@ Same maths: the loss equals the plain path's on the same samples (tests/modeling
 
 from __future__ import annotations
 
-import dataclasses
-import types
-import typing
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from compmo_gen.core import config as core_config
+from compmo_gen.core.config import setting
+from compmo_gen.core.errors import ConfigError
 
 STAGES = ("stage1", "stage2")
-
-
-class ConfigError(ValueError):
-    """A bad configuration file or override (one line, names the key)."""
 
 
 @dataclass
 class TrainConfig:
     """Every knob of ``compmo-train``. Paths are as given (relative to the working directory)."""
 
-    stage: str = "stage1"
+    #: Training stage (set by the sub-command): stage1 (adapter) or stage2 (adapter + LoRA).
+    stage: Literal["stage1", "stage2"] = "stage1"
     #: A Hugging Face model folder, or a folder holding a .gguf file (or the .gguf file itself).
     model: str = ""
+    #: The .gguf file to use inside the model folder (when it holds several).
     gguf_file: str | None = None
+    #: Stage JSON file to train on (written by `compmo-gen stage-json`).
     train_file: str = ""
     #: Folder the stage file's motion paths resolve in (default: the stage file's folder).
     motion_root: str | None = None
+    #: The run folder: config.yaml, adapter weights, lora/, checkpoints, train_report.json.
     output_dir: str = "runs/stage1"
     #: Stage 2: the stage-1 run folder whose adapter initialises this one.
     init_from: str | None = None
 
     # adapter
-    adapter_hidden: int = 1024
+    #: Width of the motion adapter's MLP.
+    adapter_hidden: int = setting(default=1024, gt=0)
+    #: Learned window position embedding (the paper's; the released code has none).
     pos_embedding: bool = False
-    max_windows: int = 1024
+    #: Most motion windows per sample (a longer motion keeps evenly spaced windows).
+    max_windows: int = setting(default=1024, gt=0)
+    #: Subtract the root's horizontal position at each window's first frame (off in the paper).
     center_windows: bool = False
 
     # LoRA (stage 2)
-    lora_r: int = 128
-    lora_alpha: int = 256
-    lora_dropout: float = 0.05
+    #: LoRA rank.
+    lora_r: int = setting(default=128, gt=0)
+    #: LoRA alpha (scale alpha / r).
+    lora_alpha: int = setting(default=256, gt=0)
+    #: Dropout on the LoRA input.
+    lora_dropout: float = setting(default=0.05, ge=0, lt=1)
     #: "all-linear" or a list of module names, e.g. [q_proj, v_proj] as in the paper.
     lora_targets: list[str] = field(default_factory=lambda: ["all-linear"])
 
     # optimisation
-    epochs: float = 1.0
-    max_steps: int = -1
-    learning_rate: float = 5e-5
-    weight_decay: float = 0.0
-    warmup_ratio: float = 0.1
+    #: Training epochs (fractions allowed; a positive max_steps wins).
+    epochs: float = setting(default=1.0, ge=0)
+    #: Optimizer steps to run; -1: as many as the epochs need.
+    max_steps: int = setting(default=-1, ge=-1)
+    #: Peak learning rate.
+    learning_rate: float = setting(default=5e-5, ge=0)
+    #: AdamW weight decay.
+    weight_decay: float = setting(default=0.0, ge=0)
+    #: Share of the optimizer steps spent warming the learning rate up.
+    warmup_ratio: float = setting(default=0.1, ge=0, lt=1)
+    #: A transformers scheduler name: cosine, linear, constant, constant_with_warmup, ...
     lr_scheduler: str = "cosine"
-    batch_size: int = 16
-    grad_accum: int = 1
-    max_grad_norm: float = 1.0
-    model_max_length: int = 3072
+    #: Samples per micro-batch and device (unused with packing).
+    batch_size: int = setting(default=16, gt=0)
+    #: Micro-batches per optimizer step.
+    grad_accum: int = setting(default=1, gt=0)
+    #: Gradient clipping norm (0: none).
+    max_grad_norm: float = setting(default=1.0, ge=0)
+    #: Longest sample in tokens (over-long samples keep fewer motion windows, never less text).
+    model_max_length: int = setting(default=3072, gt=0)
+    #: Train in bfloat16.
     bf16: bool = False
+    #: Activation checkpointing in the LLM (ignored with packing).
     gradient_checkpointing: bool = False
+    #: Batch samples of similar length together (unused with packing).
     group_by_length: bool = True
-    num_workers: int = 2
-    seed: int = 42
+    #: Data-loader worker processes.
+    num_workers: int = setting(default=2, ge=0)
+    #: Seed of the adapter's and LoRA's initialisation and of the data order.
+    seed: int = setting(default=42, ge=0)
+    #: DeepSpeed JSON (scripts/zero2.json, zero3.json; "auto" values are filled in and the result
+    #: is saved in the run folder). Used when a launcher started the run (WORLD_SIZE > 1 or
+    #: LOCAL_RANK set) or when given on the command line; none: never.
     deepspeed: str | None = None
-    logging_steps: int = 10
-    save_steps: int = 500
-    save_total_limit: int = 2
+    #: Log every N optimizer steps.
+    logging_steps: int = setting(default=10, gt=0)
+    #: Save a checkpoint every N optimizer steps.
+    save_steps: int = setting(default=500, gt=0)
+    #: Checkpoints kept (older ones are deleted).
+    save_total_limit: int = setting(default=2, gt=0)
+    #: Resume: auto (the last checkpoint in output_dir, if any), a checkpoint folder, or none.
     resume: str | None = None
+    #: auto (flash_attention_2 when installed and on a GPU, else sdpa), sdpa, eager, ...
     attn_implementation: str = "auto"
+    #: No progress bars (set by -q).
     quiet: bool = False
 
     # fast training path (see the module docstring)
@@ -89,96 +123,49 @@ class TrainConfig:
     compile: bool = False
     #: Token budget of one packed micro-batch (replaces batch_size and group_by_length when
     #: packing; a longer sample is a micro-batch of its own).
-    tokens_per_step: int = 6144
+    tokens_per_step: int = setting(default=6144, gt=0)
 
     def validate(self) -> None:
-        if self.stage not in STAGES:
-            raise ConfigError(f"stage: must be one of {', '.join(STAGES)}, got {self.stage!r}")
+        """Rules between keys (each key's type and range is checked when it is read)."""
         for key in ("model", "train_file", "output_dir"):
             if not getattr(self, key):
                 raise ConfigError(f"{key}: required")
-        positive = ("batch_size", "grad_accum", "model_max_length", "lora_r", "max_windows")
-        for key in (*positive, "tokens_per_step"):
-            if getattr(self, key) <= 0:
-                raise ConfigError(f"{key}: must be positive")
-        if not 0.0 <= self.warmup_ratio < 1.0:
-            raise ConfigError("warmup_ratio: must be in [0, 1)")
         if self.compile and not self.packing:
             raise ConfigError(
                 "compile: requires packing=true (the compiled step is the packed one)"
             )
 
 
-def _field_types() -> dict[str, Any]:
-    hints = typing.get_type_hints(TrainConfig)
-    return {f.name: hints[f.name] for f in dataclasses.fields(TrainConfig)}
+@dataclass
+class GenerationConfig:
+    """Decoding settings of ``compmo-infer`` (recorded in ``infer_report.json``)."""
 
-
-def _coerce(key: str, value: Any, tp: Any) -> Any:
-    origin = typing.get_origin(tp)
-    args = typing.get_args(tp)
-    if origin in (typing.Union, types.UnionType):
-        if value is None or (isinstance(value, str) and value.lower() in ("none", "null", "")):
-            return None
-        inner = [a for a in args if a is not type(None)][0]
-        return _coerce(key, value, inner)
-    if origin is list:
-        if isinstance(value, str):
-            value = [v.strip() for v in value.split(",") if v.strip()]
-        if not isinstance(value, list):
-            raise ConfigError(f"{key}: expected a list, got {value!r}")
-        return [_coerce(key, v, args[0]) for v in value]
-    if tp is bool:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in ("true", "1", "yes", "false", "0", "no"):
-            return value.lower() in ("true", "1", "yes")
-        raise ConfigError(f"{key}: expected true/false, got {value!r}")
-    try:
-        if tp is int and isinstance(value, float) and not value.is_integer():
-            raise ValueError
-        return tp(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{key}: expected {tp.__name__}, got {value!r}") from None
+    #: Sequences generated together (sorted by motion length).
+    batch_size: int = setting(default=16, gt=0)
+    #: Most new tokens per sequence.
+    max_new_tokens: int = setting(default=500, gt=0)
+    #: Sample (seeded) instead of greedy decoding.
+    sample: bool = False
+    #: Sampling temperature.
+    temperature: float = setting(default=0.7, gt=0)
+    #: Nucleus sampling: keep the smallest token set of this probability.
+    top_p: float = setting(default=0.9, gt=0, le=1)
+    #: Sampling seed.
+    seed: int = setting(default=0, ge=0)
 
 
 def build_config(
-    yaml_path: str | Path | None = None, overrides: list[str] | None = None, **kwargs: Any
+    yaml_path: str | os.PathLike[str] | None = None,
+    overrides: list[str] | Mapping[str, Any] | None = None,
+    **kwargs: Any,
 ) -> TrainConfig:
     """YAML file, then ``key=value`` overrides, then keyword arguments; validated."""
-    import yaml
-
-    types_ = _field_types()
-    values: dict[str, Any] = {}
-    if yaml_path is not None:
-        try:
-            loaded = yaml.safe_load(Path(yaml_path).read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigError(f"{yaml_path}: cannot read ({exc})") from None
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"{yaml_path}: expected a mapping of config keys")
-        values.update(loaded)
-    for item in overrides or []:
-        key, sep, raw = item.partition("=")
-        if not sep:
-            raise ConfigError(f"override {item!r}: expected key=value")
-        values[key.strip().replace("-", "_")] = yaml.safe_load(raw) if raw else ""
-    values.update(kwargs)
-    unknown = sorted(set(values) - set(types_))
-    if unknown:
-        raise ConfigError(f"{unknown[0]}: unknown config key")
-    cfg = TrainConfig(**{k: _coerce(k, v, types_[k]) for k, v in values.items()})
-    cfg.validate()
-    return cfg
+    return core_config.load(TrainConfig, yaml_path, sets=overrides or (), values=kwargs)
 
 
 def save_config(cfg: TrainConfig, path: str | Path) -> None:
-    import yaml
-
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(
-        yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False), encoding="utf-8"
-    )
+    """``config.yaml`` of a run folder (keys in field order)."""
+    core_config.save_yaml(cfg, path)
 
 
 def load_run_config(run_dir: str | Path) -> TrainConfig:
@@ -187,3 +174,14 @@ def load_run_config(run_dir: str | Path) -> TrainConfig:
     if not path.is_file():
         raise ConfigError(f"{path}: not found (not a compmo-train run folder?)")
     return build_config(path)
+
+
+__all__ = [
+    "STAGES",
+    "ConfigError",
+    "GenerationConfig",
+    "TrainConfig",
+    "build_config",
+    "load_run_config",
+    "save_config",
+]

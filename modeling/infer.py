@@ -16,15 +16,15 @@ import json
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from compmo_gen.core.errors import PrerequisiteError
 from compmo_gen.core.formats import GenerationLog, dump_annotations, read_generation
 from compmo_gen.core.io import write_atomic
 from compmo_gen.core.segments import DenseAnnotation
 from modeling.batch import collate_padded, to_device
-from modeling.config import load_run_config
+from modeling.config import GenerationConfig, load_run_config
 from modeling.data import MotionTextDataset, load_examples
 from modeling.model import (
     LORA_DIR,
@@ -41,16 +41,6 @@ log = logging.getLogger(__name__)
 
 #: The DEMO-string dialect generations are parsed with before writing ``predictions.json``.
 DIALECT = "compmo"
-
-
-@dataclass
-class GenerationConfig:
-    batch_size: int = 16
-    max_new_tokens: int = 500
-    sample: bool = False
-    temperature: float = 0.7
-    top_p: float = 0.9
-    seed: int = 0
 
 
 def load_run(
@@ -172,6 +162,8 @@ def infer(
     gen = gen or GenerationConfig()
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
+    elif device.startswith("cuda") and not torch.cuda.is_available():
+        raise PrerequisiteError(f"--device {device}: no CUDA device is available")
     t0 = time.perf_counter()
     model, tok, spec = load_run(run, device=device, bf16=bf16)
     cfg = load_run_config(run)

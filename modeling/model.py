@@ -14,6 +14,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from compmo_gen.core.errors import ConfigError, PrerequisiteError
+
 log = logging.getLogger(__name__)
 
 ADAPTER_WEIGHTS = "motion_adapter.safetensors"
@@ -39,12 +41,12 @@ def resolve_model(model: str, gguf_file: str | None = None) -> tuple[str, str | 
     if p.is_file() and p.suffix == ".gguf":
         return str(p.parent), p.name
     if not p.is_dir():
-        raise FileNotFoundError(f"model {model!r}: no such folder or .gguf file")
+        raise PrerequisiteError(f"model {model!r}: no such folder or .gguf file")
     if gguf_file is None and not (p / "config.json").is_file():
         ggufs = sorted(x.name for x in p.glob("*.gguf"))
         if len(ggufs) == 1:
             return str(p), ggufs[0]
-        raise FileNotFoundError(f"model {model!r}: no config.json and not exactly one .gguf file")
+        raise PrerequisiteError(f"model {model!r}: no config.json and not exactly one .gguf file")
     return str(p), gguf_file
 
 
@@ -157,11 +159,11 @@ def load_adapter_weights(adapter: Any, run: Path) -> None:
 
     path = run / ADAPTER_WEIGHTS
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no motion adapter weights")
+        raise ConfigError(f"{path}: no motion adapter weights (not a trained run folder?)")
     missing, unexpected = adapter.load_state_dict(load_file(str(path)), strict=False)
     bad = [k for k in missing if not k.startswith("pos.")] + list(unexpected)
     if bad:
-        raise ValueError(f"{path}: adapter weights do not match ({', '.join(bad[:3])})")
+        raise ConfigError(f"{path}: adapter weights do not match ({', '.join(bad[:3])})")
     if missing:
         log.info("%s has no positional embedding; it starts from its initialisation", path)
 
@@ -169,5 +171,8 @@ def load_adapter_weights(adapter: Any, run: Path) -> None:
 def read_adapter_spec(run: Path) -> dict[str, Any]:
     path = run / ADAPTER_CONFIG
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: not a trained run folder (no adapter config)")
-    return json.loads(path.read_text(encoding="utf-8"))
+        raise ConfigError(f"{path}: not a trained run folder (no adapter config)")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{path}: unreadable adapter config ({exc})") from None

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from compmo_gen.core.errors import ConfigError
 from modeling.batch import collate_packed, token_budget_batches
 from modeling.config import TrainConfig
 
@@ -107,9 +108,9 @@ def check_supported(cfg: TrainConfig) -> None:
     try:
         stage = json.loads(path.read_text(encoding="utf-8")).get("zero_optimization", {})
     except (OSError, ValueError) as exc:
-        raise ValueError(f"{path}: cannot read the DeepSpeed config ({exc})") from None
+        raise ConfigError(f"{path}: cannot read the DeepSpeed config ({exc})") from None
     if isinstance(stage, dict) and stage.get("stage") == 3:
-        raise ValueError(f"{path}: packing=true does not support ZeRO-3; use ZeRO-2")
+        raise ConfigError(f"{path}: packing=true does not support ZeRO-3; use ZeRO-2")
 
 
 def configure_fast(llm: Any, cfg: TrainConfig) -> None:

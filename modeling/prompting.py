@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from compmo_gen.core.errors import PrerequisiteError
 from compmo_gen.core.prompts import MOTION_PLACEHOLDER
 
 #: Used only when a tokenizer has no chat template of its own (ChatML, as SmolLM2's).
@@ -20,8 +21,9 @@ FALLBACK_CHAT_TEMPLATE = (
 )
 
 
-class PromptError(ValueError):
-    """The chat template cannot express the prompt (no placeholder, answer not a suffix...)."""
+class PromptError(PrerequisiteError, ValueError):
+    """The model's chat template cannot express the prompt (no placeholder, answer not a
+    suffix...): a model the toolkit cannot use, reported in one line."""
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from compmo_gen.core.errors import AnnotationError, ConfigError, PrerequisiteError
 from modeling.batch import collate_padded
 from modeling.config import TrainConfig, save_config
 from modeling.data import MotionTextDataset, load_examples
@@ -40,21 +41,24 @@ from modeling.model import (
     save_adapter,
 )
 from modeling.packed_train import check_supported, configure_fast, packed_collator, packed_sampler
+from modeling.zero_config import llm_hidden_size, write_zero_config
 
 log = logging.getLogger(__name__)
 
 
-def _training_args(cfg: TrainConfig, n_batches: int, world: int) -> Any:
+def _optimizer_steps(cfg: TrainConfig, n_batches: int, world: int) -> int:
     """``n_batches``: micro-batches in one epoch, all devices together."""
+    per_step = cfg.grad_accum * max(world, 1)
+    if cfg.max_steps > 0:
+        return cfg.max_steps
+    return math.ceil(math.ceil(n_batches / per_step) * cfg.epochs)
+
+
+def _training_args(cfg: TrainConfig, steps: int, deepspeed: str | None) -> Any:
+    """The Trainer's arguments; ``deepspeed``: the resolved DeepSpeed JSON (or None)."""
     import torch
     from transformers import TrainingArguments
 
-    per_step = cfg.grad_accum * max(world, 1)
-    steps = (
-        cfg.max_steps
-        if cfg.max_steps > 0
-        else math.ceil(math.ceil(n_batches / per_step) * cfg.epochs)
-    )
     wanted: dict[str, Any] = {
         "output_dir": cfg.output_dir,
         "per_device_train_batch_size": cfg.batch_size,
@@ -76,12 +80,12 @@ def _training_args(cfg: TrainConfig, n_batches: int, world: int) -> Any:
         "dataloader_num_workers": cfg.num_workers,
         "remove_unused_columns": False,
         "disable_tqdm": cfg.quiet,
-        "deepspeed": cfg.deepspeed,
+        "deepspeed": deepspeed,
         "use_cpu": not torch.cuda.is_available(),
         "logging_first_step": True,
     }
     fields = {f.name for f in dataclasses.fields(TrainingArguments)}
-    return TrainingArguments(**{k: v for k, v in wanted.items() if k in fields}), steps
+    return TrainingArguments(**{k: v for k, v in wanted.items() if k in fields})
 
 
 def _make_trainer_class() -> Any:
@@ -149,11 +153,11 @@ def _make_trainer_class() -> Any:
             model = self.accelerator.unwrap_model(model or self.model)
             path = os.path.join(resume_from_checkpoint, "model.safetensors")
             if not os.path.isfile(path):
-                raise FileNotFoundError(f"{path}: no checkpoint weights to resume from")
+                raise ConfigError(f"{path}: no checkpoint weights to resume from")
             state = load_file(path)
             trainable = {n for n, p in model.named_parameters() if p.requires_grad}
             if set(state) != trainable:
-                raise ValueError(
+                raise ConfigError(
                     f"{path}: checkpoint weights do not match this run's trainable ones"
                 )
             model.load_state_dict(state, strict=False)
@@ -193,7 +197,7 @@ def build_model(cfg: TrainConfig, tokenizer: Any) -> tuple[Any, dict[str, Any]]:
             init = Path(cfg.init_from)
             old = read_adapter_spec(init)
             if old["d_model"] != spec["d_model"] or old["hidden"] != spec["hidden"]:
-                raise ValueError(f"{init}: adapter sizes differ from this run's")
+                raise ConfigError(f"init_from: {init}: adapter sizes differ from this run's")
             load_adapter_weights(adapter, init)
             log.info("adapter initialised from %s", init)
         else:
@@ -244,7 +248,7 @@ def _check_one_gpu_per_process() -> None:
 
     gpus = torch.cuda.device_count()
     if int(os.environ.get("WORLD_SIZE", "1")) == 1 and gpus > 1:
-        raise ValueError(
+        raise PrerequisiteError(
             f"{gpus} GPUs visible to one process: launch with torchrun or DeepSpeed (one process "
             "per GPU) or choose one GPU with CUDA_VISIBLE_DEVICES"
         )
@@ -267,7 +271,7 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         counts=counts,
     )
     if not examples:
-        raise ValueError(f"{cfg.train_file}: no training example")
+        raise AnnotationError(cfg.train_file, None, None, "no training example")
     prep_s = time.perf_counter() - t0
     dataset = MotionTextDataset(examples, center=cfg.center_windows)
     from transformers import set_seed
@@ -285,7 +289,21 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         extra = {"lengths": dataset.lengths() if cfg.group_by_length else None}
         collator = functools.partial(collate_padded, pad_id=tokenizer.pad_token_id)
         n_batches = math.ceil(len(dataset) / cfg.batch_size)
-    args, steps = _training_args(cfg, n_batches, world)
+    steps = _optimizer_steps(cfg, n_batches, world)
+    deepspeed = None
+    if cfg.deepspeed:  # "auto" resolved here: the composite model has no config.hidden_size
+        deepspeed = str(
+            write_zero_config(
+                cfg,
+                llm_hidden_size(model.llm.config),
+                out,
+                world=world,
+                steps=steps,
+                warmup_steps=int(math.ceil(cfg.warmup_ratio * steps)),
+            )
+        )
+        log.info("deepspeed: %s resolved into %s", cfg.deepspeed, deepspeed)
+    args = _training_args(cfg, steps, deepspeed)
     trainer = _make_trainer_class()(
         model=model, args=args, train_dataset=dataset, data_collator=collator, **extra
     )

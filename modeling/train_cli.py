@@ -1,54 +1,48 @@
-"""`compmo-train stage1|stage2 [--config YAML] [--KEY VALUE ...]`: every TrainConfig key is an option."""
+"""`compmo-train stage1|stage2 [--config YAML] [--set KEY=VALUE] [--KEY VALUE ...]`: every
+TrainConfig key is an option (help from its ``#:`` comment in modeling/config.py)."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import logging
 
-from compmo_gen.core.errors import UserError
-from modeling.config import ConfigError, TrainConfig, build_config
+from compmo_gen.core.config import parse_sets
+from compmo_gen.core.config_cli import add_options, options_given
+from modeling.config import TrainConfig, build_config
+
+log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(stage=parser.prog.split()[-1])
     parser.add_argument("--config", help="YAML file of config keys (options below override it)")
     parser.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", help="override any key"
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override any key (after --config, before the options below)",
     )
-    keys = parser.add_argument_group("config keys (see modeling/config.py)")
-    for f in dataclasses.fields(TrainConfig):
-        if f.name in ("stage", "quiet"):
-            continue
-        default = f.default_factory() if callable(f.default_factory) else f.default  # type: ignore[misc]
-        keys.add_argument(
-            "--" + f.name.replace("_", "-"),
-            dest=f"cfg_{f.name}",
-            default=None,
-            metavar="V",
-            help=f"default: {default}",
-        )
+    keys = parser.add_argument_group("config keys (YAML keys of --config; modeling/config.py)")
+    add_options(keys, TrainConfig, skip=("stage", "quiet"))
 
 
 def run(args: argparse.Namespace) -> int:
-    overrides = list(args.set)
-    for f in dataclasses.fields(TrainConfig):
-        value = getattr(args, f"cfg_{f.name}", None)
-        if value is not None:
-            overrides.append(f"{f.name}={value}")
-    try:
-        cfg = build_config(args.config, overrides, stage=args.stage, quiet=args.quiet)
-    except ConfigError as exc:
-        raise UserError(f"config: {exc}") from None
     from modeling.train import train
+    from modeling.zero_config import launched_by_launcher
 
-    try:
-        report = train(cfg)
-    except (FileNotFoundError, ValueError) as exc:
-        from compmo_gen.core.errors import AnnotationError
-
-        if isinstance(exc, AnnotationError):
-            raise
-        raise UserError(str(exc)) from None
+    given = options_given(args, TrainConfig)
+    cfg = build_config(args.config, args.set, **given, stage=args.stage, quiet=args.quiet)
+    explicit = "deepspeed" in given or "deepspeed" in parse_sets(args.set)
+    if cfg.deepspeed and not explicit and not launched_by_launcher():
+        log.warning(
+            "deepspeed: %s not used in a single process (no launcher); pass --deepspeed FILE "
+            "to use it anyway",
+            cfg.deepspeed,
+        )
+        cfg = dataclasses.replace(cfg, deepspeed=None)
+    report = train(cfg)
     tps = report.get("tokens_per_s")
     print(
         f"{cfg.stage}: {report['examples']} examples, loss {report.get('train_loss', float('nan')):.4f}, "

@@ -34,7 +34,8 @@ def test_core_imports_nothing_heavy() -> None:
     """Importing the core layer pulls in neither torch, numpy, nor the other packages."""
     code = (
         "import sys, compmo_gen.core.formats, compmo_gen.core.cli, compmo_gen.core.io, "
-        "compmo_gen.core.stage_files, compmo_gen.core.prompts; "
+        "compmo_gen.core.stage_files, compmo_gen.core.prompts, compmo_gen.core.config, "
+        "compmo_gen.core.config_cli; "
         "bad = [m for m in ('torch', 'numpy', 'transformers', 'evaluation', 'modeling', "
         "'compmo_gen.build') if m in sys.modules]; print(bad)"
     )

@@ -220,10 +220,14 @@ def test_bad_inputs_exit_2_with_one_line(
     )
     err = capsys.readouterr().err
     assert code == 2 and "record 'z'" in err and "Traceback" not in err
-    code = train_main(
-        ["stage1", "--model", str(tiny_llm), "--train-file", str(bad), "--batch-size", "x"]
-    )
-    assert code == 2 and "batch_size" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:  # generated options are checked as they are parsed
+        train_main(
+            ["stage1", "--model", str(tiny_llm), "--train-file", str(bad), "--batch-size", "x"]
+        )
+    assert exc.value.code == 2 and "batch_size: expected int" in capsys.readouterr().err
+    code = train_main(["stage1", "--model", str(tmp_path / "nope"), "--train-file", str(bad), "-q"])
+    err = capsys.readouterr().err
+    assert code == 2 and "nope" in err and "no such folder" in err and "Traceback" not in err
     np.save(tmp_path / "nan.npy", np.full((40, 22, 3), np.nan, np.float32))
     bad.write_text(json.dumps([{"id": "n", "motion": "nan.npy", "gt": "00:00:00 - x"}]))
     code = infer_main(
@@ -284,3 +288,27 @@ def test_compmo_eval_scores_the_predictions(pipeline, tiny_dataset: Path) -> Non
     for key in ("SODA_c", "CIDEr", "METEOR", "F1", "tIoU"):
         assert 0.0 <= result["metrics"][key] <= 1000.0
     assert result["metrics"]["tIoU"] > 0.0  # the tiny model's segments overlap the ground truth
+
+
+def test_readme_stage2_yaml_runs_in_one_process(
+    tiny_dataset: Path, tiny_llm: Path, tmp_path: Path, monkeypatch, caplog
+) -> None:
+    """The README's stage-2 command (its YAML names scripts/zero2.json) in a plain process: no
+    launcher, so DeepSpeed is left out (and said so) instead of dying on ZeRO's "auto" sizes."""
+    for var in ("WORLD_SIZE", "LOCAL_RANK", "RANK"):
+        monkeypatch.delenv(var, raising=False)
+    if not (tiny_dataset / "stage2.json").is_file():
+        assert gen_main(["stage-json", "stage2", "--dataset", str(tiny_dataset), "-q"]) == 0
+    yaml_path = Path(__file__).resolve().parents[2] / "modeling" / "configs" / "train_stage2.yaml"
+    out = tmp_path / "s2"
+    argv = ["stage2", "--config", str(yaml_path), "--model", str(tiny_llm)]
+    argv += ["--train-file", str(tiny_dataset / "stage2.json"), "--init-from", "none"]
+    argv += ["--output-dir", str(out), "--max-steps", "2", "--batch-size", "4", "--bf16", "false"]
+    argv += ["--lora-r", "4", "--lora-alpha", "8", "--num-workers", "0", "-q"]
+    with caplog.at_level("WARNING", logger="modeling.train_cli"):
+        assert train_main(argv) == 0
+    assert "scripts/zero2.json not used in a single process" in caplog.text
+    saved = (out / "config.yaml").read_text()
+    assert "deepspeed: null" in saved and "lora_targets:\n- q_proj\n- v_proj" in saved
+    assert json.loads((out / "train_report.json").read_text())["optimizer_steps"] == 2
+    assert not (out / "deepspeed_config.json").exists()
