@@ -16,21 +16,27 @@ DEFAULT_TOKENIZER = "native"
 DEFAULT_METEOR = "native"
 
 
-def tokenize(captions: Iterable[str], kind: str, *, progress: bool = False) -> dict[str, str]:
-    """``{caption: tokens}`` with pycocoevalcap's PTB tokenization, by ``kind``."""
+def tokenize_in_context(
+    captions: Iterable[str], kind: str, *, progress: bool = False
+) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """:func:`evaluation.text.ptb_tokenize_in_context` by ``kind`` (tokens, context variants)."""
     if kind == "native":
-        from evaluation.ptb import PTBUnsupported, ptb_tokenize_native
+        from evaluation.ptb import PTBUnsupported, ptb_tokenize_in_context_native
 
-        captions = list(captions)
         try:
-            return ptb_tokenize_native(captions)
+            return ptb_tokenize_in_context_native(captions)
         except PTBUnsupported as exc:
             from compmo_gen.core.errors import PrerequisiteError
 
             raise PrerequisiteError(f"native PTB tokenizer: {exc} (use --tokenizer java)") from None
-    from evaluation.text import ptb_tokenize
+    from evaluation.text import ptb_tokenize_in_context
 
-    return ptb_tokenize(captions, progress=progress)
+    return ptb_tokenize_in_context(captions, progress=progress)
+
+
+def tokenize(captions: Iterable[str], kind: str, *, progress: bool = False) -> dict[str, str]:
+    """``{caption: tokens}`` with pycocoevalcap's PTB tokenization, by ``kind``."""
+    return tokenize_in_context(captions, kind, progress=progress)[0]
 
 
 def open_meteor(kind: str, jobs: int) -> Any:

@@ -22,6 +22,33 @@ NGRAM_METRICS = ("Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4", "ROUGE_L", "CIDEr")
 _CACHE_LIMIT = 500_000
 
 
+def lcs_length(a: Sequence[str], b: Sequence[str]) -> int:
+    """Length of the longest common subsequence of two token lists (bit-parallel, Allison-Dix /
+    Hyyrö): the integer ``pycocoevalcap.rouge.rouge.my_lcs`` computes, in O(len(b)) big-int steps."""
+    if not a or not b:
+        return 0
+    masks: dict[str, int] = {}
+    for i, tok in enumerate(a):
+        masks[tok] = masks.get(tok, 0) | (1 << i)
+    m = len(a)
+    v = (1 << m) - 1
+    for tok in b:
+        u = v & masks.get(tok, 0)
+        v = (v + u) | (v - u)
+    return m - (v & ((1 << m) - 1)).bit_count()
+
+
+def _precook(sentence: str, n: int = 4) -> tuple[int, dict[tuple[str, ...], int]]:
+    """pycocoevalcap's BLEU ``precook``: (number of words, n-gram counts for orders 1..n)."""
+    words = sentence.split()
+    counts: dict[tuple[str, ...], int] = {}
+    for k in range(1, n + 1):
+        for i in range(len(words) - k + 1):
+            g = tuple(words[i : i + k])
+            counts[g] = counts.get(g, 0) + 1
+    return len(words), counts
+
+
 class CaptionScorer:
     """pycocoevalcap's BLEU(4), ROUGE-L and CIDEr-D with per-pair work cached."""
 
@@ -29,18 +56,50 @@ class CaptionScorer:
         from pycocoevalcap.rouge.rouge import Rouge
 
         self.rouge = Rouge()
-        self.cider = CiderD()
+        self.cider = CiderD(lambda sentence: self._sentence(sentence)[1])
         self._pair: dict[tuple[str, str], tuple[Any, Any, float]] = {}
+        self._sent: dict[str, tuple[int, dict[tuple[str, ...], int], list[str]]] = {}
+        self._beta2 = self.rouge.beta**2
+
+    def _sentence(self, text: str) -> tuple[int, dict[tuple[str, ...], int], list[str]]:
+        got = self._sent.get(text)
+        if got is None:
+            if len(self._sent) > _CACHE_LIMIT:
+                self._sent.clear()
+            got = self._sent[text] = (*_precook(text), text.split(" "))
+        return got
+
+    def _rouge(self, hyp_tokens: list[str], ref_tokens: list[str]) -> float:
+        """``Rouge().calc_score([hyp], [ref])`` with the same float operations."""
+        lcs = lcs_length(ref_tokens, hyp_tokens)
+        prec = lcs / float(len(hyp_tokens))
+        rec = lcs / float(len(ref_tokens))
+        if prec != 0 and rec != 0:
+            return ((1 + self._beta2) * prec * rec) / float(rec + self._beta2 * prec)
+        return 0.0
 
     def _cooked(self, hyp: str, ref: str) -> tuple[Any, Any, float]:
-        from pycocoevalcap.bleu.bleu_scorer import cook_refs, cook_test
-
+        """BLEU's ``cook_refs([ref])`` and ``cook_test(hyp, ...)`` and ROUGE-L, from per-sentence
+        n-gram counts (equal to pycocoevalcap's, tested)."""
         got = self._pair.get((hyp, ref))
         if got is None:
             if len(self._pair) > _CACHE_LIMIT:
                 self._pair.clear()
-            crefs = cook_refs([ref])
-            got = (crefs, cook_test(hyp, crefs), self.rouge.calc_score([hyp], [ref]))
+            rl, rcounts, rtok = self._sentence(ref)
+            tl, tcounts, htok = self._sentence(hyp)
+            correct = [0, 0, 0, 0]
+            for g, c in tcounts.items():
+                r = rcounts.get(g)
+                if r:
+                    correct[len(g) - 1] += min(r, c)
+            crefs = ([rl], rcounts)
+            ctest = {
+                "reflen": [rl],
+                "testlen": tl,
+                "guess": [max(0, tl - k + 1) for k in range(1, 5)],
+                "correct": correct,
+            }
+            got = (crefs, ctest, self._rouge(htok, rtok))
             self._pair[(hyp, ref)] = got
         return got
 

@@ -10,8 +10,9 @@ random captions.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -28,6 +29,7 @@ def _numpy_mean4(v: list[float]) -> float:
     return float(np.mean(np.array(v)))
 
 
+@functools.cache
 def _pick_mean4():
     """NumPy's mean of 4 float64 is a sequential sum here; check, else call NumPy itself."""
     rng = np.random.default_rng(0)
@@ -38,13 +40,13 @@ def _pick_mean4():
     return _sequential_mean4
 
 
-_mean4 = _pick_mean4()
-
-
 class CiderD:
     """``score(pairs)`` == ``Cider().compute_score({i: [ref]}, {i: [hyp]})[0]``."""
 
-    def __init__(self) -> None:
+    def __init__(self, counts_of: Callable[[str], Mapping[tuple[str, ...], int]] | None = None):
+        """``counts_of(sentence)``: its n-gram counts (orders 1-4) in ``precook``'s insertion
+        order, e.g. a cache shared with BLEU; default: pycocoevalcap's ``precook``."""
+        self._counts_of = counts_of
         self._counts: dict[str, list[tuple[tuple[str, ...], int, int]]] = {}
         self._log: dict[int, float] = {}
         self._penalty: dict[int, float] = {}
@@ -57,7 +59,8 @@ class CiderD:
 
             if len(self._counts) > _CACHE_LIMIT:
                 self._counts.clear()
-            items = [(g, len(g) - 1, float(tf)) for g, tf in precook(sentence, _N).items()]
+            counts = precook(sentence, _N) if self._counts_of is None else self._counts_of(sentence)
+            items = [(g, len(g) - 1, float(tf)) for g, tf in counts.items()]
             got = (items, sum(int(tf) for _, n, tf in items if n == 1))
             self._counts[sentence] = got
         return got
@@ -95,10 +98,19 @@ class CiderD:
                 df[g] = df.get(g, 0) + 1
         ref_len = self._ln(len(pairs))
         idf = {g: ref_len - self._ln(c) for g, c in df.items()}
+        mean4 = _pick_mean4()  # checked once, on first use (not at import)
         out = []
+        memo: dict[int, tuple[list[dict], list[float]]] = {}  # per sentence, for this group's IDF
+
+        def vec(items: list) -> tuple[list[dict], list[float]]:
+            got = memo.get(id(items))
+            if got is None:
+                got = memo[id(items)] = self._vec(items, idf, ref_len)
+            return got
+
         for (t_items, lh), (r_items, lr) in zip(tests, refs, strict=True):
-            vh, nh = self._vec(t_items, idf, ref_len)
-            vr, nr = self._vec(r_items, idf, ref_len)
+            vh, nh = vec(t_items)
+            vr, nr = vec(r_items)
             pen = self._gauss(lh - lr)
             val = [0.0, 0.0, 0.0, 0.0]
             for n in range(_N):
@@ -111,7 +123,7 @@ class CiderD:
                 if nh[n] != 0 and nr[n] != 0:
                     acc /= nh[n] * nr[n]
                 val[n] = acc * pen
-            out.append(_mean4(val) / 1 * 10.0)
+            out.append(mean4(val) / 1 * 10.0)
         return np.array(out)
 
     def score(self, pairs: Sequence[tuple[str, str]]) -> float:

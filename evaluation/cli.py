@@ -11,6 +11,9 @@ COMMANDS: dict[str, Command] = {
     "score": Command(
         "evaluation.score_cli", "score dense-caption predictions against ground truth"
     ),
+    "paragraph": Command(
+        "evaluation.paragraph_cli", "PDVC's paragraph-level BLEU/METEOR/ROUGE-L/CIDEr"
+    ),
     "convert": Command("evaluation.convert_cli", "convert dense annotations between formats"),
     "baselines": Command("evaluation.baselines_cli", "write reference baseline predictions"),
     "sodab": Command("evaluation.sodab_cli", "SODA(B): SODA_c with BERTScore recall"),

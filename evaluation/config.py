@@ -14,7 +14,7 @@ from evaluation.protocol import MAX_PROPOSALS, OVERLAP_THRESHOLDS, TIOUS
 #: The keys ``compmo-eval score`` and ``sodab`` take as options (same spellings as before).
 CLI_KEYS = (
     "protocol", "garbage", "seed", "tious", "overlap_thresholds", "max_proposals", "jobs",
-    "tokenizer", "meteor",
+    "multi_ref", "tokenizer", "meteor",
 )  # fmt: skip
 
 
@@ -50,6 +50,10 @@ class EvalConfig:
     chunk: int = setting(default=1000, ge=1)
     #: Show progress bars.
     progress: bool = False
+    #: How several reference sets (--gt a.json b.json) combine: densevid (densevid_eval -r a b;
+    #: SODA as soda.py without --multi_reference: the sets merged), soda-mr (soda.py
+    #: --multi_reference: SODA's best set per video), pdvc (PDVC: SODA of each set, averaged).
+    multi_ref: Literal["densevid", "soda-mr", "pdvc"] = "densevid"
     #: PTB tokenizer: native (Python, the jar's tokens; no Java) or java (CoreNLP's jar).
     tokenizer: Literal["native", "java"] = "native"
     #: METEOR 1.5: native (Python, the jar's scores; no Java) or java (meteor-1.5.jar).

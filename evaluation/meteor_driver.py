@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from evaluation.javatools import METEOR_JAR, jar_path, java_executable, java_version
@@ -23,14 +23,15 @@ from evaluation.meteor import METEOR_ARGS, MeteorPool, MeteorRequests, cpu_secon
 log = logging.getLogger(__name__)
 
 _DRIVER = Path(__file__).resolve().parent / "java" / "CompmoMeteor.java"
+_SOURCES = (_DRIVER, _DRIVER.with_name("CompmoParaphrase.java"))
 
 
 def driver_classes() -> Path | None:
     """Compile ``java/CompmoMeteor.java`` once into the user cache; None without ``javac``."""
     javac = shutil.which("javac")
-    if javac is None or not _DRIVER.is_file():
+    if javac is None or not all(p.is_file() for p in _SOURCES):
         return None
-    source = _DRIVER.read_bytes()
+    source = b"".join(p.read_bytes() for p in _SOURCES)
     key = hashlib.sha256(source + java_version().encode()).hexdigest()[:16]
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "compmo"
     target = cache / f"meteor-driver-{key}"
@@ -40,7 +41,7 @@ def driver_classes() -> Path | None:
         cache.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix="meteor-driver-", dir=cache))
         proc = subprocess.run(
-            [javac, "-cp", str(jar_path(METEOR_JAR)), "-d", str(tmp), str(_DRIVER)],
+            [javac, "-cp", str(jar_path(METEOR_JAR)), "-d", str(tmp), *map(str, _SOURCES)],
             capture_output=True,
             text=True,
             check=False,
@@ -57,6 +58,25 @@ def driver_classes() -> Path | None:
         log.warning("cannot cache the METEOR driver (%s), using the plain METEOR jar", exc)
         return None
     return target
+
+
+#: Above this many distinct words the paraphrase table is loaded whole (ActivityNet's validation
+#: set has ~27k and keeps a third of the table: filtering then costs as much as it saves).
+FILTER_MAX_WORDS = 4000
+
+
+def paraphrase_cache() -> Path:
+    """Where the driver keeps its index of METEOR's paraphrase table (keyed by the table's size
+    and modification time)."""
+    table = jar_path(METEOR_JAR).parent / "data" / "paraphrase-en.gz"
+    try:
+        st = table.stat()
+        key = hashlib.sha256(f"{table}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:16]
+    except OSError:
+        key = "missing"
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "compmo"
+    cache.mkdir(parents=True, exist_ok=True)
+    return cache / f"meteor-paraphrase-{key}"
 
 
 class MeteorServer(MeteorRequests):
@@ -78,9 +98,40 @@ class MeteorServer(MeteorRequests):
             stderr=self.stderr,
         )  # fmt: skip
         self._ready = False
+        self._vocab_sent = False
         self.description = (
             f"meteor-1.5.jar via java/CompmoMeteor.java, {max(1, threads)} threads in one JVM"
         )
+
+    def use_vocabulary(self, sentences: Iterable[str]) -> None:
+        """Load only the paraphrase-table entries these sentences can match (before any request).
+
+        ``sentences``: every string that will be scored (hypotheses and references). The table is
+        indexed once into the user cache; the statistics equal the full table's (tested). Skipped
+        when ``COMPMO_METEOR_FULL_TABLE=1``, after the first request, or for a large input
+        (more than :data:`FILTER_MAX_WORDS` distinct words: the table is then loaded whole, since
+        filtering would keep most of it and cost more than it saves).
+        """
+        if self._ready or self._vocab_sent or os.environ.get("COMPMO_METEOR_FULL_TABLE"):
+            return
+        words = set()
+        for s in sentences:
+            words.add(s)
+            words.add(s.replace("|||", "").replace("  ", " "))
+        if len({w for s in words for w in s.split()}) > FILTER_MAX_WORDS:
+            return
+        lines = sorted(w.replace("\n", " ").replace("\r", " ") for w in words)
+        assert self.proc.stdin is not None
+        cache = paraphrase_cache()
+        if not (cache / "index.bin").is_file():
+            log.info("indexing METEOR's paraphrase table once into %s (about a minute)", cache)
+        head = f"COMPMO_VOCAB {len(lines)} {cache}\n"
+        try:
+            self.proc.stdin.write((head + "".join(x + "\n" for x in lines)).encode())
+            self.proc.stdin.flush()
+        except OSError as exc:
+            raise RuntimeError(f"METEOR driver: {exc}") from None
+        self._vocab_sent = True
 
     def __enter__(self) -> MeteorServer:
         return self

@@ -174,17 +174,21 @@ def coco_tokens(tokens: Iterable[str]) -> str:
     return " ".join(w for w in line.split(" ") if w not in PUNCTUATIONS)
 
 
-def ptb_tokenize_native(captions: Iterable[str]) -> dict[str, str]:
-    """:func:`evaluation.text.ptb_tokenize` without Java: the same document, the same tokens.
-
-    The distinct captions form the jar's input file in first-seen order (line breaks inside a
-    caption become spaces, a sentinel line closes the file), so every caption sees the same next
-    line, and tokenizes the same way, as with the jar.
-    """
-    from evaluation.text import line_document
+def ptb_tokenize_in_context_native(
+    captions: Iterable[str],
+) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """:func:`evaluation.text.ptb_tokenize_in_context` without Java: the same input document
+    (:func:`evaluation.text.context_document`), tokenized here, read the same way."""
+    from evaluation.text import context_document
 
     distinct = list(dict.fromkeys(captions))
     if not distinct:
-        return {}
-    tokens = tokenize_lines(line_document(distinct))
-    return {cap: coco_tokens(t) for cap, t in zip(distinct, tokens, strict=False)}
+        return {}, {}
+    doc = context_document(distinct)
+    out = [" ".join(t.lower() for t in toks) for toks in tokenize_lines(doc.lines)]
+    return doc.read(out)
+
+
+def ptb_tokenize_native(captions: Iterable[str]) -> dict[str, str]:
+    """:func:`evaluation.text.ptb_tokenize` without Java (tokens only)."""
+    return ptb_tokenize_in_context_native(captions)[0]

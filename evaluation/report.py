@@ -19,13 +19,29 @@ def _mean(rows: Sequence[Any], width: Sequence[int]) -> np.ndarray:
     return np.mean(np.stack([np.asarray(r, dtype=np.float64) for r in rows]), axis=0)
 
 
+def _soda_mean(ev: Sequence[VideoScores], cfg: EvalConfig) -> np.ndarray:
+    """Mean (P, R, F) over videos; PDVC's multi-reference mode: per reference set over the
+    videos it holds, then the mean over the sets (``eval_soda``'s average of single-file runs)."""
+    refs = [s.soda_refs for s in ev if s.soda_refs is not None]
+    if cfg.multi_ref != "pdvc" or not refs:
+        return _mean([s.soda for s in ev], (3,))
+    per_set = np.stack(refs)  # (videos, sets, 3), NaN where a set lacks the video
+    present = ~np.isnan(per_set[:, :, 0])
+    means = [
+        per_set[present[:, k], k].mean(axis=0)
+        for k in range(per_set.shape[1])
+        if present[:, k].any()
+    ]
+    return np.mean(means, axis=0)
+
+
 def summarize(scores: Sequence[VideoScores], cfg: EvalConfig) -> dict[str, Any]:
     """Every metric x100: per tIoU / threshold and averaged, as DEMO's Table 2 reports them."""
     n_t, n_k = len(cfg.tious), len(cfg.overlap_thresholds)
     anet = _mean([s.anet for s in scores], (n_t, len(CAPTION_METRICS))) * 100
     pr = _mean([s.precision_recall for s in scores], (n_t, 2)) * 100
     ev = [s for s in scores if s.evaluated]
-    soda = _mean([s.soda for s in ev], (3,)) * 100
+    soda = _soda_mean(ev, cfg) * 100
     overlap = _mean([s.overlap for s in ev], (n_k, 3)) * 100
     mean_tiou = float(np.mean([s.mean_tiou for s in ev])) * 100 if ev else 0.0
     per_tiou = {
@@ -70,6 +86,7 @@ def signature(cfg: EvalConfig, counts: Counts) -> dict[str, Any]:
     return {
         "compmo": __version__,
         "protocol": cfg.protocol,
+        "multi_reference": cfg.multi_ref,
         "tious": list(cfg.tious),
         "overlap_thresholds": list(cfg.overlap_thresholds),
         "max_proposals": cfg.max_proposals,

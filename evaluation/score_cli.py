@@ -1,6 +1,6 @@
 """`compmo-eval score`: DEMO's Table 2 metrics (all but SODA(B)) in one fast, reproducible run.
 
-compmo-eval predictions.json --gt gt.json [--durations d.json | --motion-root DIR]
+compmo-eval predictions.json --gt gt.json [gt2.json ...] [--multi-ref MODE] [--durations d.json | --motion-root DIR]
             [--protocol strict|demo] [--out results.json] [--per-video videos.jsonl]
 """
 
@@ -16,6 +16,7 @@ from compmo_gen.core.config import load
 from compmo_gen.core.config_cli import add_options, options_given
 from compmo_gen.core.constants import FPS
 from compmo_gen.core.formats import FORMATS
+from compmo_gen.core.formats.extra import EXTRA_FORMATS
 from compmo_gen.core.io import sha256_file, write_atomic
 from evaluation.config import CLI_KEYS, EvalConfig, default_jobs
 
@@ -24,7 +25,26 @@ log = logging.getLogger(__name__)
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("predictions", help="predictions (ActivityNet submission or DEMO strings)")
-    parser.add_argument("--gt", required=True, help="ground truth (ActivityNet or DEMO strings)")
+    parser.add_argument(
+        "--gt",
+        required=True,
+        nargs="+",
+        metavar="GT",
+        help="ground truth (ActivityNet, DEMO strings, YouCook2, ViTT); several files are several "
+        "reference sets (e.g. ActivityNet's val_1.json val_2.json), combined as --multi-ref says",
+    )
+    parser.add_argument(
+        "--gt-subset",
+        help="YouCook2's own file: score only the videos of this subset (e.g. validation)",
+    )
+    parser.add_argument(
+        "--past-duration",
+        default="keep",
+        choices=("keep", "clip", "error"),
+        help="GT segments ending after the video's duration: keep the times (default; the "
+        "reference evaluators never read the duration), clip them to it, or refuse the file; "
+        "kept or clipped segments are counted in the report",
+    )
     src = parser.add_mutually_exclusive_group()
     src.add_argument("--durations", help="{id: seconds} JSON closing DEMO strings' last segment")
     src.add_argument("--motion-root", help="folder of <id>.npy motions (duration = frames / fps)")
@@ -32,9 +52,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--fps", type=float, default=FPS, help="motion frame rate (default %(default)g)"
     )
     parser.add_argument(
-        "--fmt", default="auto", choices=("auto", *FORMATS), help="predictions format"
+        "--fmt",
+        default="auto",
+        choices=("auto", *FORMATS, *EXTRA_FORMATS),
+        help="predictions format",
     )
-    parser.add_argument("--gt-fmt", default="auto", choices=("auto", *FORMATS), help="GT format")
+    parser.add_argument(
+        "--gt-fmt", default="auto", choices=("auto", *FORMATS, *EXTRA_FORMATS), help="GT format"
+    )
     parser.add_argument(
         "--dialect",
         choices=("demo", "compmo"),
@@ -99,13 +124,18 @@ def run(args: argparse.Namespace) -> int:
     cfg = eval_config(args)
     meteor = open_meteor(cfg.meteor, cfg.jobs)  # a JVM loads while the inputs are read
     try:
-        gt, pred = load_inputs(args)
+        gts, pred = load_inputs(args)
         inputs, counts = build_inputs(
-            gt.annotations, pred.annotations, pred.report.unparseable, cfg
+            [g.annotations for g in gts], pred.annotations, pred.report.unparseable, cfg
         )
         counts.extra = dict(pred.report.counts)
-        if gt.report.skipped:
-            counts.extra["gt_skipped_records"] = len(gt.report.skipped)
+        for g in gts:  # GT counts (ends past the duration, ...) summed over the reference sets
+            for key, n in g.report.counts.items():
+                counts.extra[key] = counts.extra.get(key, 0) + n
+            if g.report.skipped:
+                counts.extra["gt_skipped_records"] = counts.extra.get(
+                    "gt_skipped_records", 0
+                ) + len(g.report.skipped)
     except BaseException:
         meteor.close()
         raise
@@ -119,8 +149,8 @@ def run(args: argparse.Namespace) -> int:
             pv = os.path.relpath(Path(args.per_video).resolve(), out.resolve().parent)
         files = {
             "meteor_backend": getattr(meteor, "description", type(meteor).__name__),
-            "gt": Path(args.gt).name,
-            "gt_sha256": sha256_file(args.gt),
+            "gt": ", ".join(Path(g).name for g in args.gt),
+            "gt_sha256": ", ".join(sha256_file(g) for g in args.gt),
             "predictions": Path(args.predictions).name,
             "predictions_sha256": sha256_file(args.predictions),
         }

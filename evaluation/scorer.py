@@ -18,7 +18,7 @@ import random
 import string
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +30,7 @@ from evaluation.captions import NGRAM_METRICS, CaptionScorer
 from evaluation.config import EvalConfig
 from evaluation.plan import Pair, VideoInput, VideoPlan, plan_video
 from evaluation.soda import soda_bounded, soda_from_best
-from evaluation.text import remove_nonascii
+from evaluation.text import remove_nonascii, starts_upper
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,12 @@ class VideoScores:
     evaluated: bool  # counts in SODA and the overlap metrics
     anet: np.ndarray  # (n_tious, len(CAPTION_METRICS))
     precision_recall: np.ndarray  # (n_tious, 2)
-    soda: np.ndarray  # (3,): P, R, F
+    soda: np.ndarray  # (3,): P, R, F (pdvc mode: the mean over the video's reference sets)
     mean_tiou: float
     overlap: np.ndarray  # (n_thresholds, 3)
+    #: (n_reference_sets, 3): P, R, F per set, NaN where the set lacks the video (pdvc and
+    #: soda-mr modes; None otherwise)
+    soda_refs: np.ndarray | None = None
 
 
 @dataclass
@@ -85,13 +88,45 @@ def _spans(ann: DenseAnnotation | None) -> np.ndarray:
     return np.array([(s.start, s.end) for s in ann.segments], dtype=np.float64)
 
 
+def merge_references(
+    gt_sets: Sequence[Mapping[str, DenseAnnotation]],
+) -> tuple[dict[str, DenseAnnotation], dict[str, tuple[tuple[int, int, int], ...]]]:
+    """Every video of any reference set, its segments concatenated in set order (densevid_eval's
+    pairing order), and the rows each set contributes: ``{id: ((set, first, end), ...)}``.
+
+    Videos come in first-seen order over the sets; with one set this is that set unchanged.
+    """
+    if len(gt_sets) == 1:
+        return dict(gt_sets[0]), {}
+    merged: dict[str, DenseAnnotation] = {}
+    refs: dict[str, tuple[tuple[int, int, int], ...]] = {}
+    for vid in dict.fromkeys(v for g in gt_sets for v in g):
+        segs: list = []
+        rows = []
+        duration = None
+        for k, g in enumerate(gt_sets):
+            ann = g.get(vid)
+            if ann is not None:
+                rows.append((k, len(segs), len(segs) + len(ann.segments)))
+                segs.extend(ann.segments)
+                duration = ann.duration if duration is None else duration
+        merged[vid] = DenseAnnotation(vid, duration, tuple(segs))
+        refs[vid] = tuple(rows)
+    return merged, refs
+
+
 def build_inputs(
-    gt: Mapping[str, DenseAnnotation],
+    gt: Mapping[str, DenseAnnotation] | Sequence[Mapping[str, DenseAnnotation]],
     pred: Mapping[str, DenseAnnotation],
     unparseable: Iterable[str],
     cfg: EvalConfig,
 ) -> tuple[list[VideoInput], Counts]:
-    """Statuses, tokens (one PTB call for every distinct caption) and garbage references."""
+    """Statuses, tokens (one PTB call for every distinct caption) and garbage references.
+
+    ``gt`` is one reference set or a sequence of them (see :func:`merge_references`).
+    """
+    gt_sets = [gt] if isinstance(gt, Mapping) else list(gt)
+    gt, refs = merge_references(gt_sets)
     bad = set(unparseable)
     counts = Counts(gt_videos=len(gt), unknown=sum(1 for v in pred if v not in gt))
     raw: dict[str, str] = {}  # caption -> preprocessed
@@ -120,9 +155,11 @@ def build_inputs(
                     garbage[pre] = (
                         GARBAGE_2018 if cfg.garbage == "2018" else garbage_word(pre, cfg.seed)
                     )
-    tokens = backends.tokenize(
+    tokens, variants = backends.tokenize_in_context(
         [*raw.values(), *garbage.values()], cfg.tokenizer, progress=cfg.progress
     )
+    if variants:
+        log.info("%d caption(s) tokenise differently depending on the next line", len(variants))
     log.info("tokenised %d distinct captions", len(tokens))
     inputs = []
     for vid, ann in gt.items():
@@ -139,9 +176,25 @@ def build_inputs(
                 pred_tokens=tuple(tokens[c] for c in pre),
                 garbage_tokens=tuple(tokens[garbage[c]] for c in pre),
                 evaluated=cfg.protocol == "strict" or status in ("ok", "empty"),
+                refs=refs.get(vid, ()),
+                **_context(ann.segments, segs, raw, variants),
             )
         )
     return inputs, counts
+
+
+def _context(gt_segs: Sequence, pred_segs: Sequence, raw: dict, variants: dict) -> dict:
+    """``VideoInput``'s PTB-context fields, when a caption of the video depends on context."""
+    gt_raw = [raw[s.caption] for s in gt_segs]
+    pred_raw = [raw[s.caption] for s in pred_segs]
+    if not variants or not any(c in variants for c in (*gt_raw, *pred_raw)):
+        return {}
+    return {
+        "gt_upper": tuple(starts_upper(c) for c in gt_raw),
+        "gt_alt": tuple(variants.get(c) for c in gt_raw),
+        "pred_upper": tuple(starts_upper(c) for c in pred_raw),
+        "pred_alt": tuple(variants.get(c) for c in pred_raw),
+    }
 
 
 class _MeteorWorker:
@@ -171,27 +224,28 @@ class _MeteorWorker:
             except BaseException as exc:
                 self.done.put((index, exc))
 
-    def _chunk(self, plans: list[VideoPlan]) -> tuple[dict, list[float]]:
-        """METEOR aggregates of the chunk's ActivityNet groups and each video's SODA DP value."""
+    def _chunk(self, plans: list[VideoPlan]) -> tuple[dict, list[list[float]]]:
+        """METEOR aggregates of the chunk's ActivityNet groups and each SODA problem's DP value."""
         if len(self.stats) > _STATS_CACHE_LIMIT:
             self.stats.clear()
             self.pair_scores.clear()
         groups = [g for g in {g: None for p in plans for g in p.anet_groups if g}]
-        best = [0.0] * len(plans)
-        pending = list(range(len(plans)))
+        best = [[0.0] * len(p.soda) for p in plans]
+        pending = [(k, r) for k, p in enumerate(plans) for r in range(len(p.soda))]
         group_scores: dict | None = None
         while True:
             wanted: dict[Pair, None] = {}
             still = []
-            for k in pending:
-                pairs = plans[k].soda_pairs
+            for k, r in pending:
+                problem = plans[k].soda[r]
+                pairs = problem.pairs
                 known = {c: self.pair_scores[x] for c, x in pairs.items() if x in self.pair_scores}
-                value, cells = soda_bounded(plans[k].soda_iou, known)
+                value, cells = soda_bounded(problem.iou, known)
                 if value is None:
-                    still.append(k)
+                    still.append((k, r))
                     wanted.update((pairs[c], None) for c in cells)
                 else:
-                    best[k] = value
+                    best[k][r] = value
             pending = still
             if group_scores is not None and not pending:
                 return group_scores, best
@@ -227,22 +281,36 @@ class _MeteorWorker:
         log.info("METEOR work: %s", ", ".join(f"{k} {v}" for k, v in self.counters.items()))
 
 
-def _finish(plan: VideoPlan, ngram: dict, meteor: dict, best: float) -> VideoScores:
+def _finish(
+    plan: VideoPlan, ngram: dict, meteor: dict, best: list[float], cfg: EvalConfig, n_refs: int
+) -> VideoScores:
     v = plan.video
     anet = np.zeros((len(plan.anet_groups), len(CAPTION_METRICS)))
     for k, g in enumerate(plan.anet_groups):
         if g:
             b1, b2, b3, b4, rouge, cider = ngram[g]
             anet[k] = (b1, b2, b3, b4, meteor[g], rouge, cider)
+    prf = [np.array(soda_from_best(b, *p.iou.shape)) for p, b in zip(plan.soda, best, strict=True)]
+    soda_refs = None
+    soda = prf[0]
+    if cfg.multi_ref != "densevid" and n_refs > 1:
+        soda_refs = np.full((n_refs, 3), np.nan)
+        for p, x in zip(plan.soda, prf, strict=True):
+            soda_refs[p.ref] = x
+        if cfg.multi_ref == "soda-mr":  # soda.py: the set with the best F (first on ties)
+            soda = prf[int(np.argmax([x[2] for x in prf]))]
+        else:
+            soda = np.mean(prf, axis=0)
     return VideoScores(
         id=v.id,
         status=v.status,
         evaluated=v.evaluated,
         anet=anet,
         precision_recall=plan.precision_recall,
-        soda=np.array(soda_from_best(best, *plan.soda_iou.shape)),
+        soda=soda,
         mean_tiou=plan.mean_tiou,
         overlap=plan.overlap,
+        soda_refs=soda_refs,
     )
 
 
@@ -257,6 +325,11 @@ def score_videos(
     from tqdm import tqdm
 
     worker = _MeteorWorker(cfg.jobs, meteor, cfg.meteor)
+    if hasattr(worker.pool, "use_vocabulary"):  # only what these captions can match is loaded
+        worker.pool.use_vocabulary(
+            {t for v in inputs for t in (*v.gt_tokens, *v.pred_tokens, *v.garbage_tokens)}
+        )
+    n_refs = 1 + max((r[0] for v in inputs for r in v.refs), default=0)
     captioner = CaptionScorer()
     pending: dict[int, tuple[list[VideoPlan], dict]] = {}
     out: list[list[VideoScores]] = []
@@ -271,7 +344,9 @@ def score_videos(
                 raise result
             plans, ngram = pending.pop(index)
             meteor, best = result
-            out[index] = [_finish(p, ngram, meteor, b) for p, b in zip(plans, best, strict=True)]
+            out[index] = [
+                _finish(p, ngram, meteor, b, cfg, n_refs) for p, b in zip(plans, best, strict=True)
+            ]
             bar.update(len(plans))  # a video counts once its METEOR scores are in
 
     try:
@@ -279,7 +354,8 @@ def score_videos(
         for index, start in enumerate(range(0, len(inputs), cfg.chunk)):
             chunk = inputs[start : start + cfg.chunk]
             plans = [
-                plan_video(v, cfg.tious, cfg.overlap_thresholds, cfg.max_proposals) for v in chunk
+                plan_video(v, cfg.tious, cfg.overlap_thresholds, cfg.max_proposals, cfg.multi_ref)
+                for v in chunk
             ]
             worker.todo.put((index, plans))
             ngram: dict[tuple[Pair, ...], tuple[float, ...]] = {}

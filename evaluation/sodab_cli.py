@@ -11,6 +11,7 @@ import argparse
 import logging
 from pathlib import Path
 
+from compmo_gen.core.errors import UserError
 from compmo_gen.core.io import sha256_file
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,10 @@ def run(args: argparse.Namespace) -> int:
     if args.tokenizer == "java":
         java_executable()
     scorer = BertScoreRecall.from_args(args)  # fails fast, before any file is read
-    gt, pred = load_inputs(args)
+    gts, pred = load_inputs(args)
+    if len(gts) != 1:
+        raise UserError("SODA(B) takes one reference set (--gt with one file)")
+    gt = gts[0]
     cfg = eval_config(args)
     res = soda_b(gt.annotations, pred.annotations, scorer, unparseable=pred.report.unparseable,
                  cfg=cfg)  # fmt: skip
@@ -50,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.out:
         inputs = {
-            "gt_sha256": sha256_file(args.gt),
+            "gt_sha256": sha256_file(args.gt[0]),
             "predictions_sha256": sha256_file(args.predictions),
         }
         merge_results(Path(args.out), res, {**scorer.signature(), **inputs}, cfg.protocol)

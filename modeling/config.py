@@ -10,7 +10,9 @@ row, position ids restarting at every sample and attention that never crosses sa
 (``modeling.losses``), and no activation checkpointing (``gradient_checkpointing`` is then
 ignored, with a log line). ``compile: true`` (needs ``packing``)
 adds regional ``torch.compile`` of the decoder layers with fixed shapes (every micro-batch padded
-to ``tokens_per_step``). The default (``packing: false``) is the plain Hugging Face step.
+to ``tokens_per_step``). Left at ``auto`` (the default), ``packing``, ``compile``,
+``gradient_checkpointing`` and ``tokens_per_step`` are chosen by ``modeling.autotune`` from the
+model's size and the device memory (the plain Hugging Face step for small models).
 Same maths: the loss equals the plain path's on the same samples (tests/modeling).
 """
 
@@ -27,6 +29,9 @@ from compmo_gen.core.config import setting
 from compmo_gen.core.errors import ConfigError
 
 STAGES = ("stage1", "stage2")
+AUTO = "auto"
+#: Keys that may be ``auto``: decided at the start of training by ``modeling.autotune``.
+AUTO_KEYS = ("packing", "compile", "gradient_checkpointing", "tokens_per_step")
 
 
 @dataclass
@@ -91,8 +96,8 @@ class TrainConfig:
     model_max_length: int = setting(default=3072, gt=0)
     #: Train in bfloat16.
     bf16: bool = False
-    #: Activation checkpointing in the LLM (ignored with packing).
-    gradient_checkpointing: bool = False
+    #: Activation checkpointing in the LLM (ignored with packing); auto: modeling/autotune.py.
+    gradient_checkpointing: bool | Literal["auto"] = "auto"
     #: Batch samples of similar length together (unused with packing).
     group_by_length: bool = True
     #: Data-loader worker processes.
@@ -117,20 +122,21 @@ class TrainConfig:
     quiet: bool = False
 
     # fast training path (see the module docstring)
-    #: Packed micro-batches, answer-only chunked loss, no activation checkpointing.
-    packing: bool = False
-    #: Regional torch.compile of the decoder layers, static shapes (requires packing).
-    compile: bool = False
+    #: Packed micro-batches, answer-only chunked loss, no activation checkpointing; auto: chosen
+    #: by model size and memory (modeling/autotune.py: the plain step for small models).
+    packing: bool | Literal["auto"] = "auto"
+    #: Regional torch.compile of the decoder layers, static shapes (requires packing); auto.
+    compile: bool | Literal["auto"] = "auto"
     #: Token budget of one packed micro-batch (replaces batch_size and group_by_length when
-    #: packing; a longer sample is a micro-batch of its own).
-    tokens_per_step: int = setting(default=6144, gt=0)
+    #: packing; a longer sample is a micro-batch of its own); auto: the most that fits.
+    tokens_per_step: int | Literal["auto"] = setting(default="auto", gt=0)
 
     def validate(self) -> None:
         """Rules between keys (each key's type and range is checked when it is read)."""
         for key in ("model", "train_file", "output_dir"):
             if not getattr(self, key):
                 raise ConfigError(f"{key}: required")
-        if self.compile and not self.packing:
+        if self.compile is True and self.packing is False:
             raise ConfigError(
                 "compile: requires packing=true (the compiled step is the packed one)"
             )
@@ -140,8 +146,9 @@ class TrainConfig:
 class GenerationConfig:
     """Decoding settings of ``compmo-infer`` (recorded in ``infer_report.json``)."""
 
-    #: Sequences generated together (sorted by motion length).
-    batch_size: int = setting(default=16, gt=0)
+    #: Sequences generated together (sorted by motion length); auto: the most that fit in the
+    #: GPU memory (modeling/batching.py), 8 on a CPU.
+    batch_size: int | Literal["auto"] = setting(default="auto", gt=0)
     #: Most new tokens per sequence.
     max_new_tokens: int = setting(default=500, gt=0)
     #: Sample (seeded) instead of greedy decoding.

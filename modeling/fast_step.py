@@ -184,16 +184,17 @@ def packed_loss(
         **attention_kwargs(batch),
     )
     head = lm.get_output_embeddings()
-    if hasattr(head.weight, "ds_id"):  # partitioned outside its module's forward
-        raise NotImplementedError("the packed fast path does not support ZeRO-3; use ZeRO-2")
-    return causal_lm_loss(
-        out.last_hidden_state,
-        batch["labels"],
-        head.weight,
-        bias=head.bias,
-        chunk_size=chunk_size,
-        num_items_in_batch=num_items_in_batch,
-    )
+    from modeling.zero3 import gathered
+
+    with gathered(head.parameters()):  # ZeRO-3: the head is used outside its own forward
+        return causal_lm_loss(
+            out.last_hidden_state,
+            batch["labels"],
+            head.weight,
+            bias=head.bias,
+            chunk_size=chunk_size,
+            num_items_in_batch=num_items_in_batch,
+        )
 
 
 def padded_loss(model: Any, adapter: Any, batch: Mapping[str, Any]) -> Any:

@@ -12,10 +12,12 @@ under either protocol.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -106,18 +108,27 @@ def generate(
     *,
     device: str = "cpu",
     quiet: bool = False,
+    shard: tuple[int, int] = (0, 1),
 ) -> tuple[list[str], int]:
-    """Generate for every example (batched by motion length); texts in dataset order."""
+    """Generate for every example (batched by motion length); texts in dataset order.
+
+    ``shard=(k, n)``: only the batches ``b`` with ``b % n == k`` (the others stay empty)."""
     import torch
     from tqdm import tqdm
+
+    from modeling.batching import CPU_BATCH, is_oom
 
     order = sorted(range(len(dataset)), key=lambda i: -dataset.examples[i].length())
     pad = tok.pad_token_id
     eos = _eos_ids(tok, model.llm)
     texts: list[str] = [""] * len(dataset)
     new_tokens = 0
-    batches = [order[i : i + gen.batch_size] for i in range(0, len(order), gen.batch_size)]
-    for b, idx in enumerate(tqdm(batches, desc="generating", disable=quiet, unit="batch")):
+    size = CPU_BATCH if gen.batch_size == "auto" else int(gen.batch_size)  # prepare() resolves
+    batches = [(b, order[i : i + size]) for b, i in enumerate(range(0, len(order), size))]
+    todo = [(b, idx) for b, idx in batches if b % shard[1] == shard[0]][::-1]
+    bar = tqdm(total=len(todo), desc="generating", disable=quiet, unit="batch")
+    while todo:
+        b, idx = todo.pop()
         items = [dataset[i] for i in idx]
         batch = to_device(
             collate_padded(items, pad_id=pad, padding_side="left", with_labels=False), device
@@ -134,36 +145,70 @@ def generate(
             kwargs.update(temperature=gen.temperature, top_p=gen.top_p)
         else:
             kwargs.update(temperature=None, top_p=None, top_k=None)
-        out = model.generate(batch, **kwargs)
+        try:
+            out = model.generate(batch, **kwargs)
+        except RuntimeError as exc:  # halve a batch that does not fit, and retry
+            if not is_oom(exc) or len(idx) == 1:
+                raise
+            del batch
+            torch.cuda.empty_cache()
+            half = len(idx) // 2
+            log.warning("batch of %d out of memory: retrying as %d + %d", len(idx), half, half)
+            todo += [(b, idx[half:]), (b, idx[:half])]
+            continue
+        bar.update(1)
         for row, i in zip(out, idx, strict=True):
             keep = row[~torch.isin(row, torch.tensor(eos + [tok.pad_token_id], device=row.device))]
             new_tokens += int(keep.numel())
             texts[i] = tok.decode(
                 keep, skip_special_tokens=True, clean_up_tokenization_spaces=False
             ).strip()
+    bar.close()
     return texts, new_tokens
 
 
-def infer(
+@dataclass
+class Prepared:
+    """One inference process's model, tokenizer and examples, and the batch size it resolved."""
+
+    model: Any
+    tok: Any
+    examples: list[Any]
+    dataset: MotionTextDataset
+    counts: Counter
+    batch_size: int
+    device: str
+    load_s: float
+
+
+def pick_device(device: str) -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise PrerequisiteError(f"--device {device}: no CUDA device is available")
+    return device
+
+
+def prepare(
     run: str | Path,
     data: str | Path,
-    out: str | Path,
     *,
     motion_root: str | None = None,
-    gen: GenerationConfig | None = None,
+    gen: GenerationConfig,
     device: str = "auto",
     bf16: bool = False,
     limit: int | None = None,
     prompt_kind: str = "stage2",
-    quiet: bool = False,
-) -> dict[str, Any]:
-    import torch
+    workers: int = 1,
+) -> Prepared:
+    """Load the run and the examples; resolve the batch size (and CPU threads) for this process."""
+    from modeling.batching import resolve_batch_size, set_cpu_threads
 
-    gen = gen or GenerationConfig()
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    elif device.startswith("cuda") and not torch.cuda.is_available():
-        raise PrerequisiteError(f"--device {device}: no CUDA device is available")
+    device = pick_device(device)
+    if device == "cpu":
+        set_cpu_threads(workers)
     t0 = time.perf_counter()
     model, tok, spec = load_run(run, device=device, bf16=bf16)
     cfg = load_run_config(run)
@@ -180,35 +225,84 @@ def infer(
     if limit is not None:
         examples = examples[:limit]
     dataset = MotionTextDataset(examples, center=spec.get("center_windows", False))
-    load_s = time.perf_counter() - t0
+    longest = max((ex.length() for ex in examples), default=1)
+    size = resolve_batch_size(
+        gen.batch_size,
+        device=device,
+        config=model.llm.config,
+        seq_tokens=longest + gen.max_new_tokens,
+        prompt_tokens=longest,
+        dtype_bytes=2 if bf16 else 4,
+    )
+    return Prepared(model, tok, examples, dataset, counts, size, device, time.perf_counter() - t0)
+
+
+def infer(
+    run: str | Path,
+    data: str | Path,
+    out: str | Path,
+    *,
+    motion_root: str | None = None,
+    gen: GenerationConfig | None = None,
+    device: str = "auto",
+    bf16: bool = False,
+    limit: int | None = None,
+    prompt_kind: str = "stage2",
+    quiet: bool = False,
+) -> dict[str, Any]:
+    """Generate for every record of ``data`` and write the prediction files into ``out``
+    (one process; ``modeling.infer_parallel.infer_sharded`` for several)."""
+    gen = gen or GenerationConfig()
+    opts = dict(motion_root=motion_root, device=device, bf16=bf16, limit=limit)
+    p = prepare(run, data, gen=gen, prompt_kind=prompt_kind, **opts)
+    gen = dataclasses.replace(gen, batch_size=p.batch_size)
     t1 = time.perf_counter()
-    texts, new_tokens = generate(model, tok, dataset, gen, device=device, quiet=quiet)
+    texts, new_tokens = generate(p.model, p.tok, p.dataset, gen, device=p.device, quiet=quiet)
     gen_s = time.perf_counter() - t1
+    return finish(
+        out,
+        [(ex.id, ex.duration, t) for ex, t in zip(p.examples, texts, strict=True)],
+        {"run": str(run), "data": str(data), "device": p.device, "counts": dict(p.counts)},
+        new_tokens=new_tokens,
+        load_s=p.load_s,
+        gen_s=gen_s,
+        gen=gen,
+    )
+
+
+def finish(
+    out: str | Path,
+    items: list[tuple[str, float | None, str]],
+    head: dict[str, Any],
+    *,
+    new_tokens: int,
+    load_s: float,
+    gen_s: float,
+    gen: GenerationConfig,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Write the generation files and ``infer_report.json``; return the report."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    written = write_generation_files(
-        out, [(ex.id, ex.duration, t) for ex, t in zip(examples, texts, strict=True)]
-    )
+    written = write_generation_files(out, items)
     report = {
-        "run": str(run),
-        "data": str(data),
-        "device": device,
-        "examples": len(examples),
-        "counts": dict(counts),
+        **head,
+        "examples": len(items),
         **written,
         "new_tokens": new_tokens,
         "load_s": round(load_s, 3),
         "generate_s": round(gen_s, 3),
         "new_tokens_per_s": round(new_tokens / gen_s, 1) if gen_s > 0 else None,
-        "sequences_per_s": round(len(examples) / gen_s, 3) if gen_s > 0 else None,
+        "sequences_per_s": round(len(items) / gen_s, 3) if gen_s > 0 else None,
         "generation": gen.__dict__,
+        **(extra or {}),
     }
-    (out / "infer_report.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    write_atomic(out / "infer_report.json", json.dumps(report, indent=1) + "\n")
     if written["unparseable"]:
         log.warning(
             "%d of %d generations did not parse (kept, scored as empty)",
             written["unparseable"],
-            len(examples),
+            len(items),
         )
     return report
 

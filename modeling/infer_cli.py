@@ -2,11 +2,13 @@
 
 The decoding options are the keys of ``GenerationConfig`` (modeling/config.py), generated with
 their help; ``--config`` / ``--set`` read them from YAML / ``key=value`` as ``compmo-train`` does.
+``--shards N`` (``--devices N``): data-parallel over N worker processes (modeling/infer_parallel.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 
 from compmo_gen.core.config_cli import add_options, options_given
@@ -22,6 +24,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--motion-root", help="folder the motion paths resolve in")
+    parser.add_argument(
+        "--shards",
+        "--devices",
+        type=int,
+        default=1,
+        metavar="N",
+        help="data-parallel: N worker processes, one per GPU (or sharing the CPU cores)",
+    )
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, ...")
     parser.add_argument("--bf16", action="store_true", help="run the model in bfloat16")
     parser.add_argument("--limit", type=int, help="only the first N records")
@@ -40,13 +50,17 @@ def run(args: argparse.Namespace) -> int:
     from compmo_gen.core.config import load
     from compmo_gen.core.errors import UserError
     from modeling.infer import infer
+    from modeling.infer_parallel import infer_sharded
 
     if args.limit is not None and args.limit < 1:
         raise UserError("--limit must be >= 1")
+    if args.shards < 1:
+        raise UserError(f"--shards: must be at least 1, got {args.shards}")
+    run_one = infer if args.shards == 1 else functools.partial(infer_sharded, shards=args.shards)
     gen = load(
         GenerationConfig, args.config, sets=args.set, values=options_given(args, GenerationConfig)
     )
-    report = infer(
+    report = run_one(
         args.run,
         args.data,
         args.out,

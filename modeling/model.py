@@ -54,6 +54,11 @@ def load_tokenizer(model: str, gguf_file: str | None = None) -> Any:
     from transformers import AutoTokenizer
 
     path, gguf = resolve_model(model, gguf_file)
+    if gguf:  # converted once, then read from the cache (modeling/model_cache.py)
+        from modeling.model_cache import cached_tokenizer
+
+        hit = cached_tokenizer(Path(path) / gguf)
+        path, gguf = (str(hit), None) if hit else (path, gguf)
     kwargs = {"gguf_file": gguf} if gguf else {}
     tok = AutoTokenizer.from_pretrained(path, local_files_only=True, **kwargs)
     if tok.pad_token_id is None:
@@ -67,13 +72,21 @@ def load_llm(
     """Load a causal LM from local files only (safetensors / GGUF; never pickles)."""
     from transformers import AutoModelForCausalLM
 
+    from modeling import model_cache
+
     path, gguf = resolve_model(model, gguf_file)
+    source = Path(path) / gguf if gguf else None
+    hit = model_cache.cached(source, dtype) if source else None
+    if hit:  # converted once already (modeling/model_cache.py)
+        path, gguf = str(hit), None
     kwargs: dict[str, Any] = {"gguf_file": gguf} if gguf else {"use_safetensors": True}
     llm = AutoModelForCausalLM.from_pretrained(
         path, local_files_only=True, dtype=dtype, attn_implementation=pick_attention(attn), **kwargs
     )
     if getattr(llm, "hf_quantizer", None) is not None and gguf:
         llm.hf_quantizer = None  # GGUF weights are dequantized on load
+    if gguf and source is not None:
+        model_cache.store(llm, source, dtype)
     log.info("loaded %s (%s, %s)", model, llm.dtype, llm.config._attn_implementation)
     return llm
 

@@ -10,15 +10,13 @@ regional compile). ``MotionLM.forward`` routes a batch that has ``cu_seq_lens`` 
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from compmo_gen.core.errors import ConfigError
+from modeling.autotune import settled
 from modeling.batch import collate_packed, token_budget_batches
 from modeling.config import TrainConfig
 
@@ -44,6 +42,7 @@ def packed_collate_fn(
 
 def packed_collator(cfg: TrainConfig, pad_id: int) -> Callable[[list[Any]], dict[str, Any]]:
     """The config's packed collator (``packed_collate_fn``)."""
+    cfg = settled(cfg)
     return packed_collate_fn(pad_id, compile=cfg.compile, tokens_per_step=cfg.tokens_per_step)
 
 
@@ -97,24 +96,13 @@ def packed_batch_sampler(
 
 def packed_sampler(cfg: TrainConfig, lengths: Sequence[int]) -> PackedBatchSampler:
     """The config's packed sampler (``packed_batch_sampler``)."""
+    cfg = settled(cfg)
     return packed_batch_sampler(lengths, cfg.tokens_per_step, compile=cfg.compile, seed=cfg.seed)
-
-
-def check_supported(cfg: TrainConfig) -> None:
-    """The packed step does not run under ZeRO-3 (say so before loading anything)."""
-    if not (cfg.packing and cfg.deepspeed):
-        return
-    path = Path(cfg.deepspeed)
-    try:
-        stage = json.loads(path.read_text(encoding="utf-8")).get("zero_optimization", {})
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{path}: cannot read the DeepSpeed config ({exc})") from None
-    if isinstance(stage, dict) and stage.get("stage") == 3:
-        raise ConfigError(f"{path}: packing=true does not support ZeRO-3; use ZeRO-2")
 
 
 def configure_fast(llm: Any, cfg: TrainConfig) -> None:
     """Packed attention, no activation checkpointing, regional compile when asked (in place)."""
+    cfg = settled(cfg)
     from modeling.fast_step import FastStepConfig, configure_model
 
     if cfg.gradient_checkpointing:

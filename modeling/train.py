@@ -40,7 +40,7 @@ from modeling.model import (
     read_adapter_spec,
     save_adapter,
 )
-from modeling.packed_train import check_supported, configure_fast, packed_collator, packed_sampler
+from modeling.packed_train import configure_fast, packed_collator, packed_sampler
 from modeling.zero_config import llm_hidden_size, write_zero_config
 
 log = logging.getLogger(__name__)
@@ -185,6 +185,10 @@ def build_model(cfg: TrainConfig, tokenizer: Any) -> tuple[Any, dict[str, Any]]:
     """LLM (frozen) + adapter (+ LoRA in stage 2), trainable flags set."""
     import torch
 
+    from modeling.autotune import settled
+
+    cfg = settled(cfg)  # `auto` keys that train() did not decide: the static defaults
+
     dtype = torch.bfloat16 if cfg.bf16 else torch.float32
     llm = load_llm(cfg.model, cfg.gguf_file, dtype=dtype, attn=cfg.attn_implementation)
     llm.config.use_cache = False
@@ -256,7 +260,6 @@ def _check_one_gpu_per_process() -> None:
 
 def train(cfg: TrainConfig) -> dict[str, Any]:
     """Run one training stage; return the report written to ``train_report.json``."""
-    check_supported(cfg)
     _check_one_gpu_per_process()
     out = Path(cfg.output_dir)
     save_config(cfg, out / "config.yaml")
@@ -274,6 +277,10 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         raise AnnotationError(cfg.train_file, None, None, "no training example")
     prep_s = time.perf_counter() - t0
     dataset = MotionTextDataset(examples, center=cfg.center_windows)
+    from modeling.autotune import resolve
+
+    cfg, tuned = resolve(cfg, dataset.lengths())  # the `auto` keys decided (and recorded)
+    save_config(cfg, out / "config.yaml")
     from transformers import set_seed
 
     set_seed(cfg.seed)  # the adapter's and LoRA's initialisation too, not only the Trainer's
@@ -313,6 +320,7 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         "stage": cfg.stage,
         "examples": len(dataset),
         "packing": cfg.packing,
+        "autotune": tuned,
         "counts": dict(counts),
         "optimizer_steps": steps,
         "data_prep_s": round(prep_s, 3),
@@ -321,11 +329,14 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     runtime = result.metrics.get("train_runtime") or 0.0
     report["tokens_seen"] = trainer.tokens_seen * world
     report["tokens_per_s"] = round(report["tokens_seen"] / runtime, 1) if runtime else None
-    if trainer.args.should_save:
-        save_adapter(model.adapter, spec, out)
-        if cfg.stage == "stage2":
-            model.llm.save_pretrained(str(out / LORA_DIR))
-        tokenizer.save_pretrained(str(out / "tokenizer"))
-        (out / "train_report.json").write_text(json.dumps(report, indent=1) + "\n", "utf-8")
+    from modeling.zero3 import gathered
+
+    with gathered(p for p in model.parameters() if p.requires_grad):  # ZeRO-3: whole weights
+        if trainer.args.should_save:
+            save_adapter(model.adapter, spec, out)
+            if cfg.stage == "stage2":
+                model.llm.save_pretrained(str(out / LORA_DIR))
+            tokenizer.save_pretrained(str(out / "tokenizer"))
+            (out / "train_report.json").write_text(json.dumps(report, indent=1) + "\n", "utf-8")
     log.info("done: %s", json.dumps(report))
     return report

@@ -1,14 +1,18 @@
-"""Benchmark `compmo-eval score --protocol demo` against DEMO's own three evaluation scripts.
+"""Benchmark `compmo-eval score --protocol demo` against the reference evaluation scripts.
 
-Runs, on DEMO's released test predictions (``../shared/data/demo_release``):
-1. the reference: DEMO's ``eval/cider.py -v``, ``eval/soda.py`` and ``eval/overlap.py``, copied at
-   run time from the local mirror of github.com/41xu/DEMO into a temporary directory (never into
-   the repo), on ActivityNet files made by ``scripts/reference_eval/prepare_demo_release.py``;
-   only their print formats are widened to full precision;
-2. ``compmo-eval score --protocol demo`` on the released files directly.
-Prints a table and writes ``results/eval_benchmark.md`` and ``.json``.
+Side by side, in one run, on two datasets:
+- DEMO's released test predictions (``--data``, default ``../shared/data/demo_release``);
+- ActivityNet Captions as released (``--anet DIR`` holding ``val_1.json`` and ``val_2.json``, e.g.
+  from github.com/ttengwang/PDVC data/anet/captiondata/): val_2 as predictions against val_1;
+  plus a 10-video excerpt of it (the small-evaluation case);
+1. the reference: DEMO's ``eval/cider.py -v`` (densevid_eval), ``eval/soda.py`` and
+   ``eval/overlap.py``, copied at run time from the local mirror of github.com/41xu/DEMO into a
+   temporary directory (never into the repo), on ActivityNet-format files (DEMO's strings converted
+   by ``scripts/reference_eval/prepare_demo_release.py``); only their print formats are widened;
+2. ``compmo-eval score --protocol demo`` on the same files (DEMO: the released files directly).
+Prints a table and writes ``results/eval_benchmark_real.md`` and ``.json``.
 
-    python scripts/bench_eval.py [--data DIR] [--mirror GITDIR] [--skip-reference] [--jobs N]
+    python scripts/bench_eval.py [--data DIR] [--anet DIR] [--mirror GITDIR] [--skip-reference]
 """
 
 from __future__ import annotations
@@ -85,8 +89,8 @@ def parse_reference(out_c: str, out_s: str, out_o: str) -> dict[str, float]:
     return metrics
 
 
-def reference(data: Path, mirror: Path, work: Path) -> dict:
-    """Run DEMO's three scripts; return their numbers (x100) and wall times."""
+def _scripts(mirror: Path, work: Path) -> dict:
+    """DEMO's scripts into ``work`` (widened prints); the environment to run them."""
     for name in SCRIPTS:
         text = subprocess.run(
             ["git", "-C", str(mirror), "show", f"HEAD:eval/{name}"],
@@ -101,40 +105,33 @@ def reference(data: Path, mirror: Path, work: Path) -> dict:
         import torchmetrics  # noqa: F401
     except ImportError:
         shim = work / "shim" / "torchmetrics"
-        shim.mkdir(parents=True)
+        shim.mkdir(parents=True, exist_ok=True)
         (shim / "__init__.py").write_text(TORCHMETRICS_SHIM)
         env["PYTHONPATH"] = os.pathsep.join([str(shim.parent), env.get("PYTHONPATH", "")])
-    sys.path.insert(0, str(REPO / "scripts" / "reference_eval"))
-    from prepare_demo_release import convert
+    return env
 
-    t0 = time.perf_counter()
-    gt, pred = convert(
-        data / "test.json", data / "result.json", data / "durations_imputed.json", work / "data"
-    )
-    prep = time.perf_counter() - t0
+
+def reference(pred: Path, gt: Path, work: Path, env: dict, prep: float = 0.0) -> dict:
+    """Run DEMO's three scripts on ActivityNet files; their numbers (x100), wall and CPU times."""
     py = sys.executable
+    CPU.clear()
     t_cider, out_c = _run([py, "cider.py", "-v", "-s", str(pred), "-r", str(gt)], work, env)
     t_soda, out_s = _run([py, "soda.py", "-p", str(pred), "-r", str(gt)], work, env)
     t_ov, out_o = _run(
         [py, "overlap.py", "--pred_file", str(pred), "--ref_file", str(gt)], work, env
     )
-    metrics = parse_reference(out_c, out_s, out_o)
-    cpu = sum(
-        v for k, v in CPU.items() if any(x in k for x in ("cider.py", "soda.py", "overlap.py"))
-    )
     return {
-        "cpu_seconds": cpu,
-        "metrics": metrics,
+        "cpu_seconds": sum(CPU.values()),
+        "metrics": parse_reference(out_c, out_s, out_o),
         "seconds": {"prepare": prep, "cider.py -v": t_cider, "soda.py": t_soda,
                     "overlap.py": t_ov, "three scripts": t_cider + t_soda + t_ov},
     }  # fmt: skip
 
 
-def ours(data: Path, work: Path, jobs: int | None, repeat: int) -> dict:
+def ours(args: list[str], work: Path, jobs: int | None, repeat: int) -> dict:
     """Run compmo-eval ``repeat`` times (the machine is shared: every wall time is reported)."""
     out = work / "compmo.json"
-    cmd = [sys.executable, "-m", "evaluation.cli", "score", str(data / "result.json")]
-    cmd += ["--gt", str(data / "test.json"), "--durations", str(data / "durations_imputed.json")]
+    cmd = [sys.executable, "-m", "evaluation.cli", "score", *args]
     cmd += ["--protocol", "demo", "--out", str(out), "-q"]
     if jobs:
         cmd += ["--jobs", str(jobs)]
@@ -148,86 +145,130 @@ def ours(data: Path, work: Path, jobs: int | None, repeat: int) -> dict:
         "cpu_seconds": float(statistics.median(cpus)),
         "cpu_runs": cpus,
         "metrics": doc["metrics"],
+        "counts": doc["counts"],
         "seconds": {"compmo-eval": float(statistics.median(walls)), "runs": walls},
         "signature": doc["signature"],
     }
 
 
-def report(ref: dict | None, mine: dict, load: tuple) -> tuple[str, dict]:
-    rows = []
-    for key, target in TARGETS.items():
-        r = None if ref is None else ref["metrics"].get(key)
+def anet_files(anet: Path, work: Path, n: int | None = None) -> tuple[Path, Path]:
+    """val_2.json as an ActivityNet submission, and val_1.json (the first ``n`` videos of each)."""
+    v1 = json.loads((anet / "val_1.json").read_text())
+    v2 = json.loads((anet / "val_2.json").read_text())
+    keep = list(v1)[:n] if n else list(v1)
+    results = {
+        k: [{"sentence": s, "timestamp": t} for t, s in zip(v["timestamps"], v["sentences"])]
+        for k, v in v2.items()
+        if k in set(keep)
+    }
+    sub = {"version": "VERSION 1.0", "results": results, "external_data": {"used": False}}
+    tag = f"_{n}" if n else ""
+    pred, gt = work / f"anet_val_2_as_pred{tag}.json", work / f"anet_val_1{tag}.json"
+    pred.write_text(json.dumps(sub))
+    gt.write_text(json.dumps({k: v1[k] for k in keep}))
+    return pred, gt
+
+
+COMPARED = ("SODA_c", "CIDEr", "METEOR", "ROUGE_L", "Bleu_1", "Bleu_4", "Precision", "Recall",
+            "F1", "tIoU")  # fmt: skip
+
+
+def section(name: str, ref: dict | None, mine: dict, targets: dict | None) -> list[str]:
+    """One dataset's markdown: metrics side by side, wall and CPU seconds, speed-ups."""
+    lines = [f"## {name}", ""]
+    head = "| metric (x100) | " + ("target | " if targets else "")
+    lines += [head + "reference scripts here | compmo-eval | abs(compmo - reference) |"]
+    lines += ["|---|" + ("---|" if targets else "") + "---|---|---|"]
+    for key in COMPARED:
+        r = None if ref is None else ref["metrics"].get("F1 (float32)" if key == "F1" else key)
         m = mine["metrics"][key]
-        rows.append((key, target, r, m, abs(m - target)))
-    t_ours = mine["seconds"]["compmo-eval"]
-    t_ref = None if ref is None else ref["seconds"]["three scripts"]
-    lines = ["# compmo-eval vs DEMO's evaluation scripts (DEMO release, 6,000 videos)", ""]
-    lines += [f"Machine: {os.cpu_count()} cores, {platform.platform()}; "
-              f"load average before/after: {load[0]:.2f} / {load[1]:.2f}.", ""]  # fmt: skip
-    lines += ["| metric (x100) | target | DEMO scripts here | compmo-eval | abs(compmo - target) |"]
-    lines += ["|---|---|---|---|---|"]
-    for key, target, r, m, d in rows:
-        rs = "-" if r is None else repr(r)
-        lines.append(f"| {key} | {target!r} | {rs} | {m!r} | {d:.1e} |")
-    if ref is not None and "F1 (float32)" in ref["metrics"]:
-        lines += ["", f"overlap.py prints F1 in float32: {ref['metrics']['F1 (float32)']!r}; "
-                  "compmo-eval accumulates in float64 (target F1 above is the float64 value)."]  # fmt: skip
-    lines += ["", "| run | wall seconds |", "|---|---|"]
+        t = f"{targets[key]!r} | " if targets else ""
+        d = "-" if r is None else f"{abs(m - r):.1e}"
+        lines.append(f"| {key} | {t}{'-' if r is None else repr(r)} | {m!r} | {d} |")
+    lines += ["", "F1: overlap.py accumulates in float32, compmo-eval in float64.", ""]
+    lines += ["| run | wall seconds | CPU seconds |", "|---|---|---|"]
     if ref is not None:
         for k, v in ref["seconds"].items():
-            lines.append(f"| DEMO {k} | {v:.1f} |")
-    runs = ", ".join(f"{x:.1f}" for x in mine["seconds"]["runs"])
+            lines.append(f"| reference {k} | {v:.1f} | |")
+        lines.append(f"| reference, all three (CPU) | | {ref['cpu_seconds']:.1f} |")
+    runs = ", ".join(f"{x:.2f}" for x in mine["seconds"]["runs"])
     lines.append(
-        f"| compmo-eval score --protocol demo, all metrics (median of: {runs}) | {t_ours:.1f} |"
+        f"| compmo-eval score --protocol demo (median of: {runs}) | "
+        f"{mine['seconds']['compmo-eval']:.2f} | {mine['cpu_seconds']:.1f} |"
     )
-    if t_ref is not None:
-        c_ref, c_ours = ref["cpu_seconds"], mine["cpu_seconds"]
+    if ref is not None:
+        t_ref, t_ours = ref["seconds"]["three scripts"], mine["seconds"]["compmo-eval"]
         best = min(mine["seconds"]["runs"])
-        lines += [
-            "",
-            f"CPU seconds (user + sys, all processes): DEMO scripts {c_ref:.1f}, compmo-eval "
-            f"{c_ours:.1f} (median).",
-            "",
-            f"Speed-up over the three scripts, wall clock: **{t_ref / t_ours:.1f}x** (median run), "
-            f"{t_ref / best:.1f}x (best run); CPU time: {c_ref / c_ours:.1f}x. The machine is "
-            "shared with other jobs: DEMO's scripts use about one core (Java round trips), "
-            "compmo-eval two, so a busy core slows compmo-eval's wall time more.",
-        ]
-    doc = {
-        "targets": TARGETS,
-        "reference": ref,
-        "compmo": mine,
-        "speedup": None if t_ref is None else t_ref / t_ours,
-        "cpus": os.cpu_count(),
-        "loadavg": load,
-    }
-    return "\n".join(lines) + "\n", doc
+        lines += ["", f"Speed-up, wall clock: **{t_ref / t_ours:.1f}x** (median run), "
+                  f"{t_ref / best:.1f}x (best run); CPU time: "
+                  f"{ref['cpu_seconds'] / mine['cpu_seconds']:.1f}x."]  # fmt: skip
+    return lines + [""]
+
+
+def report(results: dict, load: tuple) -> tuple[str, dict]:
+    lines = ["# compmo-eval vs the reference evaluation scripts, side by side", ""]
+    lines += [f"Machine: {os.cpu_count()} cores, {platform.platform()}; load average "
+              f"before/after: {load[0]:.2f} / {load[1]:.2f} (a shared machine: every run's wall "
+              "time is listed; CPU seconds are user + sys of every process).", ""]  # fmt: skip
+    lines += ["Reference: DEMO's eval/cider.py -v (densevid_eval), eval/soda.py (SODA_c) and "
+              "eval/overlap.py, github.com/41xu/DEMO; compmo-eval: `compmo-eval score "
+              "--protocol demo` on the same files (DEMO: the released string files).", ""]  # fmt: skip
+    for name, (ref, mine, targets) in results.items():
+        lines += section(name, ref, mine, targets)
+    doc = {"results": results, "cpus": os.cpu_count(), "loadavg": load}
+    return "\n".join(lines), doc
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="DEMO's release folder")
+    ap.add_argument("--anet", type=Path, help="folder with ActivityNet's val_1.json, val_2.json")
     ap.add_argument("--mirror", type=Path, default=DEFAULT_MIRROR, help="git dir of 41xu/DEMO")
     ap.add_argument("--skip-reference", action="store_true")
     ap.add_argument("--jobs", type=int, help="METEOR threads for compmo-eval (default: its own)")
     ap.add_argument("--repeat", type=int, default=3, help="compmo-eval runs (median reported)")
-    ap.add_argument("--out", type=Path, default=REPO / "results" / "eval_benchmark")
+    ap.add_argument("--out", type=Path, default=REPO / "results" / "eval_benchmark_real")
     args = ap.parse_args()
-    if not (args.data / "result.json").is_file():
-        print(f"no release data at {args.data}; nothing to benchmark", file=sys.stderr)
+    have_demo = (args.data / "result.json").is_file()
+    have_anet = args.anet is not None and (args.anet / "val_1.json").is_file()
+    if not have_demo and not have_anet:
+        print("no DEMO release and no --anet folder: nothing to benchmark", file=sys.stderr)
         return 2
     load0 = os.getloadavg()[0]
+    results: dict = {}
     with tempfile.TemporaryDirectory(prefix="compmo-bench-") as tmp:
         work = Path(tmp)
-        ref = None
+        env = None
         if args.skip_reference:
             print("reference side skipped (--skip-reference)")
         elif not (args.mirror / "HEAD").exists() and not (args.mirror / ".git").exists():
             print(f"reference side skipped: no DEMO mirror at {args.mirror}")
         else:
-            ref = reference(args.data, args.mirror, work)
-        mine = ours(args.data, work, args.jobs, args.repeat)
-    md, doc = report(ref, mine, (load0, os.getloadavg()[0]))
+            env = _scripts(args.mirror, work)
+        if have_demo:
+            d = args.data
+            sys.path.insert(0, str(REPO / "scripts" / "reference_eval"))
+            from prepare_demo_release import convert
+
+            ref = None
+            if env is not None:
+                t0 = time.perf_counter()
+                gt, pred = convert(d / "test.json", d / "result.json",
+                                   d / "durations_imputed.json", work / "data")  # fmt: skip
+                ref = reference(pred, gt, work, env, time.perf_counter() - t0)
+            mine = ours([str(d / "result.json"), "--gt", str(d / "test.json"), "--durations",
+                         str(d / "durations_imputed.json")], work, args.jobs, args.repeat)  # fmt: skip
+            results["DEMO release (6,000 videos)"] = (ref, mine, TARGETS)
+        if have_anet:
+            for n, label, repeat in ((None, "ActivityNet Captions: val_2 as predictions vs val_1 "
+                                      "(4,917 videos)", args.repeat),
+                                     (10, "ActivityNet Captions, first 10 videos of val_1 "
+                                      "(small evaluation)", max(5, args.repeat))):  # fmt: skip
+                pred, gt = anet_files(args.anet, work, n)
+                ref = None if env is None else reference(pred, gt, work, env)
+                mine = ours([str(pred), "--gt", str(gt)], work, args.jobs, repeat)
+                results[label] = (ref, mine, None)
+    md, doc = report(results, (load0, os.getloadavg()[0]))
     print(md)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".md").write_text(md)

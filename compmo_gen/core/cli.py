@@ -83,7 +83,9 @@ def dispatch(
         "-q", "--quiet", action="store_true", help="only warnings and errors, no progress bars"
     )
     group.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    args = parser.parse_args(args_in)
+    from compmo_gen.core.single_value import clean_namespace, forbid_repeated_options
+
+    args = clean_namespace(forbid_repeated_options(parser).parse_args(args_in))
     setup_logging(-1 if args.quiet else 1 if args.verbose else 0)
     try:
         return int(module.run(args) or 0)

@@ -47,6 +47,8 @@ class ReadReport:
     counts: Counter[str] = field(default_factory=Counter)
     unparseable: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    #: The largest amount (s) by which a GT segment ended after its video's duration.
+    max_past_duration: float = 0.0
 
     def note(self, kind: str, n: int = 1) -> None:
         self.counts[kind] += n
@@ -82,12 +84,13 @@ def as_time(value: Any, file: str, record: str, fld: str) -> float:
 
 
 def validate_ground_truth(
-    ann: DenseAnnotation, *, file: str | os.PathLike[str] = "<memory>"
+    ann: DenseAnnotation, *, file: str | os.PathLike[str] = "<memory>", check_duration: bool = True
 ) -> None:
     """Raise :class:`AnnotationError` unless ``ann`` is valid ground truth.
 
     Ground truth has at least one segment; each has finite times with
-    ``0 <= start <= end <= duration`` (when the duration is known) and a non-empty caption.
+    ``0 <= start <= end <= duration`` (the last only when the duration is known and
+    ``check_duration``; see :func:`apply_past_duration`) and a non-empty caption.
     """
     if ann.duration is not None and (not math.isfinite(ann.duration) or ann.duration < 0):
         raise AnnotationError(file, ann.id, "duration", f"invalid duration {ann.duration}")
@@ -101,10 +104,40 @@ def validate_ground_truth(
             raise AnnotationError(file, ann.id, fld, f"negative start {seg.start}")
         if seg.start > seg.end:
             raise AnnotationError(file, ann.id, fld, f"start {seg.start} > end {seg.end}")
-        if ann.duration is not None and seg.end > ann.duration + TIME_TOL:
+        if check_duration and ann.duration is not None and seg.end > ann.duration + TIME_TOL:
             raise AnnotationError(file, ann.id, fld, f"end {seg.end} > duration {ann.duration}")
         if not seg.caption.strip():
             raise AnnotationError(file, ann.id, fld, "empty caption")
+
+
+#: What happens to a GT segment ending after its video's duration (beyond :data:`TIME_TOL`).
+PAST_DURATION_POLICIES = ("error", "keep", "clip")
+
+
+def apply_past_duration(ann: DenseAnnotation, policy: str, report: ReadReport) -> DenseAnnotation:
+    """Ground truth whose segments end after the duration, under ``policy``.
+
+    ``keep``: the times as given (the reference evaluators never read ``duration``: this scores
+    exactly as they do), counted as ``gt_end_past_duration``; ``clip``: such ends set to the
+    duration (a segment starting after it is left alone), counted as ``gt_end_clipped``;
+    ``error``: unchanged (``validate_ground_truth`` then refuses the record). The largest overrun
+    goes to ``report.max_past_duration``.
+    """
+    dur = ann.duration
+    if policy == "error" or dur is None or not math.isfinite(dur):
+        return ann
+    past = [s for s in ann.segments if math.isfinite(s.end) and s.end > dur + TIME_TOL]
+    if not past:
+        return ann
+    report.note("gt_end_past_duration" if policy == "keep" else "gt_end_clipped", len(past))
+    report.max_past_duration = max(report.max_past_duration, max(s.end - dur for s in past))
+    if policy == "keep":
+        return ann
+    segs = tuple(
+        Segment(s.start, dur, s.caption, s.parts) if s in past and s.start <= dur else s
+        for s in ann.segments
+    )
+    return DenseAnnotation(ann.id, ann.duration, segs)
 
 
 def prediction_anomalies(ann: DenseAnnotation) -> Counter[str]:

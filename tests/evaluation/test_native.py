@@ -13,7 +13,12 @@ from pathlib import Path
 import pytest
 
 from evaluation.cli import main
-from evaluation.ptb import coco_tokens, ptb_tokenize_native, tokenize_lines
+from evaluation.ptb import (
+    coco_tokens,
+    ptb_tokenize_in_context_native,
+    ptb_tokenize_native,
+    tokenize_lines,
+)
 
 from .test_parity import CAPTIONS, make_fixture
 
@@ -43,9 +48,11 @@ def test_context_effect_of_a_final_initial():
     assert before_opener[-2:] == ["T", "."] and before_lower[-1] == "T."
     assert coco_tokens(before_opener) == "a person draws a capital t"
     assert coco_tokens(before_lower) == "a person draws a capital t."
-    # compmo-eval tokenizes distinct captions in first-seen order: each sees its next caption
-    toks = ptb_tokenize_native(["draws a T.", "The end", "draws a T. ", "then more"])
-    assert toks["draws a T."] == "draws a t" and toks["draws a T. "] == "draws a t."
+    # compmo-eval: each caption as if followed by itself, plus its two context variants
+    toks, variants = ptb_tokenize_in_context_native(["draws a T.", "The end", "A T.", "then"])
+    assert toks["draws a T."] == "draws a t." and toks["A T."] == "a t"
+    assert variants["draws a T."] == ("draws a t", "draws a t.")
+    assert variants["A T."] == ("a t", "a t.")
 
 
 @needs_java
@@ -71,10 +78,12 @@ def test_ptb_fuzz_lines_equal_the_jar():
 
 @needs_java
 def test_ptb_tokenize_native_equals_ptb_tokenize():
-    from evaluation.text import ptb_tokenize, remove_nonascii
+    from evaluation.ptb import ptb_tokenize_in_context_native
+    from evaluation.text import ptb_tokenize, ptb_tokenize_in_context, remove_nonascii
 
-    caps = [remove_nonascii(c) for c in CAPTIONS] + CASES.read_text().split("\n")[:20]
+    caps = [remove_nonascii(c) for c in CAPTIONS] + CASES.read_text().split("\n")
     assert ptb_tokenize_native(caps) == ptb_tokenize(caps)
+    assert ptb_tokenize_in_context_native(caps) == ptb_tokenize_in_context(caps)
 
 
 def _pairs() -> list[tuple[str, str]]:

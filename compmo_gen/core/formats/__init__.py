@@ -52,6 +52,7 @@ from compmo_gen.core.segments import (
     DenseAnnotation,
     ReadReport,
     Role,
+    apply_past_duration,
     as_time,
     prediction_anomalies,
     validate_ground_truth,
@@ -169,6 +170,7 @@ def load_annotations(
     fps: float = FPS,
     dialect: Dialect = "compmo",
     lenient: bool = False,
+    past_duration: str = "error",
 ) -> AnnotationSet:
     """Read an annotation file of any supported format.
 
@@ -177,6 +179,8 @@ def load_annotations(
     folder holding the motions) closes the last segment of DEMO strings and, when given, overrides
     the file's own durations. ``lenient`` turns per-record errors into counted, reported skips.
     A submission written by ``compmo-infer`` is read as its raw generations read under ``dialect``.
+    ``past_duration``: what happens to GT segments ending after the duration
+    (:func:`compmo_gen.core.segments.apply_past_duration`: ``error``, ``keep`` or ``clip``).
     """
     path = Path(path)
     file = str(path)
@@ -216,7 +220,8 @@ def load_annotations(
             if ann.id in out:
                 raise AnnotationError(file, ann.id, "id", "duplicate id")
             if role == "gt":
-                validate_ground_truth(ann, file=file)
+                ann = apply_past_duration(ann, past_duration, report)
+                validate_ground_truth(ann, file=file, check_duration=past_duration == "error")
             else:
                 report.counts.update(prediction_anomalies(ann))
         except AnnotationError as exc:

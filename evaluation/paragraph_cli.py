@@ -1,0 +1,83 @@
+"""`compmo-eval paragraph`: PDVC's paragraph-level BLEU@1-4, METEOR, ROUGE-L and CIDEr-D.
+
+compmo-eval paragraph predictions.json --gt para_1.json [para_2.json ...] [--out results.json]
+
+Each ``--gt`` file is a reference set: PDVC's ``{id: paragraph}`` files
+(``anet_entities_val_1_para.json``, ``para_yc2_val.json``) or dense ground truth of any supported
+format (its sentences joined by ". ", as PDVC's ``convert_to_para.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+from compmo_gen.core.errors import AnnotationError
+from compmo_gen.core.io import sha256_file, write_atomic
+
+log = logging.getLogger(__name__)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("predictions", help="predictions (ActivityNet submission, caption-pred)")
+    parser.add_argument(
+        "--gt", required=True, nargs="+", metavar="GT", help="reference paragraphs (one set each)"
+    )
+    parser.add_argument("--jobs", type=int, default=2, help="METEOR scoring threads")
+    parser.add_argument("--out", help="write the metrics and the signature as JSON")
+
+
+def _read_reference(path: str) -> dict[str, str]:
+    """``{id: paragraph}``: a PDVC paragraph file, or dense GT turned into paragraphs."""
+    from compmo_gen.core.formats.extra import load_any
+    from evaluation.paragraph import dense_to_paragraph
+
+    try:
+        obj = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AnnotationError(path, None, None, "file not found") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise AnnotationError(path, None, None, f"not valid JSON ({exc})") from None
+    if isinstance(obj, dict) and obj and all(isinstance(v, str) for v in obj.values()):
+        return obj
+    out: dict[str, str] = {}
+    for aset in load_any(path, role="gt", past_duration="keep"):
+        for vid, ann in aset.annotations.items():
+            out.setdefault(vid, dense_to_paragraph([s.caption for s in ann.segments]))
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from compmo_gen.core.formats.extra import align_prediction_ids, load_any
+    from evaluation.meteor_driver import open_meteor
+    from evaluation.paragraph import PARA_METRICS, paragraph_scores
+
+    meteor = open_meteor(max(1, args.jobs))
+    try:
+        refs = [_read_reference(p) for p in args.gt]
+        pred = load_any(args.predictions, role="pred")[0]
+        align_prediction_ids(pred, {k for r in refs for k in r})
+        log.info("predictions: %s", pred.report.summary())
+        sentences = {v: [s.caption for s in a.segments] for v, a in pred.annotations.items()}
+        scores = paragraph_scores(refs, sentences, meteor)
+    finally:
+        meteor.close()
+    print(f"compmo-eval paragraph (PDVC para_evaluate, x100, {scores['videos']} videos)")
+    for m in PARA_METRICS:
+        print(f"  {m:<8} {100 * scores[m]:10.4f}")
+    if args.out:
+        doc = {
+            "signature": {
+                "protocol": "PDVC paragraph (parse_sent, multi-reference pycocoevalcap)",
+                "gt": [Path(g).name for g in args.gt],
+                "gt_sha256": [sha256_file(g) for g in args.gt],
+                "predictions_sha256": sha256_file(args.predictions),
+                "normalised": dict(pred.report.counts),
+            },
+            "metrics": {m: 100 * scores[m] for m in PARA_METRICS},
+            "videos": scores["videos"],
+        }
+        write_atomic(Path(args.out), json.dumps(doc, indent=2) + "\n")
+    return 0
