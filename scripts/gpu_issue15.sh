@@ -23,7 +23,8 @@ BATCH=${BATCH:-16}
 TEST=${TEST:-200}
 TEST1=${TEST1:-16}
 NEW=${NEW:-300}
-mkdir -p "$WORK" "$OUT"
+LOGS="$WORK/logs"  # command logs stay on the machine ($OUT returns only a few files)
+mkdir -p "$WORK" "$OUT" "$LOGS"
 export PYTHONPATH="$PWD:/tmp/site${PYTHONPATH:+:$PYTHONPATH}"
 if ! python3 -c "import gguf" 2>/dev/null; then
   pip install -q --no-deps --target /tmp/site .whl/gguf*.whl || exit 1
@@ -37,9 +38,9 @@ T="$OUT/timings.txt"
 timed() {  # timed NAME cmd...: wall seconds appended to $T, output in $OUT/NAME.log
   local name=$1; shift
   local t0; t0=$(date +%s.%N)
-  "$@" > "$OUT/$name.log" 2>&1; local rc=$?
+  "$@" > "$LOGS/$name.log" 2>&1; local rc=$?
   echo "$name $(python3 -c "import time; print(round(time.time() - $t0, 2))") $rc" | tee -a "$T"
-  [ "$rc" -eq 0 ] || tail -n 30 "$OUT/$name.log"
+  [ "$rc" -eq 0 ] || tail -n 30 "$LOGS/$name.log"
   return $rc
 }
 
@@ -90,7 +91,10 @@ wall = {}
 for line in timings.read_text().splitlines():
     parts = line.split()
     if len(parts) == 3 and parts[2].lstrip("-").isdigit():
-        wall[parts[0]] = {"wall_s": float(parts[1]), "rc": int(parts[2])}
+        try:
+            wall[parts[0]] = {"wall_s": float(parts[1]), "rc": int(parts[2])}
+        except ValueError:  # "packed tokens_per_step N"
+            continue
 def load(p):
     return json.loads(p.read_text()) if p.is_file() else None
 train = {}
