@@ -13,15 +13,9 @@ from evaluation.protocol import MAX_PROPOSALS, OVERLAP_THRESHOLDS, TIOUS
 
 #: The keys ``compmo-eval score`` and ``sodab`` take as options (same spellings as before).
 CLI_KEYS = (
-    "protocol",
-    "garbage",
-    "seed",
-    "tious",
-    "overlap_thresholds",
-    "max_proposals",
-    "jobs",
-    "multi_ref",
-)
+    "protocol", "garbage", "seed", "tious", "overlap_thresholds", "max_proposals", "jobs",
+    "multi_ref", "tokenizer", "meteor",
+)  # fmt: skip
 
 
 def default_jobs() -> int:
@@ -60,6 +54,10 @@ class EvalConfig:
     #: SODA as soda.py without --multi_reference: the sets merged), soda-mr (soda.py
     #: --multi_reference: SODA's best set per video), pdvc (PDVC: SODA of each set, averaged).
     multi_ref: Literal["densevid", "soda-mr", "pdvc"] = "densevid"
+    #: PTB tokenizer: native (Python, the jar's tokens; no Java) or java (CoreNLP's jar).
+    tokenizer: Literal["native", "java"] = "native"
+    #: METEOR 1.5: native (Python, the jar's scores; no Java) or java (meteor-1.5.jar).
+    meteor: Literal["native", "java"] = "native"
 
     def validate(self) -> None:
         """Rules between keys (each key's type and range is checked when it is read)."""

@@ -80,7 +80,8 @@ def summarize(scores: Sequence[VideoScores], cfg: EvalConfig) -> dict[str, Any]:
 def signature(cfg: EvalConfig, counts: Counts) -> dict[str, Any]:
     """What makes a result comparable: versions, protocol, thresholds, input counts."""
     from compmo_gen.core import __version__
-    from evaluation.javatools import java_version, pycocoevalcap_version
+    from evaluation.backends import signature as backend_signature
+    from evaluation.javatools import pycocoevalcap_version
 
     return {
         "compmo": __version__,
@@ -92,9 +93,7 @@ def signature(cfg: EvalConfig, counts: Counts) -> dict[str, Any]:
         "garbage": "random 10-20 letter word (seeded)" if cfg.garbage == "random" else "abc123!@#",
         "seed": cfg.seed,
         "scorers": f"pycocoevalcap {pycocoevalcap_version()}",
-        "tokenizer": "Stanford CoreNLP 3.4.1 PTBTokenizer -preserveLines -lowerCase",
-        "meteor": "METEOR 1.5 jar (-l en -norm)",
-        "java": java_version(),
+        **backend_signature(cfg.tokenizer, cfg.meteor),
         "overlap_accumulation": "float64",
         "videos": counts.gt_videos,
     }

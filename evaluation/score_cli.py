@@ -109,14 +109,15 @@ def eval_config(args: argparse.Namespace) -> EvalConfig:
 
 def run(args: argparse.Namespace) -> int:
     from compmo_gen.core.io import check_writable
+    from evaluation.backends import needs_java, open_meteor
     from evaluation.inputs import load_inputs
     from evaluation.javatools import java_executable
-    from evaluation.meteor_driver import open_meteor
     from evaluation.report import per_video_json, results_json, summarize, table
     from evaluation.scorer import build_inputs, score_videos
 
     t0 = time.perf_counter()
-    java_executable()  # fail early, before reading anything
+    if needs_java(args.tokenizer, args.meteor):
+        java_executable()  # fail early, before reading anything
     for output in (args.out, args.per_video):
         check_writable(output)  # an unwritable output fails now, not after the whole run
     bert = None
@@ -125,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
 
         bert = BertScoreRecall.from_args(args)  # a missing model fails before any file is read
     cfg = eval_config(args)
-    meteor = open_meteor(cfg.jobs)  # its JVM loads while the inputs are read and tokenised
+    meteor = open_meteor(cfg.meteor, cfg.jobs)  # a JVM loads while the inputs are read
     try:
         gts, pred = load_inputs(args)
         inputs, counts = build_inputs(

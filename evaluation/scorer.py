@@ -25,11 +25,12 @@ from typing import Any
 import numpy as np
 
 from compmo_gen.core.segments import DenseAnnotation
+from evaluation import backends
 from evaluation.captions import NGRAM_METRICS, CaptionScorer
 from evaluation.config import EvalConfig
 from evaluation.plan import Pair, VideoInput, VideoPlan, plan_video
 from evaluation.soda import soda_bounded, soda_from_best
-from evaluation.text import ptb_tokenize_in_context, remove_nonascii, starts_upper
+from evaluation.text import remove_nonascii, starts_upper
 
 log = logging.getLogger(__name__)
 
@@ -154,8 +155,8 @@ def build_inputs(
                     garbage[pre] = (
                         GARBAGE_2018 if cfg.garbage == "2018" else garbage_word(pre, cfg.seed)
                     )
-    tokens, variants = ptb_tokenize_in_context(
-        [*raw.values(), *garbage.values()], progress=cfg.progress
+    tokens, variants = backends.tokenize_in_context(
+        [*raw.values(), *garbage.values()], cfg.tokenizer, progress=cfg.progress
     )
     if variants:
         log.info("%d caption(s) tokenise differently depending on the next line", len(variants))
@@ -199,10 +200,8 @@ def _context(gt_segs: Sequence, pred_segs: Sequence, raw: dict, variants: dict) 
 class _MeteorWorker:
     """Runs the METEOR part of each chunk in a thread; the jars themselves run in parallel."""
 
-    def __init__(self, jobs: int, meteor: Any = None) -> None:
-        from evaluation.meteor_driver import open_meteor
-
-        self.pool = meteor if meteor is not None else open_meteor(jobs)
+    def __init__(self, jobs: int, meteor: Any = None, kind: str = "native") -> None:
+        self.pool = meteor if meteor is not None else backends.open_meteor(kind, jobs)
         self.stats: dict[Pair, str] = {}
         self.pair_scores: dict[Pair, float] = {}
         self.counters = {"score_pairs": 0, "eval_lines": 0, "eval_stats": 0, "soda_rounds": 0}
@@ -325,7 +324,7 @@ def score_videos(
     """
     from tqdm import tqdm
 
-    worker = _MeteorWorker(cfg.jobs, meteor)
+    worker = _MeteorWorker(cfg.jobs, meteor, cfg.meteor)
     if hasattr(worker.pool, "use_vocabulary"):  # only what these captions can match is loaded
         worker.pool.use_vocabulary(
             {t for v in inputs for t in (*v.gt_tokens, *v.pred_tokens, *v.garbage_tokens)}

@@ -38,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
     from evaluation.score_cli import eval_config
     from evaluation.sodab_files import merge_per_video, merge_results
 
-    java_executable()
+    if args.tokenizer == "java":
+        java_executable()
     scorer = BertScoreRecall.from_args(args)  # fails fast, before any file is read
     gts, pred = load_inputs(args)
     if len(gts) != 1:

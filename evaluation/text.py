@@ -12,6 +12,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from evaluation.javaproc import JavaScorerError, popen_java
 from evaluation.javatools import PTB_JAR, jar_path
@@ -101,14 +102,8 @@ def ptb_tokenize_in_context(
     distinct = list(dict.fromkeys(captions))
     if not distinct:
         return {}, {}
-    clean = [c.translate(_LINE_BREAKS) for c in distinct]
-    ordered, where = context_free_order(clean)
-    candidates = [k for k, c in enumerate(clean) if _CONTEXT_CANDIDATE.search(c)]
-    first_candidate = len(ordered)
-    for k in candidates:
-        ordered += [clean[k], "A", clean[k], "a"]
-    lines = ordered + [_SENTINEL]
-    punct = _punctuations()
+    doc = context_document(distinct)
+    lines = doc.lines
     fd, name = tempfile.mkstemp(prefix="compmo-ptb-", suffix=".txt")
     out: list[str] = []
     try:
@@ -140,12 +135,48 @@ def ptb_tokenize_in_context(
     if code != 0 or len(out) < len(lines) or out[len(lines) - 1].strip() != _SENTINEL:
         raise JavaScorerError(f"PTB tokenizer failed (exit {code}): {tail}")
 
-    def tokens(k: int) -> str:
-        return " ".join(w for w in out[k].rstrip().split(" ") if w not in punct)
+    return doc.read(out)
 
-    variants = {}
-    for n, k in enumerate(candidates):
-        upper, other = tokens(first_candidate + 4 * n), tokens(first_candidate + 4 * n + 2)
-        if upper != other:
-            variants[distinct[k]] = (upper, other)
-    return {cap: tokens(k) for cap, k in zip(distinct, where, strict=True)}, variants
+
+@dataclass(frozen=True)
+class ContextDocument:
+    """The tokenizer's input for :func:`ptb_tokenize_in_context` and how to read its output.
+
+    Each caption sits in a group of captions starting like it (so its tokens do not depend on
+    the other captions), and every caption that may be context-dependent is tokenized once more
+    before an upper-case line and once before a lower-case one. The same document serves the
+    jar and :mod:`evaluation.ptb`.
+    """
+
+    distinct: list[str]
+    lines: list[str]
+    where: list[int]
+    candidates: list[int]
+    first_candidate: int
+
+    def read(self, out: list[str]) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+        """(tokens per caption, context variants) from the tokenizer's output lines."""
+        punct = _punctuations()
+
+        def tokens(k: int) -> str:
+            return " ".join(w for w in out[k].rstrip().split(" ") if w not in punct)
+
+        variants = {}
+        first = self.first_candidate
+        for n, k in enumerate(self.candidates):
+            upper, other = tokens(first + 4 * n), tokens(first + 4 * n + 2)
+            if upper != other:
+                variants[self.distinct[k]] = (upper, other)
+        pairs = zip(self.distinct, self.where, strict=True)
+        return {cap: tokens(k) for cap, k in pairs}, variants
+
+
+def context_document(distinct: list[str]) -> ContextDocument:
+    """The lines :func:`ptb_tokenize_in_context` gives the tokenizer for ``distinct`` captions."""
+    clean = [c.translate(_LINE_BREAKS) for c in distinct]
+    ordered, where = context_free_order(clean)
+    candidates = [k for k, c in enumerate(clean) if _CONTEXT_CANDIDATE.search(c)]
+    first_candidate = len(ordered)
+    for k in candidates:
+        ordered += [clean[k], "A", clean[k], "a"]
+    return ContextDocument(distinct, ordered + [_SENTINEL], where, candidates, first_candidate)

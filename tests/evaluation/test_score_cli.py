@@ -49,9 +49,11 @@ def test_missing_java_is_a_clear_error(tmp_path, monkeypatch, capsys):
     gt, pred = make_fixture(12, n_videos=2)
     g, p = _write(tmp_path, gt, pred)
     monkeypatch.setenv("PATH", str(tmp_path))
-    assert main([p, "--gt", g]) == 2
+    assert main([p, "--gt", g, "--meteor", "java"]) == 2
     err = capsys.readouterr().err
     assert "java not found" in err and len(err.strip().splitlines()) == 1
+    assert main([p, "--gt", g, "--tokenizer", "java"]) == 2
+    assert "java not found" in capsys.readouterr().err
 
 
 def test_malformed_prediction_names_file_record_field(tmp_path, capsys):

@@ -1,0 +1,356 @@
+"""METEOR 1.5's aligner: the four matching stages and the beam search over their matches.
+
+Written from the METEOR papers and the behaviour of meteor-1.5.jar. Words are compared by their
+Java ``String.hashCode`` (as the jar does, so its rare hash collisions count as matches). Stages,
+in order: exact, stem (same Snowball stem, different word), synonym (a shared WordNet synset of
+the word or its base forms, different word) and paraphrase (a phrase of one sentence whose
+paraphrase occurs in the other, both directions). Matches whose words no other match touches are
+fixed first; the rest are resolved left to right over the reference with a beam of 40 partial
+alignments ranked by (more weighted matched words, fewer chunks, smaller distance), the ranking
+weights being 1 for exact and 0.5 for the other stages with the jar's integer truncation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Container
+from dataclasses import dataclass, field
+
+from evaluation.meteor_native.normalize import java_hash
+from evaluation.meteor_native.paraphrase import ParaphraseTable
+from evaluation.meteor_native.resources import Lexicon
+
+BEAM_SIZE = 40
+#: Ranking weights of the search (exact, stem, synonym, paraphrase).
+SEARCH_WEIGHTS = (1.0, 0.5, 0.5, 0.5)
+
+# A match: (ref start, ref length, test start, test length, stage)
+Match = tuple[int, int, int, int, int]
+
+
+@dataclass(frozen=True)
+class AlignmentCounts:
+    """What the scorer needs from an alignment (per stage: content and function words)."""
+
+    test_len: int
+    ref_len: int
+    test_function: int
+    ref_function: int
+    test_content_matches: tuple[int, ...]
+    ref_content_matches: tuple[int, ...]
+    test_function_matches: tuple[int, ...]
+    ref_function_matches: tuple[int, ...]
+    chunks: int
+
+
+@dataclass
+class _Sentence:
+    """Per-sentence keys, cached across pairs (paraphrase parts per table version)."""
+
+    hashes: list[int]
+    stems: list[int]
+    synsets: list[frozenset[int]]
+    by_hash: dict[int, list[int]]
+    by_stem: dict[int, list[int]]
+    functions: list[bool]
+    version: int = -1
+    spans: list = field(default_factory=list)
+    ngrams: dict = field(default_factory=dict)
+
+
+def _positions(keys: list[int]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for i, k in enumerate(keys):
+        out.setdefault(k, []).append(i)
+    return out
+
+
+class _Path:
+    __slots__ = ("matches", "m1", "m2", "chunks", "idx", "last", "dist", "used1", "used2")
+
+    def copy(self) -> _Path:
+        p = _Path()
+        p.matches = self.matches[:]
+        p.m1, p.m2, p.chunks, p.idx = self.m1, self.m2, self.chunks, self.idx
+        p.last, p.dist, p.used1, p.used2 = self.last, self.dist, self.used1, self.used2
+        return p
+
+
+def _rank(p: _Path) -> tuple[int, int, int]:
+    return (-(p.m1 + p.m2), p.chunks, p.dist)
+
+
+def _mask(start: int, length: int) -> int:
+    return ((1 << length) - 1) << start
+
+
+class Aligner:
+    """Aligns a test sentence to a reference (both already normalised, as word lists)."""
+
+    def __init__(
+        self, lexicon: Lexicon, stem: Callable[[str], str], paraphrases: ParaphraseTable
+    ) -> None:
+        self.lexicon = lexicon
+        self.stem = stem
+        self.paraphrases = paraphrases
+        self._hash: dict[str, int] = {}
+        self._stem_hash: dict[str, int] = {}
+        self._syn: dict[str, frozenset[int]] = {}
+        self._sentences: dict[tuple[str, ...], _Sentence] = {}
+
+    def _word_hash(self, w: str) -> int:
+        h = self._hash.get(w)
+        if h is None:
+            h = self._hash[w] = java_hash(w)
+        return h
+
+    def _stem_key(self, w: str) -> int:
+        h = self._stem_hash.get(w)
+        if h is None:
+            h = self._stem_hash[w] = java_hash(self.stem(w))
+        return h
+
+    def synonym_sets(self, w: str) -> frozenset[int]:
+        """The word's synsets plus those of its base forms (exception list, else morphology)."""
+        s = self._syn.get(w)
+        if s is None:
+            lex = self.lexicon
+            own = lex.synsets.get(w, frozenset())
+            bases = lex.exceptions.get(w)
+            if bases is not None:
+                extra: set[int] = set()
+                for b in bases:
+                    extra |= lex.synsets.get(b, frozenset())
+            else:
+                extra = set(lex.synsets.get(_morph(w, lex.synsets), frozenset()))
+            s = self._syn[w] = own | extra
+        return s
+
+    def _info(self, words: tuple[str, ...]) -> _Sentence:
+        info = self._sentences.get(words)
+        version = self.paraphrases.version
+        if info is None:
+            if len(self._sentences) > 200_000:
+                self._sentences.clear()
+            hashes = [self._word_hash(w) for w in words]
+            stems = [self._stem_key(w) for w in words]
+            info = self._sentences[words] = _Sentence(
+                hashes=hashes,
+                stems=stems,
+                synsets=[self.synonym_sets(w) for w in words],
+                by_hash=_positions(hashes),
+                by_stem=_positions(stems),
+                functions=[w.lower() in self.lexicon.function_words for w in words],
+            )
+        if info.version != version:
+            info.version = version
+            info.spans, info.ngrams = self._paraphrase_spans(words)
+        return info
+
+    def _paraphrase_spans(self, words: tuple[str, ...]) -> tuple[list, dict]:
+        """(start, length, phrase) of every phrase with paraphrases, in the jar's order, and
+        the start positions of every n-gram up to the longest paraphrase."""
+        table = self.paraphrases
+        entries = table.entries
+        n = len(words)
+        heads = []
+        for i in range(n):
+            for length in range(1, min(table.max_len, n - i) + 1):
+                phrase = words[i : i + length]
+                if phrase in entries:
+                    heads.append((i, length, phrase))
+        ngrams: dict[tuple[str, ...], list[int]] = {}
+        for i in range(n):
+            for length in range(1, min(table.max_par_len, n - i) + 1):
+                ngrams.setdefault(words[i : i + length], []).append(i)
+        return heads, ngrams
+
+    def matches(self, test: tuple[str, ...], ref: tuple[str, ...]) -> list[list[Match]]:
+        """Per reference position, the candidate matches starting there, in the jar's order."""
+        a, b = self._info(test), self._info(ref)
+        h1, h2 = a.hashes, b.hashes
+        n1, n2 = len(test), len(ref)
+        out: list[list[Match]] = [[] for _ in range(n2)]
+        for j in range(n2):
+            for i in a.by_hash.get(h2[j], ()):
+                out[j].append((j, 1, i, 1, 0))
+        if n1 == n2 and h1 == h2:
+            return out
+        s2 = b.stems
+        for j in range(n2):
+            hj = h2[j]
+            for i in a.by_stem.get(s2[j], ()):
+                if h1[i] != hj:
+                    out[j].append((j, 1, i, 1, 1))
+        y1 = a.synsets
+        for j, yj in enumerate(b.synsets):
+            if yj:
+                hj = h2[j]
+                for i in range(n1):
+                    if h1[i] != hj and not yj.isdisjoint(y1[i]):
+                        out[j].append((j, 1, i, 1, 2))
+        entries = self.paraphrases.entries
+        for j, length, src in b.spans:  # reference phrase, paraphrase in the test
+            pars = entries[src]
+            found = [(e, p) for p in a.ngrams if p in pars for e in pars[p]]
+            if found:
+                found.sort()
+                for _, p in found:
+                    k = len(p)
+                    for i in a.ngrams[p]:
+                        out[j].append((j, length, i, k, 3))
+        for i, length, src in a.spans:  # test phrase, paraphrase in the reference
+            pars = entries[src]
+            found = [(e, p) for p in b.ngrams if p in pars for e in pars[p]]
+            if found:
+                found.sort()
+                for _, p in found:
+                    k = len(p)
+                    for j in b.ngrams[p]:
+                        out[j].append((j, k, i, length, 3))
+        return out
+
+    def align(self, test: tuple[str, ...], ref: tuple[str, ...]) -> AlignmentCounts:
+        """Best alignment's per-stage counts and chunks."""
+        n1, n2 = len(test), len(ref)
+        cand = self.matches(test, ref)
+        cov1 = [0] * n1
+        cov2 = [0] * n2
+        for lst in cand:
+            for j, ln, i, mln, _ in lst:
+                for k in range(ln):
+                    cov2[j + k] += 1
+                for k in range(mln):
+                    cov1[i + k] += 1
+        start = _Path()
+        start.matches = [None] * n2
+        start.m1 = start.m2 = start.chunks = start.idx = start.dist = 0
+        start.last = -1
+        start.used1 = start.used2 = 0
+        for j, lst in enumerate(cand):
+            if len(lst) == 1:
+                m = lst[0]
+                if all(cov2[j + k] == 1 for k in range(m[1])) and all(
+                    cov1[m[2] + k] == 1 for k in range(m[3])
+                ):
+                    start.matches[j] = m
+                    start.used2 |= _mask(j, m[1])
+                    start.used1 |= _mask(m[2], m[3])
+        if all(not lst or start.matches[j] is not None for j, lst in enumerate(cand)):
+            best = start.matches  # nothing to choose: the search keeps the fixed matches
+        else:
+            best = _resolve(cand, start)
+        func1 = self._info(test).functions
+        func2 = self._info(ref).functions
+        c1, c2, f1, f2 = [0] * 4, [0] * 4, [0] * 4, [0] * 4
+        for m in best:
+            if m is not None:
+                j, ln, i, mln, mod = m
+                for k in range(mln):
+                    if func1[i + k]:
+                        f1[mod] += 1
+                    else:
+                        c1[mod] += 1
+                for k in range(ln):
+                    if func2[j + k]:
+                        f2[mod] += 1
+                    else:
+                        c2[mod] += 1
+        return AlignmentCounts(
+            n1, n2, sum(func1), sum(func2), tuple(c1), tuple(c2), tuple(f1), tuple(f2),
+            _chunks(best),
+        )  # fmt: skip
+
+
+def _resolve(cand: list[list[Match]], start: _Path) -> list:
+    """The jar's beam search; returns the best path's match per reference position."""
+    n = len(cand)
+    w = SEARCH_WEIGHTS
+    next_paths = [start]
+    for current in range(n + 1):
+        paths = next_paths
+        next_paths = []
+        paths.sort(key=_rank)
+        for path in paths[:BEAM_SIZE]:
+            if current == n:
+                if path.last != -1:
+                    path.chunks += 1
+                next_paths.append(path)
+                continue
+            if path.used2 >> current & 1:
+                if current < path.idx:
+                    next_paths.append(path)
+                elif path.matches[path.idx] is not None:
+                    j, ln, i, mln, mod = path.matches[path.idx]
+                    path.m1 = int(path.m1 + mln * w[mod])
+                    path.m2 = int(path.m2 + ln * w[mod])
+                    if path.last != -1 and i != path.last:
+                        path.chunks += 1
+                    path.idx = j + ln
+                    path.last = i + mln
+                    path.dist += abs(j - i)
+                    next_paths.append(path)
+                continue
+            for m in cand[current]:
+                j, ln, i, mln, mod = m
+                mask2 = _mask(j, ln)
+                mask1 = _mask(i, mln)
+                if path.used2 & mask2 or path.used1 & mask1:
+                    continue
+                p = path.copy()
+                p.used2 |= mask2
+                p.used1 |= mask1
+                p.matches[current] = m
+                p.m1 = int(p.m1 + mln * w[mod])
+                p.m2 = int(p.m2 + ln * w[mod])
+                if p.last != -1 and i != p.last:
+                    p.chunks += 1
+                p.idx = j + ln
+                p.last = i + mln
+                path.dist += abs(j - i)  # sic: the jar adds the distance to the parent path
+                next_paths.append(p)
+            if path.last != -1:
+                path.chunks += 1
+                path.last = -1
+            path.idx += 1
+            next_paths.append(path)
+        if not next_paths:
+            next_paths.append(paths[0])
+    next_paths.sort(key=_rank)
+    return next_paths[0].matches
+
+
+def _chunks(matches: list) -> int:
+    chunks, idx, last = 0, 0, -1
+    while idx < len(matches):
+        m = matches[idx]
+        if m is None:
+            if last != -1:
+                chunks += 1
+                last = -1
+            idx += 1
+        else:
+            if last != -1 and m[2] != last:
+                chunks += 1
+            idx = m[0] + m[1]
+            last = m[2] + m[3]
+    return chunks + (last != -1)
+
+
+_SUFFIXES = (
+    ("s", ""), ("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"),
+    ("men", "man"), ("ies", "y"), ("s", ""), ("ies", "y"), ("es", "e"), ("es", ""),
+    ("ed", "e"), ("ed", ""), ("ing", "e"), ("ing", ""), ("er", ""), ("est", ""), ("er", "e"),
+    ("est", "e"),
+)  # fmt: skip
+
+
+def _morph(word: str, synsets: Container[str]) -> str:
+    """WordNet-style base form by suffix rules: the first candidate that has synsets, else ""."""
+    if word.endswith("ss") or len(word) <= 2:
+        return word
+    for suffix, ending in _SUFFIXES:
+        if word.endswith(suffix):
+            base = word[: len(word) - len(suffix)] + ending
+            if base in synsets:
+                return base
+    return ""

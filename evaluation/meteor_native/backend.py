@@ -1,0 +1,190 @@
+"""The native METEOR backend: the request interface of :class:`evaluation.meteor.MeteorRequests`."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+
+from compmo_gen.core.errors import PrerequisiteError
+from evaluation.meteor import score_line
+from evaluation.meteor_native import scorer
+from evaluation.meteor_native.align import Aligner
+from evaluation.meteor_native.normalize import (
+    JAVA_TRIM,
+    java_lower,
+    normalize_line,
+    split_tokens,
+)
+from evaluation.meteor_native.paraphrase import ParaphraseTable
+from evaluation.meteor_native.resources import index_dir, load_lexicon
+
+log = logging.getLogger(__name__)
+
+#: The Snowball release whose English stemmer equals the jar's (3.x changed it).
+SNOWBALL_VERSION = "2.2.0"
+
+
+def _stemmer():
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("snowballstemmer")
+    except PackageNotFoundError:
+        found = None
+    if found != SNOWBALL_VERSION:
+        raise PrerequisiteError(
+            f"native METEOR needs snowballstemmer=={SNOWBALL_VERSION} (found {found}; later "
+            "releases changed the English stemmer): pip install 'compmo[eval]', or --meteor java"
+        )
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english").stemWord
+
+
+class NativeMeteor:
+    """METEOR 1.5 ``-l en -norm`` in Python; statistics are tuples, scores floats.
+
+    Large ``stats`` requests (``POOL_MIN_PAIRS`` pairs or more) go to ``jobs`` worker processes,
+    started on first use; smaller ones are scored in this process.
+    """
+
+    POOL_MIN_PAIRS = 3000
+    CHUNK = 1000
+
+    def __init__(self, jobs: int = 1) -> None:
+        t0 = time.perf_counter()
+        self._stem = _stemmer()
+        self.directory = index_dir()  # built here, once, before any worker starts
+        self.jobs = max(1, jobs)
+        self.description = (
+            f"native METEOR 1.5 (evaluation.meteor_native, -l en -norm), up to {self.jobs} "
+            f"process{'es' if self.jobs > 1 else ''}"
+        )
+        self._aligner: Aligner | None = None
+        self._pool = None
+        self._norm: dict[str, tuple[str, ...]] = {}
+        self._scores: dict[scorer.Stats, float] = {}
+        self._cpu = 0.0
+        log.debug("native METEOR ready in %.2f s", time.perf_counter() - t0)
+
+    def __enter__(self) -> NativeMeteor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the worker processes, if any."""
+        if self._pool is not None:
+            self._cpu += self.worker_cpu_seconds()
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def worker_cpu_seconds(self) -> float:
+        """CPU seconds of the live worker processes (0 without them)."""
+        from evaluation.meteor import cpu_seconds
+
+        if self._pool is None:
+            return 0.0
+        return cpu_seconds(list(getattr(self._pool, "_processes", {}) or {}))
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds spent scoring so far (this thread and the worker processes)."""
+        return self._cpu + (self.worker_cpu_seconds() if self._pool is not None else 0.0)
+
+    @property
+    def aligner(self) -> Aligner:
+        if self._aligner is None:
+            self.lexicon = load_lexicon(self.directory)
+            self.paraphrases = ParaphraseTable(self.directory)
+            self._aligner = Aligner(self.lexicon, self._stem, self.paraphrases)
+        return self._aligner
+
+    def words(self, sentence: str) -> tuple[str, ...]:
+        """The jar's view of a sentence: ``-norm``, lower case, whitespace tokens."""
+        w = self._norm.get(sentence)
+        if w is None:
+            text = java_lower(normalize_line(sentence, self.aligner.lexicon.prefixes))
+            w = self._norm[sentence] = tuple(split_tokens(text))
+        return w
+
+    def stats(self, pairs: Sequence[tuple[str, str]]) -> list[scorer.Stats]:
+        """Sufficient statistics of each (hypothesis, reference) pair (tokenised strings)."""
+        if self._pool is not None or (self.jobs > 1 and len(pairs) >= self.POOL_MIN_PAIRS):
+            return self._pool_stats(pairs)
+        t0 = time.thread_time()
+        requests = [_request(h, r) for h, r in pairs]
+        sentences = [[self.words(s) for s in req] for req in requests]
+        self.aligner.paraphrases.add_sentences({s for req in sentences for s in req})
+        out = []
+        for hyp, *refs in sentences:
+            if len(refs) == 1:
+                out.append(scorer.stats_of(self.aligner.align(hyp, refs[0])))
+                continue
+            best, best_score = None, -1.0
+            for ref in refs:
+                stats = scorer.stats_of(self.aligner.align(hyp, ref))
+                value = scorer.score(stats)
+                if value > best_score:
+                    best, best_score = stats, value
+            out.append(best)
+        self._cpu += time.thread_time() - t0
+        return out
+
+    def _pool_stats(self, pairs: Sequence[tuple[str, str]]) -> list[scorer.Stats]:
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.jobs,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_init,
+            )
+        chunks = [list(pairs[k : k + self.CHUNK]) for k in range(0, len(pairs), self.CHUNK)]
+        return [s for part in self._pool.map(_worker_stats, chunks) for s in part]
+
+    def evaluate(self, groups: Sequence[Sequence[scorer.Stats]]) -> list[tuple[float, list[float]]]:
+        """``(aggregate, per-pair scores)`` of each non-empty group of statistics."""
+        cache = self._scores
+        out = []
+        for g in groups:
+            per_pair = []
+            for s in g:
+                value = cache.get(s)
+                if value is None:
+                    if len(cache) > 500_000:
+                        cache.clear()
+                    value = cache[s] = scorer.score(s)
+                per_pair.append(value)
+            out.append((scorer.aggregate(g), per_pair))
+        return out
+
+
+def _request(hypothesis: str, reference: str) -> list[str]:
+    """(hypothesis, *references) as the jar reads pycocoevalcap's ``SCORE`` line.
+
+    The line is split at ``|||`` (Java's ``split``: trailing empty fields dropped) and each
+    field trimmed, so a reference holding ``|||`` becomes several references, as in the jar.
+    """
+    parts = score_line(hypothesis, [reference]).split("|||")
+    while parts and parts[-1] == "":
+        parts.pop()
+    if len(parts) < 3:
+        raise ValueError(f"METEOR request without hypothesis: {hypothesis!r} / {reference!r}")
+    fields = [p.strip(JAVA_TRIM) for p in parts]
+    return [fields[-1], *fields[1:-1]]
+
+
+_WORKER: NativeMeteor | None = None
+
+
+def _worker_init() -> None:
+    global _WORKER
+    _WORKER = NativeMeteor(1)
+
+
+def _worker_stats(pairs: list[tuple[str, str]]) -> list[scorer.Stats]:
+    assert _WORKER is not None
+    return _WORKER.stats(pairs)

@@ -1,0 +1,166 @@
+"""METEOR 1.5's English paraphrase table: a cached index and the entries a run can use.
+
+``paraphrase-en.gz`` has 5.3 M entries of three lines (probability, phrase, paraphrase). The index
+holds a vocabulary, each side's token ids (flat arrays with offsets) and a 64-bit hash of each
+side's id sequence, sorted, so that :meth:`ParaphraseTable.add_sentences` finds in milliseconds
+the entries whose phrase and paraphrase both occur as n-grams of the sentences seen so far. Only
+those can ever match (a match needs the phrase in one sentence and the paraphrase in the other);
+a hash collision only keeps an entry that then never matches, as matching compares words.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from evaluation.meteor_native.normalize import split_tokens
+
+Phrase = tuple[str, ...]
+_P = 0x100000001B3  # FNV prime: multiplier of the polynomial hash
+_MASK = (1 << 64) - 1
+_SIDES = ("src", "tgt")
+
+
+def _hash_arrays(tok: np.ndarray, off: np.ndarray) -> np.ndarray:
+    """Per entry: the polynomial hash of its token ids (+1), wrapping at 2**64."""
+    lengths = np.diff(off)
+    h = np.zeros(len(lengths), dtype=np.uint64)
+    for pos in range(int(lengths.max(initial=0))):
+        rows = np.flatnonzero(lengths > pos)
+        h[rows] = h[rows] * np.uint64(_P) + (tok[off[rows] + pos].astype(np.uint64) + np.uint64(1))
+    return h
+
+
+def phrase_hash(ids: Iterable[int]) -> int:
+    """:func:`_hash_arrays` of one id sequence."""
+    h = 0
+    for i in ids:
+        h = (h * _P + i + 1) & _MASK
+    return h
+
+
+def build_paraphrase_index(para: Path, target: Path) -> None:
+    """Parse ``paraphrase-en.gz`` into ``vocab.txt`` and ``.npy`` arrays in ``target``."""
+    vocab: dict[str, int] = {}
+    toks: dict[str, list[int]] = {"src": [], "tgt": []}
+    offs: dict[str, list[int]] = {"src": [0], "tgt": [0]}
+    with gzip.open(para, "rt", encoding="utf-8") as f:
+        while f.readline():  # probability line
+            for side in _SIDES:
+                t = toks[side]
+                for w in split_tokens(f.readline()):
+                    t.append(vocab.setdefault(w, len(vocab)))
+                offs[side].append(len(t))
+    (target / "vocab.txt").write_text("\n".join(vocab), encoding="utf-8")
+    for side in _SIDES:
+        tok = np.asarray(toks[side], dtype=np.int32)
+        off = np.asarray(offs[side], dtype=np.int64)
+        h = _hash_arrays(tok, off)
+        order = np.argsort(h, kind="stable")
+        np.save(target / f"{side}_tok.npy", tok)
+        np.save(target / f"{side}_off.npy", off)
+        np.save(target / f"{side}_order.npy", order.astype(np.int32))
+        np.save(target / f"{side}_sorted.npy", h[order])
+        np.save(target / f"{side}_hash.npy", h)
+    lengths = [int(np.diff(np.asarray(offs[s])).max(initial=0)) for s in _SIDES]
+    (target / "max_len.txt").write_text(f"{lengths[0]} {lengths[1]}")
+
+
+@dataclass
+class ParaphraseTable:
+    """The entries usable with the sentences seen so far (grows with :meth:`add_sentences`).
+
+    ``entries[phrase][paraphrase]`` lists the entry numbers (file order) of every kept entry.
+    """
+
+    directory: Path
+    entries: dict[Phrase, dict[Phrase, list[int]]] = field(default_factory=dict)
+    max_len: int = 0  # longest kept phrase
+    max_par_len: int = 0  # longest kept paraphrase
+    version: int = 0  # bumped whenever entries are added
+    _loaded: bool = False
+
+    def _load(self) -> None:
+        d = self.directory
+        self._words = (d / "vocab.txt").read_text(encoding="utf-8").split("\n")
+        self._ids = {w: i for i, w in enumerate(self._words)}
+        self._a = {
+            f"{side}_{name}": np.load(d / f"{side}_{name}.npy", mmap_mode="r", allow_pickle=False)
+            for side in _SIDES
+            for name in ("tok", "off", "order", "sorted", "hash")
+        }
+        self._longest = max(int(x) for x in (d / "max_len.txt").read_text().split())
+        self._seen: set[int] = set()  # n-gram hashes of all sentences so far
+        self._kept = np.zeros(len(self._a["src_off"]) - 1, dtype=bool)
+        self._loaded = True
+
+    def add_sentences(self, sentences: Iterable[Phrase]) -> None:
+        """Keep every entry whose phrase and paraphrase occur in the sentences seen so far."""
+        if not self._loaded:
+            self._load()
+        fresh: set[int] = set()
+        for words in sentences:
+            ids = [self._ids.get(w, -1) for w in words]
+            for i in range(len(ids)):
+                h = 0
+                for k in range(i, min(len(ids), i + self._longest)):
+                    if ids[k] < 0:
+                        break
+                    h = (h * _P + ids[k] + 1) & _MASK
+                    fresh.add(h)
+        fresh -= self._seen
+        if not fresh:
+            return
+        self._seen |= fresh
+        new = np.array(sorted(fresh), dtype=np.uint64)
+        seen = self._seen
+        a = self._a
+        cand = []
+        for side, other in (("src", "tgt"), ("tgt", "src")):
+            srt = a[f"{side}_sorted"]
+            lo = np.searchsorted(srt, new, side="left")
+            hi = np.searchsorted(srt, new, side="right")
+            rows = [
+                np.asarray(a[f"{side}_order"][x:y]) for x, y in zip(lo, hi, strict=True) if y > x
+            ]
+            if rows:
+                rows = np.concatenate(rows)
+                other_hash = np.asarray(a[f"{other}_hash"][rows]).tolist()
+                keep = np.fromiter((h in seen for h in other_hash), dtype=bool, count=len(rows))
+                cand.append(rows[keep])
+        if not cand:
+            return
+        added = np.unique(np.concatenate(cand))
+        added = added[~self._kept[added]]
+        if added.size == 0:
+            return
+        self._kept[added] = True
+        srcs = _phrases(self._words, a["src_off"], a["src_tok"], added)
+        tgts = _phrases(self._words, a["tgt_off"], a["tgt_tok"], added)
+        touched = set()
+        for e, src, tgt in zip(added.tolist(), srcs, tgts, strict=True):
+            self.entries.setdefault(src, {}).setdefault(tgt, []).append(e)
+            touched.add((src, tgt))
+            self.max_len = max(self.max_len, len(src))
+            self.max_par_len = max(self.max_par_len, len(tgt))
+        for src, tgt in touched:
+            self.entries[src][tgt].sort()
+        self.version += 1
+
+
+def _phrases(words: list[str], off: np.ndarray, tok: np.ndarray, rows: np.ndarray) -> list[Phrase]:
+    """The phrases of entries ``rows`` as word tuples."""
+    starts = np.asarray(off[rows])
+    lengths = np.asarray(off[rows + 1]) - starts
+    flat = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+    flat += np.arange(flat.size)
+    ids = np.asarray(tok[flat]).tolist()
+    out, pos = [], 0
+    for n in lengths.tolist():
+        out.append(tuple(words[t] for t in ids[pos : pos + n]))
+        pos += n
+    return out

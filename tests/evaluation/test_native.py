@@ -1,0 +1,212 @@
+"""Native PTB tokenizer and METEOR 1.5 against pycocoevalcap's jars (real jars where Java is)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from evaluation.cli import main
+from evaluation.ptb import (
+    coco_tokens,
+    ptb_tokenize_in_context_native,
+    ptb_tokenize_native,
+    tokenize_lines,
+)
+
+from .test_parity import CAPTIONS, make_fixture
+
+CASES = Path(__file__).resolve().parent / "data" / "ptb_cases.txt"
+RELEASE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "demo_release"
+needs_java = pytest.mark.skipif(shutil.which("java") is None, reason="needs Java")
+
+
+def _jar_lines(lines: list[str]) -> list[str]:
+    from evaluation.javatools import PTB_JAR, jar_path
+
+    fd, name = tempfile.mkstemp(suffix=".txt")
+    with os.fdopen(fd, "wb") as f:
+        f.write("\n".join(lines).encode())
+    try:
+        cmd = ["java", "-cp", str(jar_path(PTB_JAR)), "edu.stanford.nlp.process.PTBTokenizer"]
+        out = subprocess.run([*cmd, "-preserveLines", "-lowerCase", name], capture_output=True)
+    finally:
+        os.unlink(name)
+    return out.stdout.decode().split("\n")
+
+
+def test_context_effect_of_a_final_initial():
+    """A final initial or abbreviation splits off its period before a sentence opener only."""
+    before_opener = tokenize_lines(["a person draws a capital T.", "The man walks away."])[0]
+    before_lower = tokenize_lines(["a person draws a capital T.", "then the man walks."])[0]
+    assert before_opener[-2:] == ["T", "."] and before_lower[-1] == "T."
+    assert coco_tokens(before_opener) == "a person draws a capital t"
+    assert coco_tokens(before_lower) == "a person draws a capital t."
+    # compmo-eval: each caption as if followed by itself, plus its two context variants
+    toks, variants = ptb_tokenize_in_context_native(["draws a T.", "The end", "A T.", "then"])
+    assert toks["draws a T."] == "draws a t." and toks["A T."] == "a t"
+    assert variants["draws a T."] == ("draws a t", "draws a t.")
+    assert variants["A T."] == ("a t", "a t.")
+
+
+@needs_java
+def test_ptb_cases_equal_the_jar_line_by_line():
+    lines = CASES.read_text().split("\n")
+    rng = random.Random(0)
+    shuffled = lines[:]
+    rng.shuffle(shuffled)  # other next lines: other contexts
+    for doc in (lines, shuffled):
+        jar = _jar_lines(doc)
+        native = [" ".join(t.lower() for t in toks) for toks in tokenize_lines(doc)]
+        assert native == jar[: len(doc)]
+
+
+@needs_java
+def test_ptb_fuzz_lines_equal_the_jar():
+    from .ptb_fuzz import fuzz_lines
+
+    doc = fuzz_lines(7, 600)
+    native = [" ".join(t.lower() for t in toks) for toks in tokenize_lines(doc)]
+    assert native == _jar_lines(doc)[: len(doc)]
+
+
+@needs_java
+def test_ptb_tokenize_native_equals_ptb_tokenize():
+    from evaluation.ptb import ptb_tokenize_in_context_native
+    from evaluation.text import ptb_tokenize, ptb_tokenize_in_context, remove_nonascii
+
+    caps = [remove_nonascii(c) for c in CAPTIONS] + CASES.read_text().split("\n")
+    assert ptb_tokenize_native(caps) == ptb_tokenize(caps)
+    assert ptb_tokenize_in_context_native(caps) == ptb_tokenize_in_context(caps)
+
+
+def _pairs() -> list[tuple[str, str]]:
+    from evaluation.text import remove_nonascii
+
+    toks = list(ptb_tokenize_native([remove_nonascii(c) for c in CAPTIONS]).values())
+    extra = [
+        ("", "runs"),
+        ("a|||b  c", "a b c"),
+        ("Aa walks", "BB walks"),  # equal Java hash codes: the jar counts them as a match
+        ("the man is walking", "a man walks"),  # paraphrase, stem
+        ("a person sprints quickly", "someone runs fast"),  # synonyms
+        ("he jumps 2 times , then 3 times", "the person jumps twice and then three times"),
+        ("walks walks walks", "walks"),
+        ("u.s. soldiers don't stop", "us soldiers do n't stop ..."),
+    ]
+    return [(a, b) for a in toks for b in toks] + extra
+
+
+@pytest.fixture(scope="module")
+def jar():
+    """One plain meteor-1.5.jar for the module (its start-up is the slow part)."""
+    if shutil.which("java") is None:
+        pytest.skip("needs Java")
+    from evaluation.meteor import MeteorPool
+
+    with MeteorPool(1) as pool:
+        yield pool
+
+
+class _Borrowed:
+    """Lends the module's jar to score_videos, which closes the backend it is given."""
+
+    def __init__(self, backend):
+        self.backend = backend
+
+    def __getattr__(self, name):
+        return getattr(self.backend, name)
+
+    def close(self):
+        pass
+
+
+def test_meteor_native_equals_the_jar(jar):
+    from evaluation.meteor_native import NativeMeteor
+
+    pairs = _pairs()
+    groups = [[0, 1, 2], [5], list(range(len(pairs))), [7, 7, 3], list(range(len(pairs) - 8, len(pairs)))]  # fmt: skip
+    with NativeMeteor(1) as native:
+        want, got = jar.stats(pairs), native.stats(pairs)
+        assert [tuple(float(x) for x in s.split()) for s in want] == got
+        assert native.evaluate([[got[i] for i in g] for g in groups]) == jar.evaluate(
+            [[want[i] for i in g] for g in groups]
+        )
+
+
+def test_fragmentation_penalty_uses_the_jvms_pow(jar):
+    """Statistics whose Math.pow on the JVM differs from C's pow (java_pow.txt) score alike."""
+    from evaluation.meteor_native.scorer import _java_pow, aggregate, score
+
+    keys = sorted(_java_pow())[:: max(1, len(_java_pow()) // 40)]
+    stats = []
+    for c, n in keys:
+        t = float(int(n) // 2)
+        r = n - t
+        row = [t + 3, r + 5, 0.0, 0.0, t, r, 0.0, 0.0] + [0.0] * 12 + [c, t, r]
+        stats.append(tuple(row))
+    text = [" ".join(repr(x) for x in row) for row in stats]
+    want = jar.evaluate([[x] for x in text] + [text])
+    got = [(aggregate([x]), [score(x)]) for x in stats] + [
+        (aggregate(stats), [score(x) for x in stats])
+    ]
+    assert got == want
+
+
+@pytest.mark.skipif(not (RELEASE / "test.json").is_file(), reason="needs shared/data/demo_release")
+def test_meteor_native_on_release_pairs(jar):
+    """500 random pairs of DEMO's release (scripts/native_parity.py checks all of them)."""
+    from evaluation.meteor_native import NativeMeteor
+
+    gt = json.loads((RELEASE / "test.json").read_text())
+    pred = json.loads((RELEASE / "result.json").read_text())
+    caps = [c.split(" - ", 1)[-1] for v in gt[:60] for c in v["gt"].split(", ")]
+    caps += [c.split(" - ", 1)[-1] for v in pred[:60] for c in v["generated"].split(", ")]
+    toks = list(ptb_tokenize_native(caps).values())
+    rng = random.Random(1)
+    pairs = [(rng.choice(toks), rng.choice(toks)) for _ in range(500)]
+    with NativeMeteor(1) as native:
+        want, got = jar.stats(pairs), native.stats(pairs)
+        assert [tuple(float(x) for x in s.split()) for s in want] == got
+        assert native.evaluate([got])[0] == jar.evaluate([want])[0]
+
+
+def test_native_scoring_needs_no_java(tmp_path, monkeypatch, capsys):
+    gt, pred = make_fixture(21, n_videos=3)
+    g, p = tmp_path / "gt.json", tmp_path / "pred.json"
+    g.write_text(json.dumps(gt))
+    p.write_text(json.dumps({"results": pred}))
+    out = tmp_path / "res.json"
+    monkeypatch.setenv("PATH", str(tmp_path))  # no java here
+    assert main([str(p), "--gt", str(g), "--out", str(out), "-q", "--jobs", "1"]) == 0
+    sig = json.loads(out.read_text())["signature"]
+    assert sig["java"] == "not used"
+    assert "native" in sig["tokenizer"] and "native" in sig["meteor"]
+    assert sig["meteor_backend"].startswith("native METEOR 1.5")
+
+
+def test_native_run_equals_the_java_scorers(tmp_path, jar):
+    """compmo-eval with both native backends == the same evaluation on the jars."""
+    from evaluation.report import summarize
+    from evaluation.scorer import EvalConfig, build_inputs, score_videos
+
+    from .test_parity import to_annotations
+
+    gt, pred = make_fixture(22, n_videos=4)
+    g, p = tmp_path / "gt.json", tmp_path / "pred.json"
+    g.write_text(json.dumps(gt))
+    p.write_text(json.dumps({"results": pred}))
+    out = tmp_path / "native.json"
+    assert main([str(p), "--gt", str(g), "--out", str(out), "-q", "--jobs", "1"]) == 0
+    native = json.loads(out.read_text())
+    cfg = EvalConfig(tokenizer="java", meteor="java")
+    inputs, _ = build_inputs(*to_annotations(gt, pred), (), cfg)
+    java = summarize(score_videos(inputs, cfg, _Borrowed(jar)), cfg)
+    assert native["metrics"] == java["metrics"]
+    assert native["per_tiou"] == java["per_tiou"]
