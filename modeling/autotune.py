@@ -7,12 +7,12 @@ measurements in ``results/``:
 
 1. No CUDA device: the plain step, no compile, no checkpointing (a CPU gains nothing from packing
    and cannot compile the packed attention).
-2. Small models (below ``SMALL_MODEL`` = 1 B parameters): the packed step, compiled unless under
-   ZeRO-3, with the configured token budget (``tokens_per_step``, default 6,144: about the plain
-   step's batch of 16, so the optimisation is unchanged). Measured through ``compmo-train`` on one
-   H200 with SmolLM2-135M stage 2 at the same global batch (``results/issue15_h200.md``): plain
-   13.6 k tokens/s, packed eager 19.8 k (1.46x), packed compiled 20.8 k (1.53x). (An earlier H100 run
-   of the old packed implementation had measured 0.7x; the packed path was reworked since.) When the
+2. Small models (below ``SMALL_MODEL`` = 1 B parameters): the packed step, eager (not compiled), with
+   the configured token budget (``tokens_per_step``, default 6,144: about the plain step's batch of
+   16, so the optimisation is unchanged). Measured through ``compmo-train`` on one H200 with
+   SmolLM2-135M stage 2 at the same global batch, two runs (``results/issue15_h200.md``,
+   ``results/issue15_h200_run2.md``): packed eager 1.46x and 1.65x the plain step; packed compiled
+   1.53x and 0.89x (the compile cost is not repaid by a small model in short runs). When the
    longest sample exceeds the budget or the activations would not fit: the plain step, with
    checkpointing only when its padded batch would not fit.
 3. Large models (1 B and more): the packed step (``results/throughput_h100.md``, Llama-3.1-8B shape,
@@ -88,13 +88,12 @@ def choose(f: Facts, default_tokens: int = 6144) -> Decision:
     if f.params < SMALL_MODEL:
         packed_fits = _budget(f, ACT_BYTES * f.hidden * f.layers) >= default_tokens
         if packed_fits and f.longest <= default_tokens:
-            compile_ = not f.zero3
             why = [
                 f"{f.params / 1e6:.0f} M parameters: packed step, {default_tokens} tokens a "
-                "micro-batch (1.46x eager, 1.53x compiled vs plain on SmolLM2-135M stage 2, H200)",
-                "compiled" if compile_ else "not compiled (ZeRO-3 hooks)",
+                "micro-batch (eager: 1.46x and 1.65x plain on SmolLM2-135M stage 2, H200)",
+                "not compiled (compiled: 1.53x and 0.89x: the compile cost is not repaid)",
             ]
-            return Decision(True, compile_, False, default_tokens, why)
+            return Decision(True, False, False, default_tokens, why)
         per_token = PLAIN_ACT_BYTES * f.hidden * f.layers + 10 * f.vocab
         fits = _budget(f, per_token)
         ckpt = fits < f.longest * 16  # a padded batch of 16 of the longest samples

@@ -21,14 +21,12 @@ def test_cpu_takes_the_plain_step() -> None:
     assert (d.packing, d.compile, d.gradient_checkpointing) == (False, False, False)
 
 
-def test_small_model_takes_the_packed_compiled_step_on_a_gpu() -> None:
-    # measured (results/issue15_h200.md): SmolLM2-135M stage 2 through compmo-train, same global
-    # batch: plain 13.6k, packed eager 19.8k, packed compiled 20.8k tokens/s
+def test_small_model_takes_the_packed_eager_step_on_a_gpu() -> None:
+    # measured (results/issue15_h200*.md): SmolLM2-135M stage 2 through compmo-train, same global
+    # batch: packed eager 1.46x / 1.65x plain, packed compiled 1.53x / 0.89x (two runs)
     d = choose(Facts(**SMOL, cuda=True, free_bytes=79 * GIB, longest=900, trainable=10**7))
-    assert (d.packing, d.compile, d.gradient_checkpointing) == (True, True, False)
-    assert d.tokens_per_step == 6144 and "1.53x" in d.reasons[0]
-    z3 = choose(Facts(**SMOL, cuda=True, free_bytes=79 * GIB, longest=900, zero3=True))
-    assert z3.packing and not z3.compile
+    assert (d.packing, d.compile, d.gradient_checkpointing) == (True, False, False)
+    assert d.tokens_per_step == 6144 and "1.65x" in d.reasons[0]
     # a sample longer than the budget: the plain step; little memory: checkpointing too
     long = choose(Facts(**SMOL, cuda=True, free_bytes=79 * GIB, longest=8000))
     assert long.packing is False
