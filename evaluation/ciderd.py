@@ -41,28 +41,50 @@ def _pick_mean4():
 
 
 class CiderD:
-    """``score(pairs)`` == ``Cider().compute_score({i: [ref]}, {i: [hyp]})[0]``."""
+    """``score(pairs)`` == ``Cider().compute_score({i: [ref]}, {i: [hyp]})[0]``.
+
+    Work that does not depend on a group's IDF is done once per sentence (its n-grams per order)
+    and once per distinct pair (the n-grams hypothesis and reference share, in the hypothesis'
+    order); per group only the norms and the shared n-grams' products are computed.
+    """
 
     def __init__(self, counts_of: Callable[[str], Mapping[tuple[str, ...], int]] | None = None):
         """``counts_of(sentence)``: its n-gram counts (orders 1-4) in ``precook``'s insertion
         order, e.g. a cache shared with BLEU; default: pycocoevalcap's ``precook``."""
         self._counts_of = counts_of
-        self._counts: dict[str, list[tuple[tuple[str, ...], int, int]]] = {}
+        self._counts: dict[str, _Sentence] = {}
+        self._shared: dict[tuple[str, str], _Shared] = {}
         self._log: dict[int, float] = {}
         self._penalty: dict[int, float] = {}
 
-    def _ngrams(self, sentence: str) -> tuple[list[tuple[tuple[str, ...], int, float]], int]:
-        """precook's (n-gram, n - 1, tf) in insertion order, and the bigram count ("length")."""
+    def _ngrams(self, sentence: str) -> _Sentence:
+        """precook's (n-gram, tf) per order in insertion order, the counts, the bigram count."""
         got = self._counts.get(sentence)
         if got is None:
             from pycocoevalcap.cider.cider_scorer import precook
 
             if len(self._counts) > _CACHE_LIMIT:
                 self._counts.clear()
+                self._shared.clear()
             counts = precook(sentence, _N) if self._counts_of is None else self._counts_of(sentence)
-            items = [(g, len(g) - 1, float(tf)) for g, tf in counts.items()]
-            got = (items, sum(int(tf) for _, n, tf in items if n == 1))
+            orders: tuple[list, ...] = ([], [], [], [])
+            for g, tf in counts.items():
+                orders[len(g) - 1].append((g, float(tf)))
+            got = (orders, counts, sum(int(tf) for _, tf in orders[1]))
             self._counts[sentence] = got
+        return got
+
+    def _pair(self, hyp: str, ref: str) -> _Shared:
+        """Per order, (n-gram, hypothesis tf, reference tf) of the shared n-grams, in the
+        hypothesis' order (the order pycocoevalcap's ``sim`` sums them in)."""
+        got = self._shared.get((hyp, ref))
+        if got is None:
+            h, r = self._ngrams(hyp), self._ngrams(ref)
+            rc = r[1]
+            got = tuple(
+                [(g, tf, float(rc[g])) for g, tf in h[0][n] if g in rc] for n in range(_N)
+            )
+            self._shared[(hyp, ref)] = got
         return got
 
     def _ln(self, k: int) -> float:
@@ -78,48 +100,38 @@ class CiderD:
             got = self._penalty[delta] = np.e ** (-(d**2) / (2 * _SIGMA**2))
         return got
 
-    @staticmethod
-    def _vec(items: list, idf: dict, ref_len: float) -> tuple[list[dict], list[float]]:
-        vec: list[dict] = [{}, {}, {}, {}]
-        norm = [0.0, 0.0, 0.0, 0.0]
-        for g, n, tf in items:
-            x = tf * idf.get(g, ref_len)  # an n-gram no reference has: df 0 -> log(max(1, 0)) = 0
-            vec[n][g] = x
-            norm[n] += x**2  # libm pow, as NumPy's scalar power in the original
-        return vec, [math.sqrt(v) for v in norm]
-
     def scores(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """Per-pair CIDEr-D (x10, as pycocoevalcap) with IDF from this group's references."""
-        refs = [self._ngrams(r) for _, r in pairs]
-        tests = [self._ngrams(h) for h, _ in pairs]
+        sentences = {s: self._ngrams(s) for pair in pairs for s in pair}
         df: dict[tuple[str, ...], int] = {}
-        for items, _ in refs:
-            for g, _, _ in items:  # precook's keys are distinct
+        for _, r in pairs:
+            for g in sentences[r][1]:  # precook's keys are distinct
                 df[g] = df.get(g, 0) + 1
         ref_len = self._ln(len(pairs))
         idf = {g: ref_len - self._ln(c) for g, c in df.items()}
+        get = idf.get
+        norms: dict[str, list[float]] = {}
+        for s, (orders, _, _) in sentences.items():
+            norm = []
+            for items in orders:
+                acc = 0.0
+                for g, tf in items:
+                    # an n-gram no reference has: df 0 -> log(max(1, 0)) = 0, idf = ref_len
+                    acc += (tf * get(g, ref_len)) ** 2  # libm pow, as NumPy's scalar power
+                norm.append(math.sqrt(acc))
+            norms[s] = norm
         mean4 = _pick_mean4()  # checked once, on first use (not at import)
         out = []
-        memo: dict[int, tuple[list[dict], list[float]]] = {}  # per sentence, for this group's IDF
-
-        def vec(items: list) -> tuple[list[dict], list[float]]:
-            got = memo.get(id(items))
-            if got is None:
-                got = memo[id(items)] = self._vec(items, idf, ref_len)
-            return got
-
-        for (t_items, lh), (r_items, lr) in zip(tests, refs, strict=True):
-            vh, nh = vec(t_items)
-            vr, nr = vec(r_items)
-            pen = self._gauss(lh - lr)
+        for h, r in pairs:
+            nh, nr = norms[h], norms[r]
+            pen = self._gauss(sentences[h][2] - sentences[r][2])
             val = [0.0, 0.0, 0.0, 0.0]
-            for n in range(_N):
+            for n, shared in enumerate(self._pair(h, r)):
                 acc = 0.0
-                ref_n = vr[n]
-                for g, x in vh[n].items():
-                    y = ref_n.get(g)
-                    if y is not None:
-                        acc += min(x, y) * y
+                for g, th, tr in shared:
+                    w = idf[g]
+                    x, y = th * w, tr * w
+                    acc += min(x, y) * y
                 if nh[n] != 0 and nr[n] != 0:
                     acc /= nh[n] * nr[n]
                 val[n] = acc * pen
@@ -128,3 +140,7 @@ class CiderD:
 
     def score(self, pairs: Sequence[tuple[str, str]]) -> float:
         return float(np.mean(self.scores(pairs)))
+
+
+_Sentence = tuple[tuple[list, ...], Mapping[tuple[str, ...], int], int]
+_Shared = tuple[list[tuple[tuple[str, ...], float, float]], ...]

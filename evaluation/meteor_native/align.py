@@ -65,11 +65,15 @@ def _positions(keys: list[int]) -> dict[int, list[int]]:
 
 
 class _Path:
-    __slots__ = ("matches", "m1", "m2", "chunks", "idx", "last", "dist", "used1", "used2")
+    """A partial alignment. Its own matches are a linked list (``chosen``: (match, parent's
+    list)), so a copy is O(1); the fixed matches live in the shared ``start`` list, the only
+    ones the search ever reads back (a chosen match starts before the position being decided)."""
+
+    __slots__ = ("chosen", "m1", "m2", "chunks", "idx", "last", "dist", "used1", "used2")
 
     def copy(self) -> _Path:
         p = _Path()
-        p.matches = self.matches[:]
+        p.chosen = self.chosen
         p.m1, p.m2, p.chunks, p.idx = self.m1, self.m2, self.chunks, self.idx
         p.last, p.dist, p.used1, p.used2 = self.last, self.dist, self.used1, self.used2
         return p
@@ -190,8 +194,7 @@ class Aligner:
                         out[j].append((j, 1, i, 1, 2))
         entries = self.paraphrases.entries
         for j, length, src in b.spans:  # reference phrase, paraphrase in the test
-            pars = entries[src]
-            found = [(e, p) for p in a.ngrams if p in pars for e in pars[p]]
+            found = _found(entries[src], a.ngrams)
             if found:
                 found.sort()
                 for _, p in found:
@@ -199,8 +202,7 @@ class Aligner:
                     for i in a.ngrams[p]:
                         out[j].append((j, length, i, k, 3))
         for i, length, src in a.spans:  # test phrase, paraphrase in the reference
-            pars = entries[src]
-            found = [(e, p) for p in b.ngrams if p in pars for e in pars[p]]
+            found = _found(entries[src], b.ngrams)
             if found:
                 found.sort()
                 for _, p in found:
@@ -222,7 +224,8 @@ class Aligner:
                 for k in range(mln):
                     cov1[i + k] += 1
         start = _Path()
-        start.matches = [None] * n2
+        fixed: list = [None] * n2
+        start.chosen = None
         start.m1 = start.m2 = start.chunks = start.idx = start.dist = 0
         start.last = -1
         start.used1 = start.used2 = 0
@@ -232,13 +235,13 @@ class Aligner:
                 if all(cov2[j + k] == 1 for k in range(m[1])) and all(
                     cov1[m[2] + k] == 1 for k in range(m[3])
                 ):
-                    start.matches[j] = m
+                    fixed[j] = m
                     start.used2 |= _mask(j, m[1])
                     start.used1 |= _mask(m[2], m[3])
-        if all(not lst or start.matches[j] is not None for j, lst in enumerate(cand)):
-            best = start.matches  # nothing to choose: the search keeps the fixed matches
+        if all(not lst or fixed[j] is not None for j, lst in enumerate(cand)):
+            best = fixed  # nothing to choose: the search keeps the fixed matches
         else:
-            best = _resolve(cand, start)
+            best = _resolve(cand, start, fixed)
         func1 = self._info(test).functions
         func2 = self._info(ref).functions
         c1, c2, f1, f2 = [0] * 4, [0] * 4, [0] * 4, [0] * 4
@@ -261,8 +264,17 @@ class Aligner:
         )  # fmt: skip
 
 
-def _resolve(cand: list[list[Match]], start: _Path) -> list:
-    """The jar's beam search; returns the best path's match per reference position."""
+def _found(pars: dict, ngrams: dict) -> list:
+    """(entry, paraphrase) of each paraphrase of a phrase that occurs in ``ngrams`` (any order:
+    entry numbers are distinct, the caller sorts), walking the smaller of the two."""
+    if len(pars) <= len(ngrams):
+        return [(e, p) for p, es in pars.items() if p in ngrams for e in es]
+    return [(e, p) for p in ngrams if p in pars for e in pars[p]]
+
+
+def _resolve(cand: list[list[Match]], start: _Path, fixed: list) -> list:
+    """The jar's beam search; returns the best path's match per reference position
+    (``fixed``: the matches nothing competes with, by reference position)."""
     n = len(cand)
     w = SEARCH_WEIGHTS
     next_paths = [start]
@@ -279,8 +291,8 @@ def _resolve(cand: list[list[Match]], start: _Path) -> list:
             if path.used2 >> current & 1:
                 if current < path.idx:
                     next_paths.append(path)
-                elif path.matches[path.idx] is not None:
-                    j, ln, i, mln, mod = path.matches[path.idx]
+                elif fixed[path.idx] is not None:
+                    j, ln, i, mln, mod = fixed[path.idx]
                     path.m1 = int(path.m1 + mln * w[mod])
                     path.m2 = int(path.m2 + ln * w[mod])
                     if path.last != -1 and i != path.last:
@@ -299,7 +311,7 @@ def _resolve(cand: list[list[Match]], start: _Path) -> list:
                 p = path.copy()
                 p.used2 |= mask2
                 p.used1 |= mask1
-                p.matches[current] = m
+                p.chosen = (m, p.chosen)
                 p.m1 = int(p.m1 + mln * w[mod])
                 p.m2 = int(p.m2 + ln * w[mod])
                 if p.last != -1 and i != p.last:
@@ -316,7 +328,12 @@ def _resolve(cand: list[list[Match]], start: _Path) -> list:
         if not next_paths:
             next_paths.append(paths[0])
     next_paths.sort(key=_rank)
-    return next_paths[0].matches
+    best = fixed[:]
+    node = next_paths[0].chosen
+    while node is not None:
+        m, node = node
+        best[m[0]] = m
+    return best
 
 
 def _chunks(matches: list) -> int:

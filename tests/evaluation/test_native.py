@@ -210,3 +210,40 @@ def test_native_run_equals_the_java_scorers(tmp_path, jar):
     java = summarize(score_videos(inputs, cfg, _Borrowed(jar)), cfg)
     assert native["metrics"] == java["metrics"]
     assert native["per_tiou"] == java["per_tiou"]
+
+
+def test_stemmer_is_snowball_2_2_0_whichever_build():
+    """PyStemmer 2.2.0.x (C, used when installed) stems every lexicon word as snowballstemmer
+    2.2.0's Python English stemmer; a PyStemmer of another release is never used."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from snowballstemmer.english_stemmer import EnglishStemmer
+
+    from evaluation.meteor_native import backend
+    from evaluation.meteor_native.resources import index_dir
+
+    words = (index_dir() / "synset_words.txt").read_text(encoding="utf-8").split("\n")
+    words += (index_dir() / "vocab.txt").read_text(encoding="utf-8").split("\n")
+    words = sorted(set(words))[::7]  # every 7th of ~190k words: a few seconds in Python
+    python_stem = EnglishStemmer().stemWord
+    assert [backend._stemmer()(w) for w in words] == [python_stem(w) for w in words]
+    try:
+        pystemmer = version("PyStemmer")
+    except PackageNotFoundError:
+        pytest.skip("PyStemmer not installed: the Python stemmer is the one used")
+    if pystemmer.startswith("2.2.0."):
+        import Stemmer
+
+        assert backend._stemmer().__self__.__class__ is Stemmer.Stemmer  # the C build ran above
+
+
+def test_preloaded_vocabulary_gives_the_same_statistics():
+    """use_vocabulary loads every paraphrase entry up front: statistics unchanged, by pair."""
+    from evaluation.meteor_native import NativeMeteor
+
+    pairs = _pairs()
+    with NativeMeteor(1) as lazy, NativeMeteor(1) as eager:
+        eager.use_vocabulary({s for p in pairs for s in p})
+        version = eager.aligner.paraphrases.version
+        assert eager.stats(pairs) == lazy.stats(pairs)
+        assert eager.aligner.paraphrases.version == version  # nothing was added later

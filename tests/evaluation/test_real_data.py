@@ -163,3 +163,32 @@ def test_filtered_paraphrase_table_gives_the_full_tables_statistics():
         assert ("paraphrase table filtered" in log) == (mode == "filtered")
     assert len(pairs) > 300
     assert stats["filtered"] == stats["full"]
+
+
+#: ActivityNet Captions val_1's longest caption (v_Q-879RNVOdg, 451 characters), as released.
+LONGEST_ANET_CAPTION = (
+    " Men and women in bikinis and trunks carrying wakeboards and walking towards the motorboat, a"
+    " woman is riding a wakeboard and holding on to the harness that is attached to the boat, and"
+    " wakeboarding on the water, while other men and women are relaxing in the boat, the men also"
+    " ride the wakeboard, the boat stopped at the center of the lake, and the people jumped in the"
+    " water, the men flipped over while wakeboarding, they surf and jump on the water."
+)
+
+
+def test_released_captions_are_not_cut(tmp_path):
+    """The long-caption limit sits above the field's released captions: ActivityNet's longest is
+    scored whole (a limit of 300 once cut 18 of them and moved every metric)."""
+    from evaluation.limits import MAX_CAPTION_CHARS
+
+    assert len(LONGEST_ANET_CAPTION) == 451 < MAX_CAPTION_CHARS
+    gt = {"v1": {"duration": 10.0, "timestamps": [[0.0, 5.0]], "sentences": [LONGEST_ANET_CAPTION]}}
+    pred = {"results": {"v1": [{"sentence": LONGEST_ANET_CAPTION, "timestamp": [0.0, 5.0]}]}}
+    (tmp_path / "gt.json").write_text(json.dumps(gt))
+    (tmp_path / "pred.json").write_text(json.dumps(pred))
+    out = tmp_path / "res.json"
+    argv = [str(tmp_path / "pred.json"), "--gt", str(tmp_path / "gt.json"), "-q", "--out", str(out)]
+    assert main([*argv, "--jobs", "1"]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["counts"].get("captions_truncated", 0) == 0
+    assert doc["counts"].get("gt_captions_truncated", 0) == 0
+    assert doc["metrics"]["METEOR"] == 100.0  # the identical whole caption
