@@ -81,9 +81,7 @@ class CiderD:
         if got is None:
             h, r = self._ngrams(hyp), self._ngrams(ref)
             rc = r[1]
-            got = tuple(
-                [(g, tf, float(rc[g])) for g, tf in h[0][n] if g in rc] for n in range(_N)
-            )
+            got = tuple([(g, tf, float(rc[g])) for g, tf in h[0][n] if g in rc] for n in range(_N))
             self._shared[(hyp, ref)] = got
         return got
 
