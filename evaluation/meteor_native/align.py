@@ -12,6 +12,7 @@ weights being 1 for exact and 0.5 for the other stages with the jar's integer tr
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 
@@ -62,25 +63,6 @@ def _positions(keys: list[int]) -> dict[int, list[int]]:
     for i, k in enumerate(keys):
         out.setdefault(k, []).append(i)
     return out
-
-
-class _Path:
-    """A partial alignment. Its own matches are a linked list (``chosen``: (match, parent's
-    list)), so a copy is O(1); the fixed matches live in the shared ``start`` list, the only
-    ones the search ever reads back (a chosen match starts before the position being decided)."""
-
-    __slots__ = ("chosen", "m1", "m2", "chunks", "idx", "last", "dist", "used1", "used2")
-
-    def copy(self) -> _Path:
-        p = _Path()
-        p.chosen = self.chosen
-        p.m1, p.m2, p.chunks, p.idx = self.m1, self.m2, self.chunks, self.idx
-        p.last, p.dist, p.used1, p.used2 = self.last, self.dist, self.used1, self.used2
-        return p
-
-
-def _rank(p: _Path) -> tuple[int, int, int]:
-    return (-(p.m1 + p.m2), p.chunks, p.dist)
 
 
 def _mask(start: int, length: int) -> int:
@@ -152,20 +134,26 @@ class Aligner:
 
     def _paraphrase_spans(self, words: tuple[str, ...]) -> tuple[list, dict]:
         """(start, length, phrase) of every phrase with paraphrases, in the jar's order, and
-        the start positions of every n-gram up to the longest paraphrase."""
+        the start positions of every n-gram that is (a prefix of) a kept paraphrase; an n-gram
+        no kept phrase starts with ends the walk from that position."""
         table = self.paraphrases
         entries = table.entries
+        src, tgt = table.src_prefixes, table.tgt_prefixes
         n = len(words)
         heads = []
+        ngrams: dict[tuple[str, ...], list[int]] = {}
         for i in range(n):
             for length in range(1, min(table.max_len, n - i) + 1):
                 phrase = words[i : i + length]
+                if phrase not in src:
+                    break
                 if phrase in entries:
                     heads.append((i, length, phrase))
-        ngrams: dict[tuple[str, ...], list[int]] = {}
-        for i in range(n):
             for length in range(1, min(table.max_par_len, n - i) + 1):
-                ngrams.setdefault(words[i : i + length], []).append(i)
+                gram = words[i : i + length]
+                if gram not in tgt:
+                    break
+                ngrams.setdefault(gram, []).append(i)
         return heads, ngrams
 
     def matches(self, test: tuple[str, ...], ref: tuple[str, ...]) -> list[list[Match]]:
@@ -223,12 +211,8 @@ class Aligner:
                     cov2[j + k] += 1
                 for k in range(mln):
                     cov1[i + k] += 1
-        start = _Path()
         fixed: list = [None] * n2
-        start.chosen = None
-        start.m1 = start.m2 = start.chunks = start.idx = start.dist = 0
-        start.last = -1
-        start.used1 = start.used2 = 0
+        used1 = used2 = 0
         for j, lst in enumerate(cand):
             if len(lst) == 1:
                 m = lst[0]
@@ -236,12 +220,12 @@ class Aligner:
                     cov1[m[2] + k] == 1 for k in range(m[3])
                 ):
                     fixed[j] = m
-                    start.used2 |= _mask(j, m[1])
-                    start.used1 |= _mask(m[2], m[3])
+                    used2 |= _mask(j, m[1])
+                    used1 |= _mask(m[2], m[3])
         if all(not lst or fixed[j] is not None for j, lst in enumerate(cand)):
             best = fixed  # nothing to choose: the search keeps the fixed matches
         else:
-            best = _resolve(cand, start, fixed)
+            best = _resolve(cand, fixed, used1, used2)
         func1 = self._info(test).functions
         func2 = self._info(ref).functions
         c1, c2, f1, f2 = [0] * 4, [0] * 4, [0] * 4, [0] * 4
@@ -272,64 +256,88 @@ def _found(pars: dict, ngrams: dict) -> list:
     return [(e, p) for p in ngrams if p in pars for e in pars[p]]
 
 
-def _resolve(cand: list[list[Match]], start: _Path, fixed: list) -> list:
-    """The jar's beam search; returns the best path's match per reference position
-    (``fixed``: the matches nothing competes with, by reference position)."""
+# A partial alignment of the search, as a list (copied by slicing): its own matches as a linked
+# list (match, parent's list), minus the matched words (weighted, truncated: test + reference),
+# chunks, distance, next reference position, end of the last match in the test (-1: none), used
+# words of test and reference. Ranked by (_NEG, _CHUNKS, _DIST): more matched words, fewer
+# chunks, smaller distance; ties keep insertion order (a stable sort).
+_CHOSEN, _NEG, _CHUNKS, _DIST, _IDX, _LAST, _USED1, _USED2 = range(8)
+_rank = operator.itemgetter(_NEG, _CHUNKS, _DIST)
+
+
+def _resolve(cand: list[list[Match]], fixed: list, used1: int, used2: int) -> list:
+    """The jar's beam search; returns the best path's match per reference position.
+
+    ``fixed``: the matches nothing competes with, by reference position (their words are
+    ``used1``/``used2``); they are the only matches the search reads back, since a match it
+    chooses starts before the position being decided. Partial alignments are ranked by (more
+    weighted matched words, fewer chunks, smaller distance), ties in insertion order.
+    """
     n = len(cand)
     w = SEARCH_WEIGHTS
-    next_paths = [start]
+    options = [
+        [
+            (m, _mask(j, ln), _mask(i, mln), int(mln * w[mod]) + int(ln * w[mod]), j + ln, i + mln,
+             abs(j - i), i)
+            for m in lst
+            for j, ln, i, mln, mod in (m,)
+        ]
+        for lst in cand
+    ]  # fmt: skip
+    next_paths = [[None, 0, 0, 0, 0, -1, used1, used2]]
     for current in range(n + 1):
         paths = next_paths
-        next_paths = []
         paths.sort(key=_rank)
-        for path in paths[:BEAM_SIZE]:
-            if current == n:
-                if path.last != -1:
-                    path.chunks += 1
-                next_paths.append(path)
+        beam = paths[:BEAM_SIZE]
+        if current == n:
+            for path in beam:
+                if path[_LAST] != -1:
+                    path[_CHUNKS] += 1
+            next_paths = beam
+            break
+        next_paths = []
+        append = next_paths.append
+        bit = 1 << current
+        here = options[current]
+        for path in beam:
+            if path[_USED2] & bit:
+                if current < path[_IDX]:
+                    append(path)
+                elif fixed[path[_IDX]] is not None:
+                    j, ln, i, mln, mod = fixed[path[_IDX]]
+                    path[_NEG] -= int(mln * w[mod]) + int(ln * w[mod])  # = the jar's int(m + x)
+                    if path[_LAST] != -1 and i != path[_LAST]:
+                        path[_CHUNKS] += 1
+                    path[_IDX] = j + ln
+                    path[_LAST] = i + mln
+                    path[_DIST] += abs(j - i)
+                    append(path)
                 continue
-            if path.used2 >> current & 1:
-                if current < path.idx:
-                    next_paths.append(path)
-                elif fixed[path.idx] is not None:
-                    j, ln, i, mln, mod = fixed[path.idx]
-                    path.m1 = int(path.m1 + mln * w[mod])
-                    path.m2 = int(path.m2 + ln * w[mod])
-                    if path.last != -1 and i != path.last:
-                        path.chunks += 1
-                    path.idx = j + ln
-                    path.last = i + mln
-                    path.dist += abs(j - i)
-                    next_paths.append(path)
-                continue
-            for m in cand[current]:
-                j, ln, i, mln, mod = m
-                mask2 = _mask(j, ln)
-                mask1 = _mask(i, mln)
-                if path.used2 & mask2 or path.used1 & mask1:
+            u1, u2, last = path[_USED1], path[_USED2], path[_LAST]
+            for m, k2, k1, gain, idx, end, dist, i in here:
+                if u2 & k2 or u1 & k1:
                     continue
-                p = path.copy()
-                p.used2 |= mask2
-                p.used1 |= mask1
-                p.chosen = (m, p.chosen)
-                p.m1 = int(p.m1 + mln * w[mod])
-                p.m2 = int(p.m2 + ln * w[mod])
-                if p.last != -1 and i != p.last:
-                    p.chunks += 1
-                p.idx = j + ln
-                p.last = i + mln
-                path.dist += abs(j - i)  # sic: the jar adds the distance to the parent path
-                next_paths.append(p)
-            if path.last != -1:
-                path.chunks += 1
-                path.last = -1
-            path.idx += 1
-            next_paths.append(path)
+                p = path[:]
+                p[_CHOSEN] = (m, path[_CHOSEN])
+                p[_NEG] -= gain
+                if last != -1 and i != last:
+                    p[_CHUNKS] += 1
+                p[_IDX] = idx
+                p[_LAST] = end
+                p[_USED1] = u1 | k1
+                p[_USED2] = u2 | k2
+                path[_DIST] += dist  # sic: the jar adds the distance to the parent path
+                append(p)
+            if last != -1:
+                path[_CHUNKS] += 1
+                path[_LAST] = -1
+            path[_IDX] += 1
+            append(path)
         if not next_paths:
             next_paths.append(paths[0])
     next_paths.sort(key=_rank)
     best = fixed[:]
-    node = next_paths[0].chosen
+    node = next_paths[0][_CHOSEN]
     while node is not None:
         m, node = node
         best[m[0]] = m

@@ -81,7 +81,6 @@ class NativeMeteor:
         self._scores: dict[scorer.Stats, float] = {}
         self._cpu = 0.0
         self._known: set[tuple[str, ...]] = set()  # sentences whose paraphrases are loaded
-        self._vocabulary: list[str] = []
         log.debug("native METEOR ready in %.2f s", time.perf_counter() - t0)
 
     def __enter__(self) -> NativeMeteor:
@@ -133,8 +132,7 @@ class NativeMeteor:
         sentence's paraphrase spans are computed once (workers started later load the same).
         Entries are only ever added, so the statistics are those of the whole table (tested).
         """
-        self._vocabulary = sorted(set(sentences))
-        self._add(self._vocabulary)
+        self._add(sentences)
 
     def _add(self, sentences: Iterable[str]) -> None:
         fields = set()
@@ -180,7 +178,7 @@ class NativeMeteor:
                 max_workers=self.jobs,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_worker_init,
-                initargs=(self._vocabulary,),
+                initargs=(self.aligner.paraphrases.state(),),
             )
         chunks = [list(pairs[k : k + self.CHUNK]) for k in range(0, len(pairs), self.CHUNK)]
         return [s for part in self._pool.map(_worker_stats, chunks) for s in part]
@@ -220,11 +218,11 @@ def _request(hypothesis: str, reference: str) -> list[str]:
 _WORKER: NativeMeteor | None = None
 
 
-def _worker_init(vocabulary: list[str]) -> None:
+def _worker_init(state: tuple) -> None:
+    """A worker's scorer, with the parent's paraphrase entries (no sentence is read again)."""
     global _WORKER
     _WORKER = NativeMeteor(1)
-    if vocabulary:
-        _WORKER.use_vocabulary(vocabulary)
+    _WORKER.aligner.paraphrases.restore(state)
 
 
 def _worker_stats(pairs: list[tuple[str, str]]) -> list[scorer.Stats]:

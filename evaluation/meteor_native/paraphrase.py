@@ -82,6 +82,8 @@ class ParaphraseTable:
     max_len: int = 0  # longest kept phrase
     max_par_len: int = 0  # longest kept paraphrase
     version: int = 0  # bumped whenever entries are added
+    src_prefixes: set[Phrase] = field(default_factory=set)  # every prefix of a kept phrase
+    tgt_prefixes: set[Phrase] = field(default_factory=set)  # every prefix of a kept paraphrase
     _loaded: bool = False
 
     def _load(self) -> None:
@@ -94,47 +96,73 @@ class ParaphraseTable:
             for name in ("tok", "off", "order", "sorted", "hash")
         }
         self._longest = max(int(x) for x in (d / "max_len.txt").read_text().split())
-        self._seen: set[int] = set()  # n-gram hashes of all sentences so far
+        self._seen = np.zeros(0, dtype=np.uint64)  # n-gram hashes of all sentences so far, sorted
         self._kept = np.zeros(len(self._a["src_off"]) - 1, dtype=bool)
         self._loaded = True
+
+    def _ngram_hashes(self, sentences: Iterable[Phrase]) -> np.ndarray:
+        """:func:`phrase_hash` of every n-gram (up to the longest phrase of the table) of the
+        sentences whose words are all in the table's vocabulary, distinct and sorted."""
+        ids: list[int] = []
+        for words in sentences:
+            ids.extend([self._ids.get(w, -1) for w in words])
+            ids.append(-1)  # no n-gram crosses a sentence
+        tok = np.asarray(ids, dtype=np.int64)
+        ok = tok >= 0
+        step = np.where(ok, tok + 1, 0).astype(np.uint64)
+        h = step.copy()  # length 1: 0 * P + id + 1
+        found = [h[ok]]
+        for length in range(2, self._longest + 1):
+            ok = ok[:-1] & (tok[length - 1 :] >= 0)
+            if not ok.any():
+                break
+            h = h[:-1] * np.uint64(_P) + step[length - 1 :]  # wraps at 2**64, as phrase_hash
+            found.append(h[ok])
+        return _sorted_unique(np.concatenate(found))
 
     def add_sentences(self, sentences: Iterable[Phrase]) -> None:
         """Keep every entry whose phrase and paraphrase occur in the sentences seen so far."""
         if not self._loaded:
             self._load()
-        fresh: set[int] = set()
-        for words in sentences:
-            ids = [self._ids.get(w, -1) for w in words]
-            for i in range(len(ids)):
-                h = 0
-                for k in range(i, min(len(ids), i + self._longest)):
-                    if ids[k] < 0:
-                        break
-                    h = (h * _P + ids[k] + 1) & _MASK
-                    fresh.add(h)
-        fresh -= self._seen
-        if not fresh:
+        fresh = self._ngram_hashes(sentences)
+        fresh = fresh[~_isin_sorted(fresh, self._seen)]
+        if fresh.size == 0:
             return
-        self._seen |= fresh
-        new = np.array(sorted(fresh), dtype=np.uint64)
-        seen = self._seen
+        self._seen = _sorted_unique(np.concatenate((self._seen, fresh)))
         a = self._a
         cand = []
         for side, other in (("src", "tgt"), ("tgt", "src")):
             srt = a[f"{side}_sorted"]
-            lo = np.searchsorted(srt, new, side="left")
-            hi = np.searchsorted(srt, new, side="right")
-            rows = [
-                np.asarray(a[f"{side}_order"][x:y]) for x, y in zip(lo, hi, strict=True) if y > x
-            ]
-            if rows:
-                rows = np.concatenate(rows)
-                other_hash = np.asarray(a[f"{other}_hash"][rows]).tolist()
-                keep = np.fromiter((h in seen for h in other_hash), dtype=bool, count=len(rows))
-                cand.append(rows[keep])
-        if not cand:
-            return
-        added = np.unique(np.concatenate(cand))
+            lo = np.searchsorted(srt, fresh, side="left")
+            counts = np.searchsorted(srt, fresh, side="right") - lo
+            total = int(counts.sum())
+            if total == 0:
+                continue
+            first = np.repeat(lo - (np.cumsum(counts) - counts), counts)  # row k of range r:
+            rows = np.asarray(a[f"{side}_order"][first + np.arange(total)])  # lo[r] + k
+            keep = _isin_sorted(np.asarray(a[f"{other}_hash"][rows]), self._seen)
+            cand.append(rows[keep])
+        if cand:
+            self._add_rows(_sorted_unique(np.concatenate(cand)))
+
+    def state(self) -> tuple[np.ndarray, np.ndarray]:
+        """(kept entry numbers, n-gram hashes seen): what :meth:`restore` needs to rebuild this
+        table in another process without reading the sentences again."""
+        if not self._loaded:
+            self._load()
+        return np.flatnonzero(self._kept), self._seen
+
+    def restore(self, state: tuple[np.ndarray, np.ndarray]) -> None:
+        """Add the entries and seen n-grams of another table's :meth:`state`."""
+        if not self._loaded:
+            self._load()
+        rows, seen = state
+        self._seen = _sorted_unique(np.concatenate((self._seen, seen.astype(np.uint64))))
+        self._add_rows(np.asarray(rows, dtype=np.int64))
+
+    def _add_rows(self, added: np.ndarray) -> None:
+        """Keep entries ``added`` (sorted entry numbers)."""
+        a = self._a
         added = added[~self._kept[added]]
         if added.size == 0:
             return
@@ -145,11 +173,29 @@ class ParaphraseTable:
         for e, src, tgt in zip(added.tolist(), srcs, tgts, strict=True):
             self.entries.setdefault(src, {}).setdefault(tgt, []).append(e)
             touched.add((src, tgt))
+            self.src_prefixes.update(src[:k] for k in range(1, len(src) + 1))
+            self.tgt_prefixes.update(tgt[:k] for k in range(1, len(tgt) + 1))
             self.max_len = max(self.max_len, len(src))
             self.max_par_len = max(self.max_par_len, len(tgt))
         for src, tgt in touched:
             self.entries[src][tgt].sort()
         self.version += 1
+
+
+def _sorted_unique(x: np.ndarray) -> np.ndarray:
+    """``np.unique(x)`` by sorting (NumPy 2's hash-based unique is several times slower here)."""
+    x = np.sort(x)
+    if x.size:
+        x = x[np.concatenate(([True], x[1:] != x[:-1]))]
+    return x
+
+
+def _isin_sorted(x: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+    """``np.isin(x, sorted_values)`` for a sorted array."""
+    if sorted_values.size == 0:
+        return np.zeros(x.shape, dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_values, x), sorted_values.size - 1)
+    return sorted_values[pos] == x
 
 
 def _phrases(words: list[str], off: np.ndarray, tok: np.ndarray, rows: np.ndarray) -> list[Phrase]:
