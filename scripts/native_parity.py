@@ -1,18 +1,22 @@
 """Native PTB tokenizer and METEOR 1.5 against pycocoevalcap's jars, on every caption and pair.
 
-python scripts/native_parity.py [--release DIR] [--out results/native_parity.md]
+python scripts/native_parity.py [--release DIR] [--anet DIR] [--out results/native_parity.md]
 
-Tokenizer: every distinct caption of DEMO's release (GT, predictions and the garbage words, in the
-order compmo-eval writes them for the jar) and every line of tests/evaluation/data/ptb_cases.txt
-(raw jar output, before punctuation removal). METEOR: every distinct pair compmo-eval scores on the
-release (ActivityNet pairs at all tIoUs and SODA pairs), compared on the statistics, the per-pair
-score the jar prints and the aggregate of every ActivityNet group; each backend timed on the same
-pairs (wall and CPU seconds, resources already cached).
+Per dataset (DEMO's release; with ``--anet DIR``, ActivityNet Captions' val_2 as predictions
+against val_1, as scripts/bench_eval.py scores them): the PTB tokens of every caption occurrence
+(GT, predictions and the garbage words, in the order compmo-eval writes them for the jar) and every
+distinct pair compmo-eval scores (ActivityNet pairs at all tIoUs and SODA pairs), compared on the
+METEOR statistics, the per-pair score the jar prints and the aggregate of every ActivityNet group;
+each backend timed on the same pairs (wall and CPU seconds, resources already cached). Raw jar
+output (before punctuation removal) against the native tokens: tests/evaluation/data/ptb_cases.txt,
+12,000 adversarial lines, and with ``--anet`` every distinct caption of the real files found there
+(val_1, val_2, YouCook2's yc2_val.json, TimeChat's example predictions), as one document each.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import subprocess
@@ -25,20 +29,37 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def release_inputs(release: Path):
+def load_dataset(name: str, path: Path):
+    """(GT, predictions, unparseable ids) of DEMO's release or of ActivityNet (val_2 vs val_1)."""
     from compmo_gen.core.formats import load_annotations, read_durations
+
+    if name == "demo":
+        durations = read_durations(str(path / "durations_imputed.json"), fps=20.0)
+        kw = dict(durations=durations, motion_root=None, fps=20.0, dialect="demo", lenient=False)
+        gt = load_annotations(str(path / "test.json"), role="gt", fmt="auto", **kw)
+        pred = load_annotations(str(path / "result.json"), role="pred", fmt="auto", **kw)
+        return gt, pred, pred.report.unparseable
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from bench_eval import anet_files
+
+    work = Path(tempfile.mkdtemp(prefix="compmo-parity-"))
+    pred_file, gt_file = anet_files(path, work)
+    kw = dict(durations=None, motion_root=None, fps=20.0, dialect="demo", lenient=False)
+    gt = load_annotations(str(gt_file), role="gt", fmt="auto", past_duration="keep", **kw)
+    pred = load_annotations(str(pred_file), role="pred", fmt="auto", past_duration="keep", **kw)
+    return gt, pred, ()
+
+
+def release_inputs(name: str, path: Path):
     from evaluation.plan import plan_video
     from evaluation.scorer import EvalConfig, build_inputs
 
-    durations = read_durations(str(release / "durations_imputed.json"), fps=20.0)
-    kw = dict(durations=durations, motion_root=None, fps=20.0, dialect="demo", lenient=False)
-    gt = load_annotations(str(release / "test.json"), role="gt", fmt="auto", **kw)
-    pred = load_annotations(str(release / "result.json"), role="pred", fmt="auto", **kw)
+    gt, pred, unparseable = load_dataset(name, path)
     out = {}
     for kind in ("java", "native"):
         cfg = EvalConfig(protocol="demo", tokenizer=kind)
         t0 = time.perf_counter()
-        inputs, _ = build_inputs(gt.annotations, pred.annotations, pred.report.unparseable, cfg)
+        inputs, _ = build_inputs(gt.annotations, pred.annotations, unparseable, cfg)
         out[kind] = (inputs, time.perf_counter() - t0)
     cfg = EvalConfig(protocol="demo")
     pairs: dict = {}
@@ -106,22 +127,35 @@ def run_backend(kind: str, pairs, groups):
     return stats, per_pair, aggregates, wall, cpu
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--release", default=str(ROOT.parent / "shared" / "data" / "demo_release"))
-    ap.add_argument("--out", default=str(ROOT / "results" / "native_parity.md"))
-    args = ap.parse_args()
-    release = Path(args.release)
-    load = os.getloadavg()
-    out, pairs, groups = release_inputs(release)
-    tok_total, tok_equal, t_java, t_native = tokenizer_parity(out)
-    from tests.evaluation.ptb_fuzz import fuzz_lines
+def real_captions(anet: Path) -> dict[str, list[str]]:
+    """Every distinct caption (ASCII, as compmo-eval hands them over) of the real files in ``anet``."""
+    from evaluation.text import remove_nonascii
 
-    cases = (ROOT / "tests/evaluation/data/ptb_cases.txt").read_text().split("\n")
-    case_total, case_equal, case_bad = cases_parity(cases)
-    fuzz_total, fuzz_equal, fuzz_bad = cases_parity(
-        [x for s in (1, 2, 3) for x in fuzz_lines(s, 4000)]
-    )
+    def strings(x, key: str | None = None):
+        if isinstance(x, dict):
+            for k, v in x.items():
+                yield from strings(v, k)
+        elif isinstance(x, list):
+            for v in x:
+                yield from strings(v, key)
+        elif isinstance(x, str) and key in ("sentences", "sentence", "caption"):
+            yield x
+
+    out = {}
+    for name in ("val_1.json", "val_2.json", "yc2_val.json", "timechat_example_pred.json"):
+        f = anet / name
+        if f.is_file():
+            caps = {
+                remove_nonascii(c).replace("\n", " ").strip()
+                for c in strings(json.loads(f.read_text()))
+            }
+            out[name] = sorted(c for c in caps if c)
+    return out
+
+
+def dataset_rows(name: str, path: Path) -> tuple[list[str], bool]:
+    out, pairs, groups = release_inputs(name, path)
+    tok_total, tok_equal, t_java, t_native = tokenizer_parity(out)
     j = run_backend("java", pairs, groups)
     n = run_backend("native", pairs, groups)
     stats_equal = sum(
@@ -131,21 +165,15 @@ def main() -> int:
     agg_equal = sum(a == b for a, b in zip(j[2], n[2], strict=True))
     score_diff = max(abs(a - b) for a, b in zip(j[1], n[1], strict=True))
     agg_diff = max(abs(a - b) for a, b in zip(j[2], n[2], strict=True))
+    title = "DEMO release (6,000 videos)" if name == "demo" else (
+        "ActivityNet Captions, val_2 as predictions vs val_1 (4,917 videos)")  # fmt: skip
     lines = [
-        "# Native PTB tokenizer and METEOR 1.5 vs pycocoevalcap's jars (DEMO release)",
-        "",
-        f"Command: `python scripts/native_parity.py` (release: `{release.name}`). Machine: "
-        f"{os.cpu_count()} cores, {platform.platform()}; load average before: "
-        f"{load[0]:.2f}, after: {os.getloadavg()[0]:.2f} (shared machine: timings are noisy).",
+        f"## {title}",
         "",
         "| check | compared | equal | unequal | max abs diff |",
         "|---|---|---|---|---|",
         f"| PTB tokens of every caption occurrence (GT, predictions, garbage words) | {tok_total} "
         f"| {tok_equal} | {tok_total - tok_equal} | - |",
-        f"| PTB raw jar output, tests/evaluation/data/ptb_cases.txt lines | {case_total} "
-        f"| {case_equal} | {case_total - case_equal} | - |",
-        f"| PTB raw jar output, 12,000 adversarial lines (tests/evaluation/ptb_fuzz.py, "
-        f"seeds 1-3) | {fuzz_total} | {fuzz_equal} | {fuzz_total - fuzz_equal} | - |",
         f"| METEOR statistics (SCORE) of every distinct pair | {len(pairs)} | {stats_equal} "
         f"| {len(pairs) - stats_equal} | - |",
         f"| METEOR per-pair score (EVAL, as the Python side reads it) | {len(pairs)} "
@@ -153,25 +181,70 @@ def main() -> int:
         f"| METEOR aggregate of every ActivityNet group (pair list of a video at a tIoU) "
         f"| {len(groups)} | {agg_equal} | {len(groups) - agg_equal} | {agg_diff:.3g} |",
         "",
-        "Equality is `==` on Python floats (the jar's printed value parsed by `float`).",
-        "",
         "| step | java (jar) | native |",
         "|---|---|---|",
-        f"| tokenize the release's captions (build_inputs), wall s | {t_java:.2f} | {t_native:.2f} |",
+        f"| tokenize the captions (build_inputs), wall s | {t_java:.2f} | {t_native:.2f} |",
         f"| METEOR of all pairs + groups, wall s (incl. start-up) | {j[3]:.2f} | {n[3]:.2f} |",
         f"| METEOR of all pairs + groups, CPU s (all processes) | {j[4]:.2f} | {n[4]:.2f} |",
         "",
     ]
-    if case_bad or fuzz_bad:
-        bad = case_bad + fuzz_bad
+    ok = tok_equal == tok_total and stats_equal == len(pairs)
+    return lines, ok and score_equal == len(pairs) and agg_equal == len(groups)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--release", default=str(ROOT.parent / "shared" / "data" / "demo_release"))
+    ap.add_argument("--anet", help="folder with ActivityNet's val_1.json, val_2.json (and more)")
+    ap.add_argument("--out", default=str(ROOT / "results" / "native_parity.md"))
+    args = ap.parse_args()
+    release = Path(args.release)
+    load = os.getloadavg()
+    from tests.evaluation.ptb_fuzz import fuzz_lines
+
+    documents = {
+        "tests/evaluation/data/ptb_cases.txt lines": (
+            ROOT / "tests/evaluation/data/ptb_cases.txt").read_text().split("\n"),
+        "12,000 adversarial lines (tests/evaluation/ptb_fuzz.py, seeds 1-3)": [
+            x for s in (1, 2, 3) for x in fuzz_lines(s, 4000)],
+    }  # fmt: skip
+    if args.anet:
+        for name, caps in real_captions(Path(args.anet)).items():
+            documents[f"every distinct caption of {name}"] = caps
+    lines = [
+        "# Native PTB tokenizer and METEOR 1.5 vs pycocoevalcap's jars",
+        "",
+        f"Command: `python scripts/native_parity.py{' --anet DIR' if args.anet else ''}`. "
+        f"Machine: {os.cpu_count()} cores, {platform.platform()}; load average before: "
+        f"{load[0]:.2f} (shared machine: timings are noisy). Equality is `==` on Python floats "
+        "(the jar's printed value parsed by `float`).",
+        "",
+        "## PTB tokenizer, raw jar output (before punctuation removal), line by line",
+        "",
+        "| document | lines | equal | unequal |",
+        "|---|---|---|---|",
+    ]
+    ok = True
+    bad: list[str] = []
+    for title, doc in documents.items():
+        total, equal, wrong = cases_parity(doc)
+        lines.append(f"| {title} | {total} | {equal} | {total - equal} |")
+        bad += wrong
+        ok = ok and not wrong
+    lines.append("")
+    if bad:
         lines += ["Unequal tokenizer lines:", ""] + [f"- `{x!r}`" for x in bad[:50]] + [""]
+    datasets = [("demo", release)] + ([("anet", Path(args.anet))] if args.anet else [])
+    for name, path in datasets:
+        rows, good = dataset_rows(name, path)
+        lines += rows
+        ok = ok and good
+    lines.append(f"Load average after: {os.getloadavg()[0]:.2f}.")
     from compmo_gen.core.io import write_atomic
 
-    write_atomic(Path(args.out), "\n".join(lines))
+    write_atomic(Path(args.out), "\n".join(lines) + "\n")
     print("\n".join(lines))
-    ok = tok_equal == tok_total and case_equal == case_total and fuzz_equal == fuzz_total
-    ok = ok and stats_equal == len(pairs)
-    return 0 if ok and score_equal == len(pairs) and agg_equal == len(groups) else 1
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
