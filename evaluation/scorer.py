@@ -5,8 +5,9 @@ Orchestration only; the numbers come from the pure cores (:mod:`evaluation.plan`
 (one Java call), every distinct METEOR pair is scored once across tIoUs and metrics by a pool of
 long-lived jars, and groups of pairs that repeat (a video whose pairs are the same at two tIoUs)
 are scored once. Videos stream through in chunks: the METEOR work of one chunk runs in a thread
-(the jars run in parallel in their own processes) while Python scores the next chunk's BLEU,
-ROUGE-L and CIDEr-D, so memory stays bounded by the chunk size plus the caches.
+(the scorers run in parallel in their own processes) while the chunk's BLEU, ROUGE-L and CIDEr-D
+are scored (in worker processes on a large evaluation) and the next chunk is planned, so memory
+stays bounded by the chunk size plus the caches.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ import numpy as np
 
 from compmo_gen.core.segments import DenseAnnotation
 from evaluation import backends
-from evaluation.captions import NGRAM_METRICS, CaptionScorer
+from evaluation.caption_pool import CaptionWork
+from evaluation.captions import NGRAM_METRICS
 from evaluation.config import EvalConfig
 from evaluation.plan import Pair, VideoInput, VideoPlan, plan_video
 from evaluation.soda import soda_bounded, soda_from_best
@@ -36,6 +38,8 @@ log = logging.getLogger(__name__)
 
 #: Caption metrics of the ActivityNet protocol, in report order.
 CAPTION_METRICS = ("Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4", "METEOR", "ROUGE_L", "CIDEr")
+#: From this many videos on, BLEU/ROUGE-L/CIDEr-D run in ``jobs`` worker processes.
+CAPTION_POOL_MIN_VIDEOS = 500
 #: The fixed garbage reference of the 2018 densevid_eval.
 GARBAGE_2018 = "abc123!@#"
 _STATS_CACHE_LIMIT = 500_000
@@ -330,8 +334,8 @@ def score_videos(
             {t for v in inputs for t in (*v.gt_tokens, *v.pred_tokens, *v.garbage_tokens)}
         )
     n_refs = 1 + max((r[0] for v in inputs for r in v.refs), default=0)
-    captioner = CaptionScorer()
-    pending: dict[int, tuple[list[VideoPlan], dict]] = {}
+    captions = CaptionWork(cfg.jobs, parallel=len(inputs) >= CAPTION_POOL_MIN_VIDEOS)
+    pending: dict[int, tuple[list[VideoPlan], Any]] = {}
     out: list[list[VideoScores]] = []
 
     def drain(block: bool) -> None:
@@ -342,7 +346,8 @@ def score_videos(
                 return
             if isinstance(result, BaseException):
                 raise result
-            plans, ngram = pending.pop(index)
+            plans, ngram_of = pending.pop(index)
+            ngram = ngram_of()
             meteor, best = result
             out[index] = [
                 _finish(p, ngram, meteor, b, cfg, n_refs) for p, b in zip(plans, best, strict=True)
@@ -358,17 +363,14 @@ def score_videos(
                 for v in chunk
             ]
             worker.todo.put((index, plans))
-            ngram: dict[tuple[Pair, ...], tuple[float, ...]] = {}
-            for p in plans:
-                for g in p.anet_groups:
-                    if g and g not in ngram:
-                        ngram[g] = captioner.score(g)
-            pending[index] = (plans, ngram)
+            groups = {g: None for p in plans for g in p.anet_groups if g}
+            pending[index] = (plans, captions.submit(list(groups)))
             out.append([])
             drain(block=False)
         drain(block=True)
         bar.close()
     finally:
         worker.close()
+        captions.close()
     assert len(NGRAM_METRICS) + 1 == len(CAPTION_METRICS)
     return [s for chunk_scores in out for s in chunk_scores]

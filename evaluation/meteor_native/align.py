@@ -250,10 +250,9 @@ class Aligner:
 
 def _found(pars: dict, ngrams: dict) -> list:
     """(entry, paraphrase) of each paraphrase of a phrase that occurs in ``ngrams`` (any order:
-    entry numbers are distinct, the caller sorts), walking the smaller of the two."""
-    if len(pars) <= len(ngrams):
-        return [(e, p) for p, es in pars.items() if p in ngrams for e in es]
-    return [(e, p) for p in ngrams if p in pars for e in pars[p]]
+    entry numbers are distinct, the caller sorts); the key views intersect in C."""
+    common = pars.keys() & ngrams.keys()
+    return [(e, p) for p in common for e in pars[p]] if common else []
 
 
 # A partial alignment of the search, as a list (copied by slicing): its own matches as a linked
