@@ -65,8 +65,13 @@ class MeteorRequests:
     def _request(self, lines: Sequence[str], answers: Sequence[int]) -> list[str]:
         raise NotImplementedError
 
-    def stats(self, pairs: Sequence[tuple[str, str]]) -> list[str]:
-        """Sufficient statistics of each (hypothesis, reference) pair (tokenised strings)."""
+    def stats(
+        self, pairs: Sequence[tuple[str, str]], affinity: Sequence[int] | None = None
+    ) -> list[str]:
+        """Sufficient statistics of each (hypothesis, reference) pair (tokenised strings).
+
+        ``affinity``: a group number per pair (e.g. its video), for backends that keep a group's
+        work in one process; the jars do not need it."""
         return self._request([score_line(h, [r]) for h, r in pairs], [1] * len(pairs))
 
     def evaluate(self, groups: Sequence[Sequence[str]]) -> list[tuple[float, list[float]]]:

@@ -234,6 +234,12 @@ class _MeteorWorker:
             self.stats.clear()
             self.pair_scores.clear()
         groups = [g for g in {g: None for p in plans for g in p.anet_groups if g}]
+        video: dict[Pair, int] = {}  # a pair's first video: METEOR keeps a video in one process
+        for k, p in enumerate(plans):
+            for g in p.anet_groups:
+                video.update((pair, k) for pair in g if pair not in video)
+            for problem in p.soda:
+                video.update((pair, k) for pair in problem.pairs.values() if pair not in video)
         best = [[0.0] * len(p.soda) for p in plans]
         pending = [(k, r) for k, p in enumerate(plans) for r in range(len(p.soda))]
         group_scores: dict | None = None
@@ -253,15 +259,18 @@ class _MeteorWorker:
             pending = still
             if group_scores is not None and not pending:
                 return group_scores, best
-            scores = self._meteor(groups if group_scores is None else [], list(wanted))
+            scores = self._meteor(groups if group_scores is None else [], list(wanted), video)
             group_scores = group_scores or scores
 
-    def _meteor(self, groups: list[tuple[Pair, ...]], soda: list[Pair]) -> dict:
+    def _meteor(
+        self, groups: list[tuple[Pair, ...]], soda: list[Pair], video: Mapping[Pair, int]
+    ) -> dict:
         """Score ``groups`` (aggregates) and ``soda`` pairs (into ``pair_scores``) in one go."""
         wanted = {pair: None for g in groups for pair in g}
         wanted.update((pair, None) for pair in soda)
         missing = [pair for pair in wanted if pair not in self.stats]
-        self.stats.update(zip(missing, self.pool.stats(missing), strict=True))
+        got = self.pool.stats(missing, affinity=[video[pair] for pair in missing])
+        self.stats.update(zip(missing, got, strict=True))
         batches = [soda[k : k + 1000] for k in range(0, len(soda), 1000)]
         lines = [[self.stats[pair] for pair in g] for g in groups]
         lines += [[self.stats[pair] for pair in b] for b in batches]

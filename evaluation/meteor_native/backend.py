@@ -60,7 +60,7 @@ class NativeMeteor:
     """METEOR 1.5 ``-l en -norm`` in Python; statistics are tuples, scores floats.
 
     Large ``stats`` requests (``POOL_MIN_PAIRS`` pairs or more) go to ``jobs`` worker processes,
-    started on first use; smaller ones are scored in this process.
+    started on first use with this process's paraphrase entries; smaller ones are scored here.
     """
 
     POOL_MIN_PAIRS = 3000
@@ -76,7 +76,7 @@ class NativeMeteor:
             f"process{'es' if self.jobs > 1 else ''}"
         )
         self._aligner: Aligner | None = None
-        self._pool = None
+        self._pools: list = []  # worker processes (one per executor), started on first use
         self._norm: dict[str, tuple[str, ...]] = {}
         self._scores: dict[scorer.Stats, float] = {}
         self._cpu = 0.0
@@ -91,22 +91,22 @@ class NativeMeteor:
 
     def close(self) -> None:
         """Stop the worker processes, if any."""
-        if self._pool is not None:
+        if self._pools:
             self._cpu += self.worker_cpu_seconds()
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+            for pool in self._pools:
+                pool.shutdown(wait=True, cancel_futures=True)
+            self._pools = []
 
     def worker_cpu_seconds(self) -> float:
         """CPU seconds of the live worker processes (0 without them)."""
         from evaluation.meteor import cpu_seconds
 
-        if self._pool is None:
-            return 0.0
-        return cpu_seconds(list(getattr(self._pool, "_processes", {}) or {}))
+        procs = [p for pool in self._pools for p in (getattr(pool, "_processes", {}) or {})]
+        return cpu_seconds(procs) if procs else 0.0
 
     def cpu_seconds(self) -> float:
         """CPU seconds spent scoring so far (this thread and the worker processes)."""
-        return self._cpu + (self.worker_cpu_seconds() if self._pool is not None else 0.0)
+        return self._cpu + self.worker_cpu_seconds()
 
     @property
     def aligner(self) -> Aligner:
@@ -143,10 +143,18 @@ class NativeMeteor:
         self.aligner.paraphrases.add_sentences(words - self._known)
         self._known |= words
 
-    def stats(self, pairs: Sequence[tuple[str, str]]) -> list[scorer.Stats]:
-        """Sufficient statistics of each (hypothesis, reference) pair (tokenised strings)."""
-        if self._pool is not None or (self.jobs > 1 and len(pairs) >= self.POOL_MIN_PAIRS):
-            return self._pool_stats(pairs)
+    def stats(
+        self, pairs: Sequence[tuple[str, str]], affinity: Sequence[int] | None = None
+    ) -> list[scorer.Stats]:
+        """Sufficient statistics of each (hypothesis, reference) pair (tokenised strings).
+
+        ``affinity``: a group number per pair (e.g. its video); with worker processes, a group's
+        pairs all go to the same one (group mod workers), so a sentence's per-sentence work
+        (stems, synonyms, paraphrase spans) is mostly done by one process. Default: blocks of
+        :data:`CHUNK` pairs in turn.
+        """
+        if self._pools or (self.jobs > 1 and len(pairs) >= self.POOL_MIN_PAIRS):
+            return self._pool_stats(pairs, affinity)
         t0 = time.thread_time()
         requests = [_request(h, r) for h, r in pairs]
         sentences = [[self.words(s) for s in req] for req in requests]
@@ -169,19 +177,36 @@ class NativeMeteor:
         self._cpu += time.thread_time() - t0
         return out
 
-    def _pool_stats(self, pairs: Sequence[tuple[str, str]]) -> list[scorer.Stats]:
-        if self._pool is None:
+    def _pool_stats(
+        self, pairs: Sequence[tuple[str, str]], affinity: Sequence[int] | None
+    ) -> list[scorer.Stats]:
+        if not self._pools:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.jobs,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_worker_init,
-                initargs=(self.aligner.paraphrases.state(),),
-            )
-        chunks = [list(pairs[k : k + self.CHUNK]) for k in range(0, len(pairs), self.CHUNK)]
-        return [s for part in self._pool.map(_worker_stats, chunks) for s in part]
+            state = self.aligner.paraphrases.state()
+            context = multiprocessing.get_context("spawn")
+            self._pools = [
+                ProcessPoolExecutor(
+                    max_workers=1, mp_context=context, initializer=_worker_init, initargs=(state,)
+                )
+                for _ in range(self.jobs)
+            ]  # one process each, so that a group's pairs stay in one process
+        if affinity is None:
+            affinity = [k // self.CHUNK for k in range(len(pairs))]
+        parts: list[list[int]] = [[] for _ in self._pools]
+        for k, a in enumerate(affinity):
+            parts[a % len(parts)].append(k)
+        jobs = []
+        for pool, part in zip(self._pools, parts, strict=True):
+            for lo in range(0, len(part), self.CHUNK):
+                rows = part[lo : lo + self.CHUNK]
+                jobs.append((rows, pool.submit(_worker_stats, [pairs[k] for k in rows])))
+        out: list = [None] * len(pairs)
+        for rows, fut in jobs:
+            for k, s in zip(rows, fut.result(), strict=True):
+                out[k] = s
+        return out
 
     def evaluate(self, groups: Sequence[Sequence[scorer.Stats]]) -> list[tuple[float, list[float]]]:
         """``(aggregate, per-pair scores)`` of each non-empty group of statistics."""
