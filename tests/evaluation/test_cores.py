@@ -162,3 +162,24 @@ def test_caption_scorer_equals_plain_pycocoevalcap():
     scorer = CaptionScorer()
     for g in groups * 2:  # second pass hits the caches
         assert scorer.score(g) == score_plain(g)
+
+
+def test_caption_work_in_worker_processes_gives_the_same_scores():
+    """BLEU/ROUGE-L/CIDEr-D computed in two worker processes == in this process, by group."""
+    import random
+
+    from evaluation.caption_pool import CaptionWork
+    from evaluation.captions import CaptionScorer
+
+    rng = random.Random(3)
+    sentence = lambda: " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 9)))  # noqa: E731
+    groups = [
+        tuple((sentence(), sentence()) for _ in range(rng.randint(1, 6))) for _ in range(40)
+    ]
+    work = CaptionWork(2, parallel=True)
+    try:
+        got = work.submit(groups)()
+    finally:
+        work.close()
+    local = CaptionScorer()
+    assert got == {g: local.score(g) for g in groups}

@@ -247,3 +247,20 @@ def test_preloaded_vocabulary_gives_the_same_statistics():
         version = eager.aligner.paraphrases.version
         assert eager.stats(pairs) == lazy.stats(pairs)
         assert eager.aligner.paraphrases.version == version  # nothing was added later
+
+
+def test_worker_processes_and_affinity_give_the_same_statistics():
+    """Pairs routed to two worker processes by affinity (a video's pairs in one process) get
+    the statistics this process computes, in request order."""
+    from evaluation.meteor_native import NativeMeteor
+
+    pairs = _pairs()
+    with NativeMeteor(1) as single:
+        want = single.stats(pairs)
+    with NativeMeteor(2) as pool:
+        pool.POOL_MIN_PAIRS = 1
+        pool.CHUNK = 7
+        pool.use_vocabulary({s for p in pairs for s in p})
+        assert pool.stats(pairs, affinity=[k % 5 for k in range(len(pairs))]) == want
+        assert pool.stats(pairs[::-1]) == want[::-1]  # default: blocks of CHUNK pairs in turn
+        assert pool.worker_cpu_seconds() > 0
