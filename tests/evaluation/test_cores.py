@@ -173,9 +173,7 @@ def test_caption_work_in_worker_processes_gives_the_same_scores():
 
     rng = random.Random(3)
     sentence = lambda: " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 9)))  # noqa: E731
-    groups = [
-        tuple((sentence(), sentence()) for _ in range(rng.randint(1, 6))) for _ in range(40)
-    ]
+    groups = [tuple((sentence(), sentence()) for _ in range(rng.randint(1, 6))) for _ in range(40)]
     work = CaptionWork(2, parallel=True)
     try:
         got = work.submit(groups)()
