@@ -126,14 +126,14 @@ def anet_groups(
     """
     groups = []
     for t in tious:
-        hit = iou >= t
+        hit = (iou >= t).T.tolist()  # per prediction, per GT (lists: small matrices)
         pairs: list[Pair] = []
         index: list[tuple[int, int]] = []
         for j, hyp in enumerate(pred_tokens):
-            rows = np.flatnonzero(hit[:, j])
-            if rows.size:
+            rows = [i for i, h in enumerate(hit[j]) if h]
+            if rows:
                 pairs.extend((hyp, gt_tokens[i]) for i in rows)
-                index.extend((j, int(i)) for i in rows)
+                index.extend((j, i) for i in rows)
             else:
                 pairs.append((hyp, garbage_tokens[j]))
                 index.append((j, -1))
