@@ -2,16 +2,16 @@
 
 The group is one video at one tIoU in the ActivityNet protocol: BLEU is corpus-level over the
 group, ROUGE-L and CIDEr-D are means over its pairs, CIDEr-D's IDF comes from the group's
-references only. BLEU and ROUGE-L are computed by pycocoevalcap's own code; what depends on one pair alone
-(BLEU's n-gram "cooking", ROUGE-L's LCS score) is computed once per distinct pair and handed to a
-fresh ``BleuScorer`` exactly as its ``+=`` would. CIDEr-D comes from :mod:`evaluation.ciderd`,
-pycocoevalcap's arithmetic on plain floats (equal bit for bit, tested against ``Cider``).
+references only. What depends on one pair alone (BLEU's n-gram "cooking", ROUGE-L's LCS score) is
+computed once per distinct pair; BLEU is ``BleuScorer.compute_score``'s corpus formula on the summed
+counts, ROUGE-L ``Rouge.calc_score``'s, CIDEr-D comes from :mod:`evaluation.ciderd` (all
+pycocoevalcap's float operations in its order, equal bit for bit: tested against its scorers).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
@@ -57,7 +57,7 @@ class CaptionScorer:
 
         self.rouge = Rouge()
         self.cider = CiderD(lambda sentence: self._sentence(sentence)[1])
-        self._pair: dict[tuple[str, str], tuple[Any, Any, float]] = {}
+        self._pair: dict[tuple[str, str], tuple[int, int, list[int], list[int], float]] = {}
         self._sent: dict[str, tuple[int, dict[tuple[str, ...], int], list[str]]] = {}
         self._beta2 = self.rouge.beta**2
 
@@ -78,9 +78,9 @@ class CaptionScorer:
             return ((1 + self._beta2) * prec * rec) / float(rec + self._beta2 * prec)
         return 0.0
 
-    def _cooked(self, hyp: str, ref: str) -> tuple[Any, Any, float]:
-        """BLEU's ``cook_refs([ref])`` and ``cook_test(hyp, ...)`` and ROUGE-L, from per-sentence
-        n-gram counts (equal to pycocoevalcap's, tested)."""
+    def _cooked(self, hyp: str, ref: str) -> tuple[int, int, list[int], list[int], float]:
+        """BLEU's per-pair counts (reference and test length, n-gram guesses and clipped
+        matches, as ``cook_refs([ref])``/``cook_test`` give them; tested) and ROUGE-L."""
         got = self._pair.get((hyp, ref))
         if got is None:
             if len(self._pair) > _CACHE_LIMIT:
@@ -92,33 +92,44 @@ class CaptionScorer:
                 r = rcounts.get(g)
                 if r:
                     correct[len(g) - 1] += min(r, c)
-            crefs = ([rl], rcounts)
-            ctest = {
-                "reflen": [rl],
-                "testlen": tl,
-                "guess": [max(0, tl - k + 1) for k in range(1, 5)],
-                "correct": correct,
-            }
-            got = (crefs, ctest, self._rouge(htok, rtok))
+            guess = [max(0, tl - k + 1) for k in range(1, 5)]
+            got = (rl, tl, guess, correct, self._rouge(htok, rtok))
             self._pair[(hyp, ref)] = got
         return got
 
     def score(self, pairs: Sequence[tuple[str, str]]) -> tuple[float, ...]:
         """Scores of the tokenised ``pairs`` in :data:`NGRAM_METRICS` order (zeros if empty)."""
-        from pycocoevalcap.bleu.bleu_scorer import BleuScorer
-
         if not pairs:
             return (0.0,) * len(NGRAM_METRICS)
-        bleu = BleuScorer(n=4)
+        testlen = reflen = 0
+        guess, correct = [0, 0, 0, 0], [0, 0, 0, 0]
         rouge = []
         for hyp, ref in pairs:
-            crefs, ctest, r = self._cooked(hyp, ref)
-            bleu.crefs.append(crefs)
-            bleu.ctest.append(ctest)
+            rl, tl, g, c, r = self._cooked(hyp, ref)
+            testlen += tl
+            reflen += rl  # "closest" of one reference: its length
+            guess = [x + y for x, y in zip(guess, g, strict=True)]
+            correct = [x + y for x, y in zip(correct, c, strict=True)]
             rouge.append(r)
-        b, _ = bleu.compute_score(option="closest", verbose=0)
+        b = corpus_bleu(testlen, reflen, guess, correct)
         c = self.cider.score(pairs)
-        return (*(float(x) for x in b), float(np.mean(np.array(rouge))), c)
+        return (*b, float(np.mean(np.array(rouge))), c)
+
+
+def corpus_bleu(testlen: int, reflen: int, guess: Sequence[int], correct: Sequence[int]) -> list:
+    """BLEU@1-4 of summed counts: ``BleuScorer.compute_score``'s corpus part, the same float
+    operations in the same order (its per-sentence scores, unused here, are not computed)."""
+    small, tiny = 1e-9, 1e-15
+    bleus = []
+    bleu = 1.0
+    for k in range(4):
+        bleu *= float(correct[k] + tiny) / (guess[k] + small)
+        bleus.append(bleu ** (1.0 / (k + 1)))
+    ratio = (testlen + tiny) / (reflen + small)
+    if ratio < 1:
+        for k in range(4):
+            bleus[k] *= math.exp(1 - 1 / ratio)
+    return bleus
 
 
 def score_plain(pairs: Sequence[tuple[str, str]]) -> tuple[float, ...]:
