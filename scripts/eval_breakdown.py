@@ -86,7 +86,9 @@ def main() -> int:
     print("\n".join(lines))
     out = Path(args.out)
     head = "# compmo-eval: CPU time by stage\n\n" if not out.is_file() else out.read_text()
-    out.write_text(head + "\n".join(lines) + "\n")
+    from compmo_gen.core.io import write_atomic
+
+    write_atomic(out, head + "\n".join(lines) + "\n")
     return 0
 
 

@@ -139,9 +139,14 @@ class NativeMeteor:
         for s in sentences:
             fields.add(s.strip(JAVA_TRIM))
             fields.update(f.strip(JAVA_TRIM) for f in s.split("|||"))  # several references
-        words = {self.words(f) for f in fields}
-        self.aligner.paraphrases.add_sentences(words - self._known)
-        self._known |= words
+        self._learn({self.words(f) for f in fields})
+
+    def _learn(self, sentences: set[tuple[str, ...]]) -> None:
+        """Load the paraphrase entries of the sentences not seen before."""
+        fresh = sentences - self._known
+        if fresh:
+            self.aligner.paraphrases.add_sentences(fresh)
+            self._known |= fresh
 
     def stats(
         self, pairs: Sequence[tuple[str, str]], affinity: Sequence[int] | None = None
@@ -158,10 +163,7 @@ class NativeMeteor:
         t0 = time.thread_time()
         requests = [_request(h, r) for h, r in pairs]
         sentences = [[self.words(s) for s in req] for req in requests]
-        fresh = {s for req in sentences for s in req} - self._known
-        if fresh:
-            self.aligner.paraphrases.add_sentences(fresh)
-            self._known |= fresh
+        self._learn({s for req in sentences for s in req})
         out = []
         for hyp, *refs in sentences:
             if len(refs) == 1:

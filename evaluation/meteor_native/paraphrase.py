@@ -21,7 +21,6 @@ from evaluation.meteor_native.normalize import split_tokens
 
 Phrase = tuple[str, ...]
 _P = 0x100000001B3  # FNV prime: multiplier of the polynomial hash
-_MASK = (1 << 64) - 1
 _SIDES = ("src", "tgt")
 
 
@@ -32,14 +31,6 @@ def _hash_arrays(tok: np.ndarray, off: np.ndarray) -> np.ndarray:
     for pos in range(int(lengths.max(initial=0))):
         rows = np.flatnonzero(lengths > pos)
         h[rows] = h[rows] * np.uint64(_P) + (tok[off[rows] + pos].astype(np.uint64) + np.uint64(1))
-    return h
-
-
-def phrase_hash(ids: Iterable[int]) -> int:
-    """:func:`_hash_arrays` of one id sequence."""
-    h = 0
-    for i in ids:
-        h = (h * _P + i + 1) & _MASK
     return h
 
 
@@ -101,7 +92,7 @@ class ParaphraseTable:
         self._loaded = True
 
     def _ngram_hashes(self, sentences: Iterable[Phrase]) -> np.ndarray:
-        """:func:`phrase_hash` of every n-gram (up to the longest phrase of the table) of the
+        """The hash of :func:`_hash_arrays` of every n-gram (up to the longest phrase of the table) of the
         sentences whose words are all in the table's vocabulary, distinct and sorted."""
         ids: list[int] = []
         for words in sentences:
@@ -116,7 +107,7 @@ class ParaphraseTable:
             ok = ok[:-1] & (tok[length - 1 :] >= 0)
             if not ok.any():
                 break
-            h = h[:-1] * np.uint64(_P) + step[length - 1 :]  # wraps at 2**64, as phrase_hash
+            h = h[:-1] * np.uint64(_P) + step[length - 1 :]  # wraps at 2**64, as _hash_arrays
             found.append(h[ok])
         return _sorted_unique(np.concatenate(found))
 
