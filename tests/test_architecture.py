@@ -49,7 +49,8 @@ def test_no_module_over_400_lines() -> None:
     sizes = {
         p.relative_to(ROOT).as_posix(): len(p.read_text(encoding="utf-8").splitlines())
         for pkg in PACKAGES
-        for p in (ROOT / pkg).rglob("*.py")
+        for ext in ("py", "pyx")
+        for p in (ROOT / pkg).rglob(f"*.{ext}")
     }
     assert sizes, "no modules found"
     too_long = {k: v for k, v in sizes.items() if v > MAX_LINES}

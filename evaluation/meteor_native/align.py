@@ -5,27 +5,26 @@ Java ``String.hashCode`` (as the jar does, so its rare hash collisions count as 
 in order: exact, stem (same Snowball stem, different word), synonym (a shared WordNet synset of
 the word or its base forms, different word) and paraphrase (a phrase of one sentence whose
 paraphrase occurs in the other, both directions). Matches whose words no other match touches are
-fixed first; the rest are resolved left to right over the reference with a beam of 40 partial
-alignments ranked by (more weighted matched words, fewer chunks, smaller distance), the ranking
-weights being 1 for exact and 0.5 for the other stages with the jar's integer truncation.
+fixed first; the rest go to the beam search (``search.py``). Sentences of up to 64 words are
+aligned by the compiled twin of these stages and the search (``_calign.pyx``, same results,
+tested) when it was built; the per-sentence keys and the paraphrase matches come from here.
 """
 
 from __future__ import annotations
 
-import operator
+import functools
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 
 from evaluation.meteor_native.normalize import java_hash
 from evaluation.meteor_native.paraphrase import ParaphraseTable
 from evaluation.meteor_native.resources import Lexicon
+from evaluation.meteor_native.search import Match, chunks, mask, resolve
 
-BEAM_SIZE = 40
-#: Ranking weights of the search (exact, stem, synonym, paraphrase).
-SEARCH_WEIGHTS = (1.0, 0.5, 0.5, 0.5)
-
-# A match: (ref start, ref length, test start, test length, stage)
-Match = tuple[int, int, int, int, int]
+try:  # the compiled aligner (an optional extension built at install time)
+    from evaluation.meteor_native import _calign
+except ImportError:  # no C compiler at install time: the pure-Python aligner below
+    _calign = None
 
 
 @dataclass(frozen=True)
@@ -50,12 +49,20 @@ class _Sentence:
     hashes: list[int]
     stems: list[int]
     synsets: list[frozenset[int]]
-    by_hash: dict[int, list[int]]
-    by_stem: dict[int, list[int]]
     functions: list[bool]
+    packed: bytes = b""  # the compiled aligner's form (see _calign.pack)
     version: int = -1
     spans: list = field(default_factory=list)
     ngrams: dict = field(default_factory=dict)
+    reach: frozenset = frozenset()  # every paraphrase of the phrases in ``spans``
+
+    @functools.cached_property
+    def by_hash(self) -> dict[int, list[int]]:
+        return _positions(self.hashes)
+
+    @functools.cached_property
+    def by_stem(self) -> dict[int, list[int]]:
+        return _positions(self.stems)
 
 
 def _positions(keys: list[int]) -> dict[int, list[int]]:
@@ -65,16 +72,21 @@ def _positions(keys: list[int]) -> dict[int, list[int]]:
     return out
 
 
-def _mask(start: int, length: int) -> int:
-    return ((1 << length) - 1) << start
-
-
 class Aligner:
     """Aligns a test sentence to a reference (both already normalised, as word lists)."""
 
     def __init__(
-        self, lexicon: Lexicon, stem: Callable[[str], str], paraphrases: ParaphraseTable
+        self,
+        lexicon: Lexicon,
+        stem: Callable[[str], str],
+        paraphrases: ParaphraseTable,
+        compiled: bool | None = None,
     ) -> None:
+        """``compiled``: use the C aligner for sentences of up to 64 words (default: when it was
+        built); False: the pure-Python aligner everywhere (the same results)."""
+        if compiled and _calign is None:
+            raise RuntimeError("the compiled aligner was not built (no C compiler at install?)")
+        self.compiled = _calign is not None if compiled is None else compiled
         self.lexicon = lexicon
         self.stem = stem
         self.paraphrases = paraphrases
@@ -119,17 +131,20 @@ class Aligner:
                 self._sentences.clear()
             hashes = [self._word_hash(w) for w in words]
             stems = [self._stem_key(w) for w in words]
+            synsets = [self.synonym_sets(w) for w in words]
+            functions = [w.lower() in self.lexicon.function_words for w in words]
             info = self._sentences[words] = _Sentence(
                 hashes=hashes,
                 stems=stems,
-                synsets=[self.synonym_sets(w) for w in words],
-                by_hash=_positions(hashes),
-                by_stem=_positions(stems),
-                functions=[w.lower() in self.lexicon.function_words for w in words],
+                synsets=synsets,
+                functions=functions,
+                packed=_calign.pack(hashes, stems, functions, synsets) if self.compiled else b"",
             )
         if info.version != version:
             info.version = version
             info.spans, info.ngrams = self._paraphrase_spans(words)
+            entries = self.paraphrases.entries
+            info.reach = frozenset().union(*(entries[p].keys() for _, _, p in info.spans))
         return info
 
     def _paraphrase_spans(self, words: tuple[str, ...]) -> tuple[list, dict]:
@@ -180,7 +195,17 @@ class Aligner:
                 for i in range(n1):
                     if h1[i] != hj and not yj.isdisjoint(y1[i]):
                         out[j].append((j, 1, i, 1, 2))
+        for j, ln, i, mln in self._paraphrase_matches(a, b):
+            out[j].append((j, ln, i, mln, 3))
+        return out
+
+    def _paraphrase_matches(self, a: _Sentence, b: _Sentence) -> list[tuple[int, int, int, int]]:
+        """``(ref start, ref length, test start, test length)`` of the paraphrase matches, in the
+        jar's order: reference phrases with a paraphrase in the test, then the reverse."""
         entries = self.paraphrases.entries
+        out: list[tuple[int, int, int, int]] = []
+        if b.reach.isdisjoint(a.ngrams) and a.reach.isdisjoint(b.ngrams):
+            return out  # no phrase of one has a paraphrase in the other
         for j, length, src in b.spans:  # reference phrase, paraphrase in the test
             found = _found(entries[src], a.ngrams)
             if found:
@@ -188,7 +213,7 @@ class Aligner:
                 for _, p in found:
                     k = len(p)
                     for i in a.ngrams[p]:
-                        out[j].append((j, length, i, k, 3))
+                        out.append((j, length, i, k))
         for i, length, src in a.spans:  # test phrase, paraphrase in the reference
             found = _found(entries[src], b.ngrams)
             if found:
@@ -196,12 +221,16 @@ class Aligner:
                 for _, p in found:
                     k = len(p)
                     for j in b.ngrams[p]:
-                        out[j].append((j, k, i, length, 3))
+                        out.append((j, k, i, length))
         return out
 
     def align(self, test: tuple[str, ...], ref: tuple[str, ...]) -> AlignmentCounts:
         """Best alignment's per-stage counts and chunks."""
         n1, n2 = len(test), len(ref)
+        if self.compiled and n1 <= 64 and n2 <= 64:
+            a, b = self._info(test), self._info(ref)
+            par = [] if a.hashes == b.hashes else self._paraphrase_matches(a, b)
+            return AlignmentCounts(n1, n2, *_calign.counts(a.packed, b.packed, par))
         cand = self.matches(test, ref)
         cov1 = [0] * n1
         cov2 = [0] * n2
@@ -220,12 +249,12 @@ class Aligner:
                     cov1[m[2] + k] == 1 for k in range(m[3])
                 ):
                     fixed[j] = m
-                    used2 |= _mask(j, m[1])
-                    used1 |= _mask(m[2], m[3])
+                    used2 |= mask(j, m[1])
+                    used1 |= mask(m[2], m[3])
         if all(not lst or fixed[j] is not None for j, lst in enumerate(cand)):
             best = fixed  # nothing to choose: the search keeps the fixed matches
         else:
-            best = _resolve(cand, fixed, used1, used2)
+            best = resolve(cand, fixed, used1, used2)
         func1 = self._info(test).functions
         func2 = self._info(ref).functions
         c1, c2, f1, f2 = [0] * 4, [0] * 4, [0] * 4, [0] * 4
@@ -244,7 +273,7 @@ class Aligner:
                         c2[mod] += 1
         return AlignmentCounts(
             n1, n2, sum(func1), sum(func2), tuple(c1), tuple(c2), tuple(f1), tuple(f2),
-            _chunks(best),
+            chunks(best),
         )  # fmt: skip
 
 
@@ -253,111 +282,6 @@ def _found(pars: dict, ngrams: dict) -> list:
     entry numbers are distinct, the caller sorts); the key views intersect in C."""
     common = pars.keys() & ngrams.keys()
     return [(e, p) for p in common for e in pars[p]] if common else []
-
-
-# A partial alignment of the search, as a list (copied by slicing): its own matches as a linked
-# list (match, parent's list), minus the matched words (weighted, truncated: test + reference),
-# chunks, distance, next reference position, end of the last match in the test (-1: none), used
-# words of test and reference. Ranked by (_NEG, _CHUNKS, _DIST): more matched words, fewer
-# chunks, smaller distance; ties keep insertion order (a stable sort).
-_CHOSEN, _NEG, _CHUNKS, _DIST, _IDX, _LAST, _USED1, _USED2 = range(8)
-_rank = operator.itemgetter(_NEG, _CHUNKS, _DIST)
-
-
-def _resolve(cand: list[list[Match]], fixed: list, used1: int, used2: int) -> list:
-    """The jar's beam search; returns the best path's match per reference position.
-
-    ``fixed``: the matches nothing competes with, by reference position (their words are
-    ``used1``/``used2``); they are the only matches the search reads back, since a match it
-    chooses starts before the position being decided. Partial alignments are ranked by (more
-    weighted matched words, fewer chunks, smaller distance), ties in insertion order.
-    """
-    n = len(cand)
-    w = SEARCH_WEIGHTS
-    options = [
-        [
-            (m, _mask(j, ln), _mask(i, mln), int(mln * w[mod]) + int(ln * w[mod]), j + ln, i + mln,
-             abs(j - i), i)
-            for m in lst
-            for j, ln, i, mln, mod in (m,)
-        ]
-        for lst in cand
-    ]  # fmt: skip
-    next_paths = [[None, 0, 0, 0, 0, -1, used1, used2]]
-    for current in range(n + 1):
-        paths = next_paths
-        paths.sort(key=_rank)
-        beam = paths[:BEAM_SIZE]
-        if current == n:
-            for path in beam:
-                if path[_LAST] != -1:
-                    path[_CHUNKS] += 1
-            next_paths = beam
-            break
-        next_paths = []
-        append = next_paths.append
-        bit = 1 << current
-        here = options[current]
-        for path in beam:
-            if path[_USED2] & bit:
-                if current < path[_IDX]:
-                    append(path)
-                elif fixed[path[_IDX]] is not None:
-                    j, ln, i, mln, mod = fixed[path[_IDX]]
-                    path[_NEG] -= int(mln * w[mod]) + int(ln * w[mod])  # = the jar's int(m + x)
-                    if path[_LAST] != -1 and i != path[_LAST]:
-                        path[_CHUNKS] += 1
-                    path[_IDX] = j + ln
-                    path[_LAST] = i + mln
-                    path[_DIST] += abs(j - i)
-                    append(path)
-                continue
-            u1, u2, last = path[_USED1], path[_USED2], path[_LAST]
-            for m, k2, k1, gain, idx, end, dist, i in here:
-                if u2 & k2 or u1 & k1:
-                    continue
-                p = path[:]
-                p[_CHOSEN] = (m, path[_CHOSEN])
-                p[_NEG] -= gain
-                if last != -1 and i != last:
-                    p[_CHUNKS] += 1
-                p[_IDX] = idx
-                p[_LAST] = end
-                p[_USED1] = u1 | k1
-                p[_USED2] = u2 | k2
-                path[_DIST] += dist  # sic: the jar adds the distance to the parent path
-                append(p)
-            if last != -1:
-                path[_CHUNKS] += 1
-                path[_LAST] = -1
-            path[_IDX] += 1
-            append(path)
-        if not next_paths:
-            next_paths.append(paths[0])
-    next_paths.sort(key=_rank)
-    best = fixed[:]
-    node = next_paths[0][_CHOSEN]
-    while node is not None:
-        m, node = node
-        best[m[0]] = m
-    return best
-
-
-def _chunks(matches: list) -> int:
-    chunks, idx, last = 0, 0, -1
-    while idx < len(matches):
-        m = matches[idx]
-        if m is None:
-            if last != -1:
-                chunks += 1
-                last = -1
-            idx += 1
-        else:
-            if last != -1 and m[2] != last:
-                chunks += 1
-            idx = m[0] + m[1]
-            last = m[2] + m[3]
-    return chunks + (last != -1)
 
 
 _SUFFIXES = (
