@@ -94,6 +94,8 @@ class Aligner:
         self._stem_hash: dict[str, int] = {}
         self._syn: dict[str, frozenset[int]] = {}
         self._sentences: dict[tuple[str, ...], _Sentence] = {}
+        self._trie_version = -1
+        self._trie: tuple[dict, dict] = ({}, {})
 
     def _word_hash(self, w: str) -> int:
         h = self._hash.get(w)
@@ -147,27 +149,40 @@ class Aligner:
             info.reach = frozenset().union(*(entries[p].keys() for _, _, p in info.spans))
         return info
 
+    def _tries(self) -> tuple[dict, dict]:
+        """The kept phrases' and paraphrases' prefixes as word tries (rebuilt per version):
+        word -> (children, the prefix as a phrase, whether it is a kept phrase)."""
+        table = self.paraphrases
+        if self._trie_version != table.version:
+            self._trie_version = table.version
+            self._trie = (
+                _trie(table.src_prefixes, table.entries.keys()), _trie(table.tgt_prefixes, ())
+            )  # fmt: skip
+        return self._trie
+
     def _paraphrase_spans(self, words: tuple[str, ...]) -> tuple[list, dict]:
         """(start, length, phrase) of every phrase with paraphrases, in the jar's order, and
         the start positions of every n-gram that is (a prefix of) a kept paraphrase; an n-gram
         no kept phrase starts with ends the walk from that position."""
-        table = self.paraphrases
-        entries = table.entries
-        src, tgt = table.src_prefixes, table.tgt_prefixes
+        src, tgt = self._tries()
         n = len(words)
         heads = []
         ngrams: dict[tuple[str, ...], list[int]] = {}
         for i in range(n):
-            for length in range(1, min(table.max_len, n - i) + 1):
-                phrase = words[i : i + length]
-                if phrase not in src:
+            level = src
+            for k in range(i, n):
+                node = level.get(words[k])
+                if node is None:
                     break
-                if phrase in entries:
-                    heads.append((i, length, phrase))
-            for length in range(1, min(table.max_par_len, n - i) + 1):
-                gram = words[i : i + length]
-                if gram not in tgt:
+                level, phrase, kept = node
+                if kept:
+                    heads.append((i, k - i + 1, phrase))
+            level = tgt
+            for k in range(i, n):
+                node = level.get(words[k])
+                if node is None:
                     break
+                level, gram, _ = node
                 ngrams.setdefault(gram, []).append(i)
         return heads, ngrams
 
@@ -204,24 +219,24 @@ class Aligner:
         jar's order: reference phrases with a paraphrase in the test, then the reverse."""
         entries = self.paraphrases.entries
         out: list[tuple[int, int, int, int]] = []
-        if b.reach.isdisjoint(a.ngrams) and a.reach.isdisjoint(b.ngrams):
-            return out  # no phrase of one has a paraphrase in the other
-        for j, length, src in b.spans:  # reference phrase, paraphrase in the test
-            found = _found(entries[src], a.ngrams)
-            if found:
-                found.sort()
-                for _, p in found:
-                    k = len(p)
-                    for i in a.ngrams[p]:
-                        out.append((j, length, i, k))
-        for i, length, src in a.spans:  # test phrase, paraphrase in the reference
-            found = _found(entries[src], b.ngrams)
-            if found:
-                found.sort()
-                for _, p in found:
-                    k = len(p)
-                    for j in b.ngrams[p]:
-                        out.append((j, k, i, length))
+        if not b.reach.isdisjoint(a.ngrams):
+            for j, length, src in b.spans:  # reference phrase, paraphrase in the test
+                found = _found(entries[src], a.ngrams)
+                if found:
+                    found.sort()
+                    for _, p in found:
+                        k = len(p)
+                        for i in a.ngrams[p]:
+                            out.append((j, length, i, k))
+        if not a.reach.isdisjoint(b.ngrams):
+            for i, length, src in a.spans:  # test phrase, paraphrase in the reference
+                found = _found(entries[src], b.ngrams)
+                if found:
+                    found.sort()
+                    for _, p in found:
+                        k = len(p)
+                        for j in b.ngrams[p]:
+                            out.append((j, k, i, length))
         return out
 
     def align(self, test: tuple[str, ...], ref: tuple[str, ...]) -> AlignmentCounts:
@@ -275,6 +290,17 @@ class Aligner:
             n1, n2, sum(func1), sum(func2), tuple(c1), tuple(c2), tuple(f1), tuple(f2),
             chunks(best),
         )  # fmt: skip
+
+
+def _trie(prefixes: set[tuple[str, ...]], kept: Container[tuple[str, ...]]) -> dict:
+    """A word trie of a prefix-closed set of phrases (see ``Aligner._tries``)."""
+    root: dict = {}
+    for phrase in sorted(prefixes, key=len):
+        level = root
+        for w in phrase[:-1]:
+            level = level[w][0]
+        level[phrase[-1]] = ({}, phrase, phrase in kept)
+    return root
 
 
 def _found(pars: dict, ngrams: dict) -> list:
