@@ -39,12 +39,15 @@ def tokenize(captions: Iterable[str], kind: str, *, progress: bool = False) -> d
     return tokenize_in_context(captions, kind, progress=progress)[0]
 
 
-def open_meteor(kind: str, jobs: int) -> Any:
-    """A started METEOR backend (``stats``, ``evaluate``, ``close``, ``description``)."""
+def open_meteor(kind: str, jobs: int, large: bool = False) -> Any:
+    """A started METEOR backend (``stats``, ``evaluate``, ``close``, ``description``).
+
+    ``large``: a large evaluation is coming; the native backend then starts its worker processes
+    at once (they load while the inputs are read and tokenised)."""
     if kind == "native":
         from evaluation.meteor_native import NativeMeteor
 
-        return NativeMeteor(jobs)
+        return NativeMeteor(jobs, prestart=large)
     from evaluation.meteor_driver import open_meteor as open_java
 
     return open_java(jobs)

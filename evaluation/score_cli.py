@@ -22,6 +22,8 @@ from compmo_gen.core.options import positive_float
 from evaluation.config import CLI_KEYS, EvalConfig, default_jobs
 
 log = logging.getLogger(__name__)
+#: Predictions files from this size on (about 400 videos) start METEOR's workers before reading.
+LARGE_PREDICTIONS_BYTES = 200_000
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -126,7 +128,8 @@ def run(args: argparse.Namespace) -> int:
 
         bert = BertScoreRecall.from_args(args)  # a missing model fails before any file is read
     cfg = eval_config(args)
-    meteor = open_meteor(cfg.meteor, cfg.jobs)  # a JVM loads while the inputs are read
+    large = os.path.getsize(args.predictions) >= LARGE_PREDICTIONS_BYTES
+    meteor = open_meteor(cfg.meteor, cfg.jobs, large)  # it loads while the inputs are read
     try:
         gts, pred = load_inputs(args)
         inputs, counts = build_inputs(

@@ -61,12 +61,14 @@ class NativeMeteor:
 
     Large ``stats`` requests (``POOL_MIN_PAIRS`` pairs or more) go to ``jobs`` worker processes,
     started on first use with this process's paraphrase entries; smaller ones are scored here.
+    ``prestart``: start the workers now (they load the lexicon while this process reads and
+    tokenises; the paraphrase entries follow with the first request).
     """
 
     POOL_MIN_PAIRS = 3000
     CHUNK = 1000
 
-    def __init__(self, jobs: int = 1) -> None:
+    def __init__(self, jobs: int = 1, prestart: bool = False) -> None:
         t0 = time.perf_counter()
         self._stem = _stemmer()
         self.directory = index_dir()  # built here, once, before any worker starts
@@ -81,6 +83,9 @@ class NativeMeteor:
         self._scores: dict[scorer.Stats, float] = {}
         self._cpu = 0.0
         self._known: set[tuple[str, ...]] = set()  # sentences whose paraphrases are loaded
+        self._sent_version = -1  # the paraphrase table version the workers have
+        if prestart and self.jobs > 1:
+            self._start_pools()
         log.debug("native METEOR ready in %.2f s", time.perf_counter() - t0)
 
     def __enter__(self) -> NativeMeteor:
@@ -183,17 +188,13 @@ class NativeMeteor:
         self, pairs: Sequence[tuple[str, str]], affinity: Sequence[int] | None
     ) -> list[scorer.Stats]:
         if not self._pools:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            state = self.aligner.paraphrases.state()
-            context = multiprocessing.get_context("spawn")
-            self._pools = [
-                ProcessPoolExecutor(
-                    max_workers=1, mp_context=context, initializer=_worker_init, initargs=(state,)
-                )
-                for _ in range(self.jobs)
-            ]  # one process each, so that a group's pairs stay in one process
+            self._start_pools()
+        table = self.aligner.paraphrases
+        if self._sent_version != table.version:  # FIFO: before any pair below
+            state = table.state()
+            for pool in self._pools:
+                pool.submit(_worker_restore, state)
+            self._sent_version = table.version
         if affinity is None:
             affinity = [k // self.CHUNK for k in range(len(pairs))]
         parts: list[list[int]] = [[] for _ in self._pools]
@@ -209,6 +210,18 @@ class NativeMeteor:
             for k, s in zip(rows, fut.result(), strict=True):
                 out[k] = s
         return out
+
+    def _start_pools(self) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("spawn")
+        self._pools = [
+            ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_worker_init)
+            for _ in range(self.jobs)
+        ]  # one process each, so that a group's pairs stay in one process
+        for pool in self._pools:
+            pool.submit(int)  # a task makes the executor start its process now
 
     def evaluate(self, groups: Sequence[Sequence[scorer.Stats]]) -> list[tuple[float, list[float]]]:
         """``(aggregate, per-pair scores)`` of each non-empty group of statistics."""
@@ -245,10 +258,16 @@ def _request(hypothesis: str, reference: str) -> list[str]:
 _WORKER: NativeMeteor | None = None
 
 
-def _worker_init(state: tuple) -> None:
-    """A worker's scorer, with the parent's paraphrase entries (no sentence is read again)."""
+def _worker_init() -> None:
+    """A worker's scorer, its lexicon and paraphrase index loaded."""
     global _WORKER
     _WORKER = NativeMeteor(1)
+    _WORKER.aligner.paraphrases.load()
+
+
+def _worker_restore(state: tuple) -> None:
+    """The parent's paraphrase entries (no sentence is read again)."""
+    assert _WORKER is not None
     _WORKER.aligner.paraphrases.restore(state)
 
 

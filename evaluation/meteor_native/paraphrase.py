@@ -77,6 +77,11 @@ class ParaphraseTable:
     tgt_prefixes: set[Phrase] = field(default_factory=set)  # every prefix of a kept paraphrase
     _loaded: bool = False
 
+    def load(self) -> None:
+        """Open the index now (else on first use)."""
+        if not self._loaded:
+            self._load()
+
     def _load(self) -> None:
         d = self.directory
         self._words = (d / "vocab.txt").read_text(encoding="utf-8").split("\n")

@@ -264,3 +264,21 @@ def test_worker_processes_and_affinity_give_the_same_statistics():
         assert pool.stats(pairs, affinity=[k % 5 for k in range(len(pairs))]) == want
         assert pool.stats(pairs[::-1]) == want[::-1]  # default: blocks of CHUNK pairs in turn
         assert pool.worker_cpu_seconds() > 0
+
+
+def test_prestarted_workers_get_the_entries_learned_later():
+    """Workers started before any sentence is known (``prestart``) receive the parent's entries
+    with the first request, and again after the parent learns more: the same statistics."""
+    from evaluation.meteor_native import NativeMeteor
+
+    pairs = _pairs()
+    half = len(pairs) // 2
+    with NativeMeteor(1) as single:
+        want = single.stats(pairs)
+    with NativeMeteor(2, prestart=True) as pool:
+        assert len(pool._pools) == 2
+        pool.POOL_MIN_PAIRS = 1
+        pool.use_vocabulary({s for p in pairs[:half] for s in p})
+        assert pool.stats(pairs[:half]) == want[:half]
+        pool.use_vocabulary({s for p in pairs for s in p})
+        assert pool.stats(pairs) == want
