@@ -12,7 +12,10 @@ def _extensions() -> list:
         from Cython.Build import cythonize
     except ImportError:  # built without the build requirements: pure Python
         return []
-    sources = {"evaluation.meteor_native._calign": "evaluation/meteor_native/_calign.pyx"}
+    sources = {
+        "evaluation.meteor_native._calign": "evaluation/meteor_native/_calign.pyx",
+        "evaluation._cciderd": "evaluation/_cciderd.pyx",
+    }
     modules = [Extension(name, [path], optional=True) for name, path in sources.items()]
     return cythonize(modules, language_level=3, quiet=True)
 

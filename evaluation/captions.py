@@ -52,11 +52,14 @@ def _precook(sentence: str, n: int = 4) -> tuple[int, dict[tuple[str, ...], int]
 class CaptionScorer:
     """pycocoevalcap's BLEU(4), ROUGE-L and CIDEr-D with per-pair work cached."""
 
-    def __init__(self) -> None:
+    def __init__(self, compiled: bool | None = None) -> None:
+        """``compiled``: n-gram counting, BLEU counts and CIDEr-D by the C kernels of
+        ``_cciderd`` (default: when built; the same numbers, tested)."""
         from pycocoevalcap.rouge.rouge import Rouge
 
         self.rouge = Rouge()
-        self.cider = CiderD(lambda sentence: self._sentence(sentence)[1])
+        self.cider = CiderD(lambda sentence: self._sentence(sentence)[1], compiled)
+        self.compiled = self.cider.compiled
         self._pair: dict[tuple[str, str], tuple[int, int, list[int], list[int], float]] = {}
         self._sent: dict[str, tuple[int, dict[tuple[str, ...], int], list[str]]] = {}
         self._beta2 = self.rouge.beta**2
@@ -85,6 +88,9 @@ class CaptionScorer:
         if got is None:
             if len(self._pair) > _CACHE_LIMIT:
                 self._pair.clear()
+            if self.compiled:
+                got = self._pair[(hyp, ref)] = self._cooked_compiled(hyp, ref)
+                return got
             rl, rcounts, rtok = self._sentence(ref)
             tl, tcounts, htok = self._sentence(hyp)
             correct = [0, 0, 0, 0]
@@ -96,6 +102,16 @@ class CaptionScorer:
             got = (rl, tl, guess, correct, self._rouge(htok, rtok))
             self._pair[(hyp, ref)] = got
         return got
+
+    def _cooked_compiled(self, hyp: str, ref: str) -> tuple[int, int, list[int], list[int], float]:
+        from evaluation import _cciderd
+
+        self.cider.trim()
+        hp, rp = self.cider.packed(hyp), self.cider.packed(ref)
+        correct = _cciderd.clipped(hp, rp, self.cider.scratch()[3])
+        tl, rl = len(hyp.split()), len(ref.split())
+        guess = [max(0, tl - k + 1) for k in range(1, 5)]
+        return (rl, tl, guess, correct, self._rouge(hyp.split(" "), ref.split(" ")))
 
     def score(self, pairs: Sequence[tuple[str, str]]) -> tuple[float, ...]:
         """Scores of the tokenised ``pairs`` in :data:`NGRAM_METRICS` order (zeros if empty)."""

@@ -16,6 +16,11 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+try:  # the compiled group kernel (an optional extension built at install time)
+    from evaluation import _cciderd
+except ImportError:  # no C compiler at install time: the Python loops below
+    _cciderd = None
+
 _N = 4
 _SIGMA = 6.0
 _CACHE_LIMIT = 500_000
@@ -48,9 +53,21 @@ class CiderD:
     order); per group only the norms and the shared n-grams' products are computed.
     """
 
-    def __init__(self, counts_of: Callable[[str], Mapping[tuple[str, ...], int]] | None = None):
+    def __init__(
+        self,
+        counts_of: Callable[[str], Mapping[tuple[str, ...], int]] | None = None,
+        compiled: bool | None = None,
+    ):
         """``counts_of(sentence)``: its n-gram counts (orders 1-4) in ``precook``'s insertion
-        order, e.g. a cache shared with BLEU; default: pycocoevalcap's ``precook``."""
+        order, e.g. a cache shared with BLEU; default: pycocoevalcap's ``precook``.
+        ``compiled``: score groups with the C kernel (default: when it was built)."""
+        if compiled and _cciderd is None:
+            raise RuntimeError("the compiled CIDEr-D kernel was not built (no C compiler?)")
+        self.compiled = _cciderd is not None if compiled is None else compiled
+        self._interner = _cciderd.Interner() if self.compiled else None
+        self._packed: dict[str, bytes] = {}
+        self._scratch: tuple[np.ndarray, ...] = ()
+        self._logs = np.zeros(1)
         self._counts_of = counts_of
         self._counts: dict[str, _Sentence] = {}
         self._shared: dict[tuple[str, str], _Shared] = {}
@@ -66,6 +83,7 @@ class CiderD:
             if len(self._counts) > _CACHE_LIMIT:
                 self._counts.clear()
                 self._shared.clear()
+
             counts = precook(sentence, _N) if self._counts_of is None else self._counts_of(sentence)
             orders: tuple[list, ...] = ([], [], [], [])
             for g, tf in counts.items():
@@ -98,8 +116,45 @@ class CiderD:
             got = self._penalty[delta] = np.e ** (-(d**2) / (2 * _SIGMA**2))
         return got
 
+    def packed(self, sentence: str) -> bytes:
+        """The sentence for the C kernels (see ``_cciderd.Interner``), cached."""
+        got = self._packed.get(sentence)
+        if got is None:
+            got = self._packed[sentence] = self._interner.pack(sentence)
+        return got
+
+    def trim(self) -> None:
+        """Start the packed sentences afresh once there are many (between groups only: ids of
+        one interner never meet another's)."""
+        if len(self._packed) > _CACHE_LIMIT:
+            self._packed.clear()
+            self._interner = _cciderd.Interner()
+            self._scratch = ()
+
+    def scratch(self) -> tuple[np.ndarray, ...]:
+        """Zeroed arrays indexed by n-gram id (idf, df, reference tf; BLEU's counts)."""
+        if not self._scratch or len(self._scratch[0]) < len(self._interner):
+            size = 2 * len(self._interner) + 1024
+            self._scratch = (np.zeros(size), np.zeros(size, np.int64), np.zeros(size),
+                             np.zeros(size, np.int64))  # fmt: skip
+        return self._scratch
+
+    def _compiled_scores(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        self.trim()
+        hyps = [self.packed(h) for h, _ in pairs]
+        refs = [self.packed(r) for _, r in pairs]
+        if len(self._logs) <= len(pairs):
+            self._logs = np.array([0.0] + [self._ln(k) for k in range(1, 2 * len(pairs) + 2)])
+        idf, df, ref_tf, _ = self.scratch()
+        out = _cciderd.group_scores(
+            hyps, refs, self._logs, idf, df, ref_tf, 2.0, np.e, 2 * _SIGMA**2
+        )  # fmt: skip
+        return np.array(out)
+
     def scores(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """Per-pair CIDEr-D (x10, as pycocoevalcap) with IDF from this group's references."""
+        if self.compiled and _pick_mean4() is _sequential_mean4:
+            return self._compiled_scores(pairs)
         sentences = {s: self._ngrams(s) for pair in pairs for s in pair}
         df: dict[tuple[str, ...], int] = {}
         for _, r in pairs:

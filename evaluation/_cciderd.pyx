@@ -1,0 +1,197 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""BLEU counts and CIDEr-D in C: the operations of ``captions.py``/``ciderd.py``, in their order.
+
+Compiled when compmo is installed (optional: without a C compiler the Python code does all of it;
+tests compare the two and pycocoevalcap). :class:`Interner` packs a sentence: per order (1-4) the
+number of distinct n-grams, the bigram count, then per order (id, count) of each n-gram in
+``precook``'s insertion order (first occurrence), ids shared by every sentence packed.
+Squares go through libm's ``pow`` with an exponent passed at run time (as Python's ``x ** 2``;
+a compiler folds ``pow(x, 2.0)`` into ``x * x``, which differs in the last bit now and then).
+"""
+
+from libc.math cimport pow, sqrt
+from libc.stdint cimport int64_t
+from libc.stdlib cimport free, malloc
+
+from array import array
+
+
+cdef class Interner:
+    """Word and n-gram ids; an n-gram's id is keyed by its prefix's id and its last word's."""
+
+    cdef dict words
+    cdef dict grams
+
+    def __init__(self):
+        self.words = {}
+        self.grams = {}
+
+    def __len__(self):
+        return len(self.grams)
+
+    def pack(self, str sentence) -> bytes:
+        """The packed form of ``sentence`` (split at whitespace, as ``precook``)."""
+        cdef list words = sentence.split()
+        cdef int n = len(words), k, i, q, m
+        cdef int64_t* wid = <int64_t*>malloc((n + 1) * sizeof(int64_t))
+        cdef int64_t* prev = <int64_t*>malloc((n + 1) * sizeof(int64_t))
+        cdef int64_t* ids = <int64_t*>malloc((n + 1) * sizeof(int64_t))
+        cdef int64_t* cnt = <int64_t*>malloc((n + 1) * sizeof(int64_t))
+        cdef int64_t key
+        if wid == NULL or prev == NULL or ids == NULL or cnt == NULL:
+            free(wid); free(prev); free(ids); free(cnt)
+            raise MemoryError()
+        try:
+            for i in range(n):
+                w = words[i]
+                got = self.words.get(w)
+                if got is None:
+                    got = self.words[w] = len(self.words)
+                wid[i] = got
+                prev[i] = -1
+            head = [0, 0, 0, 0, n - 1 if n >= 2 else 0]
+            body = []
+            for k in range(1, 5):
+                m = 0
+                for i in range(n - k + 1):
+                    key = ((prev[i] + 1) << 32) | wid[i + k - 1]
+                    got = self.grams.get(key)
+                    if got is None:
+                        got = self.grams[key] = len(self.grams)
+                    prev[i] = got
+                    for q in range(m):
+                        if ids[q] == prev[i]:
+                            cnt[q] += 1
+                            break
+                    else:
+                        ids[m] = prev[i]
+                        cnt[m] = 1
+                        m += 1
+                head[k - 1] = m
+                for q in range(m):
+                    body += (ids[q], cnt[q])
+            return array("q", head + body).tobytes()
+        finally:
+            free(wid); free(prev); free(ids); free(cnt)
+
+
+def clipped(bytes hyp, bytes ref, int64_t[::1] scratch):
+    """BLEU's clipped n-gram matches per order (``scratch``: zeros, size >= n-gram ids)."""
+    cdef const int64_t* h = <const int64_t*><const char*>hyp
+    cdef const int64_t* r = <const int64_t*><const char*>ref
+    cdef const int64_t* items
+    cdef const int64_t* ritems
+    cdef int n, k, size, rsize
+    cdef int64_t c, x
+    cdef int64_t correct[4]
+    for n in range(4):
+        ritems = _order(r, n, &rsize)
+        for k in range(rsize):
+            scratch[ritems[2 * k]] = ritems[2 * k + 1]
+        items = _order(h, n, &size)
+        correct[n] = 0
+        for k in range(size):
+            x = scratch[items[2 * k]]
+            if x:
+                c = items[2 * k + 1]
+                correct[n] += x if x < c else c
+        for k in range(rsize):
+            scratch[ritems[2 * k]] = 0
+    return [correct[0], correct[1], correct[2], correct[3]]
+
+
+cdef inline const int64_t* _order(const int64_t* s, int n, int* size) noexcept nogil:
+    """Start and size of order ``n``'s (id, count) items of a packed sentence."""
+    cdef const int64_t* p = s + 5
+    cdef int k
+    for k in range(n):
+        p += 2 * s[k]
+    size[0] = <int>s[n]
+    return p
+
+
+cdef void _norms(const int64_t* s, double* idf_of, double ref_len, double two,
+                 double* out) noexcept nogil:
+    cdef int n, k, size
+    cdef const int64_t* items
+    cdef double acc, w
+    for n in range(4):
+        items = _order(s, n, &size)
+        acc = 0.0
+        for k in range(size):
+            w = idf_of[items[2 * k]]
+            acc += pow(<double>items[2 * k + 1] * w, two)
+        out[n] = sqrt(acc)
+
+
+def group_scores(list hyps, list refs, double[::1] logs, double[::1] idf_of,
+                 int64_t[::1] df, double[::1] ref_tf, double two, double e, double sigma2):
+    """Per-pair CIDEr-D (x10) of the pairs ``zip(hyps, refs)`` (packed sentences).
+
+    ``logs[k]``: NumPy's log of k (k = 1 .. len(pairs)); ``idf_of``, ``df``, ``ref_tf``:
+    scratch arrays indexed by n-gram id, all zero on entry and on return except ``idf_of``.
+    """
+    cdef int npairs = len(hyps)
+    cdef int p, n, k, size, rsize
+    cdef const int64_t* h
+    cdef const int64_t* r
+    cdef const int64_t* items
+    cdef const int64_t* ritems
+    cdef double ref_len = logs[npairs]
+    cdef double nh[4]
+    cdef double nr[4]
+    cdef double val[4]
+    cdef double acc, w, x, y, pen, d
+    cdef int64_t g
+    out = []
+    cdef list held = [None] * npairs
+    for p in range(npairs):  # document frequencies over the group's references
+        b = refs[p]
+        r = <const int64_t*><const char*>b
+        for n in range(4):
+            items = _order(r, n, &size)
+            for k in range(size):
+                df[items[2 * k]] += 1
+    for p in range(npairs):  # idf of every n-gram of the group (else: ref_len)
+        for b in (hyps[p], refs[p]):
+            h = <const int64_t*><const char*>b
+            for n in range(4):
+                items = _order(h, n, &size)
+                for k in range(size):
+                    g = items[2 * k]
+                    idf_of[g] = ref_len - logs[df[g]] if df[g] > 0 else ref_len
+    for p in range(npairs):
+        hb, rb = hyps[p], refs[p]
+        h = <const int64_t*><const char*>hb
+        r = <const int64_t*><const char*>rb
+        _norms(h, &idf_of[0], ref_len, two, nh)
+        _norms(r, &idf_of[0], ref_len, two, nr)
+        d = <double>(h[4] - r[4])
+        pen = pow(e, -pow(d, two) / sigma2)
+        for n in range(4):
+            ritems = _order(r, n, &rsize)
+            for k in range(rsize):
+                ref_tf[ritems[2 * k]] = <double>ritems[2 * k + 1]
+            items = _order(h, n, &size)
+            acc = 0.0
+            for k in range(size):
+                g = items[2 * k]
+                if ref_tf[g] != 0.0:
+                    w = idf_of[g]
+                    x = <double>items[2 * k + 1] * w
+                    y = ref_tf[g] * w
+                    acc += (y if y < x else x) * y
+            for k in range(rsize):
+                ref_tf[ritems[2 * k]] = 0.0
+            if nh[n] != 0 and nr[n] != 0:
+                acc /= nh[n] * nr[n]
+            val[n] = acc * pen
+        out.append((((val[0] + val[1]) + val[2]) + val[3]) / 4 / 1 * 10.0)
+    for p in range(npairs):
+        b = refs[p]
+        r = <const int64_t*><const char*>b
+        for n in range(4):
+            items = _order(r, n, &size)
+            for k in range(size):
+                df[items[2 * k]] = 0
+    return out
