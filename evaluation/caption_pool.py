@@ -62,5 +62,7 @@ class CaptionWork:
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            from evaluation.workers import stop_pools
+
+            stop_pools([self._pool])
             self._pool = None

@@ -97,9 +97,10 @@ class NativeMeteor:
     def close(self) -> None:
         """Stop the worker processes, if any."""
         if self._pools:
+            from evaluation.workers import stop_pools
+
             self._cpu += self.worker_cpu_seconds()
-            for pool in self._pools:
-                pool.shutdown(wait=True, cancel_futures=True)
+            stop_pools(self._pools)
             self._pools = []
 
     def worker_cpu_seconds(self) -> float:
