@@ -17,14 +17,15 @@ DEFAULT_METEOR = "native"
 
 
 def tokenize_in_context(
-    captions: Iterable[str], kind: str, *, progress: bool = False
+    captions: Iterable[str], kind: str, *, progress: bool = False, jobs: int = 1
 ) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
-    """:func:`evaluation.text.ptb_tokenize_in_context` by ``kind`` (tokens, context variants)."""
+    """:func:`evaluation.text.ptb_tokenize_in_context` by ``kind`` (tokens, context variants);
+    ``jobs``: processes the native tokenizer may use on a long document."""
     if kind == "native":
         from evaluation.ptb import PTBUnsupported, ptb_tokenize_in_context_native
 
         try:
-            return ptb_tokenize_in_context_native(captions)
+            return ptb_tokenize_in_context_native(captions, jobs)
         except PTBUnsupported as exc:
             from compmo_gen.core.errors import PrerequisiteError
 
