@@ -137,7 +137,14 @@ class NativeMeteor:
         requests then find their entries loaded; the table does not change under them, so each
         sentence's paraphrase spans are computed once (workers started later load the same).
         Entries are only ever added, so the statistics are those of the whole table (tested).
+        With worker processes already started, each of them loads them (in parallel, while
+        this process goes on).
         """
+        if self._pools:
+            sentences = list(sentences)
+            for pool in self._pools:  # FIFO: before any pair
+                pool.submit(_worker_vocabulary, sentences)
+            return
         self._add(sentences)
 
     def _add(self, sentences: Iterable[str]) -> None:
@@ -190,8 +197,8 @@ class NativeMeteor:
     ) -> list[scorer.Stats]:
         if not self._pools:
             self._start_pools()
-        table = self.aligner.paraphrases
-        if self._sent_version != table.version:  # FIFO: before any pair below
+        table = self._aligner.paraphrases if self._aligner is not None else None
+        if table is not None and self._sent_version != table.version:  # FIFO: before any pair
             state = table.state()
             for pool in self._pools:
                 pool.submit(_worker_restore, state)
@@ -264,6 +271,12 @@ def _worker_init() -> None:
     global _WORKER
     _WORKER = NativeMeteor(1)
     _WORKER.aligner.paraphrases.load()
+
+
+def _worker_vocabulary(sentences: list[str]) -> None:
+    """The parent's :meth:`NativeMeteor.use_vocabulary`, run in the worker."""
+    assert _WORKER is not None
+    _WORKER.use_vocabulary(sentences)
 
 
 def _worker_restore(state: tuple) -> None:

@@ -267,8 +267,8 @@ def test_worker_processes_and_affinity_give_the_same_statistics():
 
 
 def test_prestarted_workers_get_the_entries_learned_later():
-    """Workers started before any sentence is known (``prestart``) receive the parent's entries
-    with the first request, and again after the parent learns more: the same statistics."""
+    """Workers started before any sentence is known (``prestart``) load the vocabulary they are
+    sent, and more of it later: the same statistics as one process; the parent loads nothing."""
     from evaluation.meteor_native import NativeMeteor
 
     pairs = _pairs()
@@ -282,3 +282,4 @@ def test_prestarted_workers_get_the_entries_learned_later():
         assert pool.stats(pairs[:half]) == want[:half]
         pool.use_vocabulary({s for p in pairs for s in p})
         assert pool.stats(pairs) == want
+        assert pool._aligner is None  # the workers did the loading
