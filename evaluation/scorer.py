@@ -339,9 +339,13 @@ def score_videos(
 
     worker = _MeteorWorker(cfg.jobs, meteor, cfg.meteor)
     if hasattr(worker.pool, "use_vocabulary"):  # only what these captions can match is loaded
-        worker.pool.use_vocabulary(
-            {t for v in inputs for t in (*v.gt_tokens, *v.pred_tokens, *v.garbage_tokens)}
-        )
+        # a video's pairs go to one METEOR process, by its place in its chunk (see _chunk)
+        vocabulary = {
+            (t, k % cfg.chunk): None
+            for k, v in enumerate(inputs)
+            for t in (*v.gt_tokens, *v.pred_tokens, *v.garbage_tokens)
+        }
+        worker.pool.use_vocabulary([t for t, _ in vocabulary], [a for _, a in vocabulary])
     n_refs = 1 + max((r[0] for v in inputs for r in v.refs), default=0)
     captions = CaptionWork(cfg.jobs, parallel=len(inputs) >= CAPTION_POOL_MIN_VIDEOS)
     pending: dict[int, tuple[list[VideoPlan], Any]] = {}

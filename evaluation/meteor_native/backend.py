@@ -130,7 +130,9 @@ class NativeMeteor:
             w = self._norm[sentence] = tuple(split_tokens(text))
         return w
 
-    def use_vocabulary(self, sentences: Iterable[str]) -> None:
+    def use_vocabulary(
+        self, sentences: Iterable[str], affinity: Sequence[int] | None = None
+    ) -> None:
         """Load at once the paraphrase entries every one of ``sentences`` can use.
 
         ``sentences``: the strings that will be scored (hypotheses and references). Later
@@ -138,12 +140,19 @@ class NativeMeteor:
         sentence's paraphrase spans are computed once (workers started later load the same).
         Entries are only ever added, so the statistics are those of the whole table (tested).
         With worker processes already started, each of them loads them (in parallel, while
-        this process goes on).
+        this process goes on); ``affinity`` (a group per sentence, as in :meth:`stats`) then
+        sends a worker only its groups' sentences (others it would load when it meets them).
         """
         if self._pools:
             sentences = list(sentences)
-            for pool in self._pools:  # FIFO: before any pair
-                pool.submit(_worker_vocabulary, sentences)
+            parts: list[set[str]] = [set() for _ in self._pools]
+            if affinity is None:
+                parts = [set(sentences)] * len(self._pools)
+            else:
+                for s, a in zip(sentences, affinity, strict=True):
+                    parts[a % len(parts)].add(s)
+            for part, pool in zip(parts, self._pools, strict=True):  # FIFO: before any pair
+                pool.submit(_worker_vocabulary, list(part))
             return
         self._add(sentences)
 

@@ -278,7 +278,8 @@ def test_prestarted_workers_get_the_entries_learned_later():
     with NativeMeteor(2, prestart=True) as pool:
         assert len(pool._pools) == 2
         pool.POOL_MIN_PAIRS = 1
-        pool.use_vocabulary({s for p in pairs[:half] for s in p})
+        first = sorted({s for p in pairs[:half] for s in p})
+        pool.use_vocabulary(first, affinity=list(range(len(first))))  # a half each
         assert pool.stats(pairs[:half]) == want[:half]
         pool.use_vocabulary({s for p in pairs for s in p})
         assert pool.stats(pairs) == want
