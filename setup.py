@@ -14,6 +14,7 @@ def _extensions() -> list:
         return []
     sources = {
         "evaluation.meteor_native._calign": "evaluation/meteor_native/_calign.pyx",
+        "evaluation.meteor_native._csentence": "evaluation/meteor_native/_csentence.pyx",
         "evaluation._cciderd": "evaluation/_cciderd.pyx",
     }
     modules = [Extension(name, [path], optional=True) for name, path in sources.items()]

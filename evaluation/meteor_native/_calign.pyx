@@ -5,16 +5,14 @@ Compiled when compmo is installed (an optional extension: without a C compiler t
 aligner in ``align.py`` is used, with identical results; tests compare the two). Covers sentences
 of up to 64 words (a word set is one 64-bit mask); ``align.py`` takes longer ones.
 
-Per sentence the caller packs (``pack``) the word hashes, stem hashes, function-word flags and
-sorted synset ids; paraphrase matches come from ``align.py`` (dictionary work, one definition).
+Per sentence the caller packs (``_csentence.pack``) the word hashes, stem hashes, function-word
+flags and sorted synset ids; paraphrase matches come from ``align.py`` (dictionary work).
 ``counts`` returns what ``AlignmentCounts`` holds after its two lengths.
 """
 
 from libc.stdint cimport int64_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, qsort, realloc
 from libc.string cimport memcpy
-
-from array import array
 
 cdef enum:
     MAXW = 64
@@ -116,22 +114,6 @@ cdef inline void _sort(Buf* b) noexcept nogil:
     for k in range(b.n):
         b.paths[k].order = k
     qsort(b.paths, b.n, sizeof(Path), _cmp)
-
-
-def pack(hashes, stems, functions, synsets) -> bytes:
-    """One sentence for :func:`counts`: n, then per word its hash, stem hash and function flag,
-    then the offsets and the sorted ids of the words' synsets (all 64-bit)."""
-    n = len(hashes)
-    head = [n]
-    head += [h & 0xFFFFFFFF for h in hashes]
-    head += [s & 0xFFFFFFFF for s in stems]
-    head += [1 if f else 0 for f in functions]
-    flat = []
-    offsets = [0]
-    for s in synsets:
-        flat += sorted(s)
-        offsets.append(len(flat))
-    return array("q", head + offsets + flat).tobytes()
 
 
 cdef inline bint _share(const int64_t* a, int na, const int64_t* b, int nb) noexcept nogil:

@@ -21,10 +21,10 @@ from evaluation.meteor_native.paraphrase import ParaphraseTable
 from evaluation.meteor_native.resources import Lexicon
 from evaluation.meteor_native.search import Match, chunks, mask, resolve
 
-try:  # the compiled aligner (an optional extension built at install time)
-    from evaluation.meteor_native import _calign
+try:  # the compiled aligner (optional extensions built at install time)
+    from evaluation.meteor_native import _calign, _csentence
 except ImportError:  # no C compiler at install time: the pure-Python aligner below
-    _calign = None
+    _calign = _csentence = None
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class _Sentence:
     stems: list[int]
     synsets: list[frozenset[int]]
     functions: list[bool]
-    packed: bytes = b""  # the compiled aligner's form (see _calign.pack)
+    packed: bytes = b""  # the compiled aligner's form (see _csentence.pack)
     version: int = -1
     spans: list = field(default_factory=list)
     ngrams: dict = field(default_factory=dict)
@@ -90,24 +90,22 @@ class Aligner:
         self.lexicon = lexicon
         self.stem = stem
         self.paraphrases = paraphrases
-        self._hash: dict[str, int] = {}
-        self._stem_hash: dict[str, int] = {}
+        self._keys: dict[str, tuple[int, int, frozenset[int], bool, tuple[int, ...]]] = {}
         self._syn: dict[str, frozenset[int]] = {}
         self._sentences: dict[tuple[str, ...], _Sentence] = {}
         self._trie_version = -1
         self._trie: tuple[dict, dict] = ({}, {})
 
-    def _word_hash(self, w: str) -> int:
-        h = self._hash.get(w)
-        if h is None:
-            h = self._hash[w] = java_hash(w)
-        return h
-
-    def _stem_key(self, w: str) -> int:
-        h = self._stem_hash.get(w)
-        if h is None:
-            h = self._stem_hash[w] = java_hash(self.stem(w))
-        return h
+    def _word_keys(self, w: str) -> tuple[int, int, frozenset[int], bool, tuple[int, ...]]:
+        """(hash, stem hash, synsets, function word?, sorted synsets) of a word, cached."""
+        k = self._keys.get(w)
+        if k is None:
+            syn = self.synonym_sets(w)
+            k = self._keys[w] = (
+                java_hash(w), java_hash(self.stem(w)), syn,
+                w.lower() in self.lexicon.function_words, tuple(sorted(syn)),
+            )  # fmt: skip
+        return k
 
     def synonym_sets(self, w: str) -> frozenset[int]:
         """The word's synsets plus those of its base forms (exception list, else morphology)."""
@@ -131,16 +129,17 @@ class Aligner:
         if info is None:
             if len(self._sentences) > 200_000:
                 self._sentences.clear()
-            hashes = [self._word_hash(w) for w in words]
-            stems = [self._stem_key(w) for w in words]
-            synsets = [self.synonym_sets(w) for w in words]
-            functions = [w.lower() in self.lexicon.function_words for w in words]
+            get = self._keys.get
+            keys = [get(w) or self._word_keys(w) for w in words]
+            hashes, stems, synsets, functions, ordered = (
+                [k[f] for k in keys] for f in range(5)
+            )  # fmt: skip
             info = self._sentences[words] = _Sentence(
                 hashes=hashes,
                 stems=stems,
                 synsets=synsets,
                 functions=functions,
-                packed=_calign.pack(hashes, stems, functions, synsets) if self.compiled else b"",
+                packed=_csentence.pack(hashes, stems, functions, ordered) if self.compiled else b"",
             )
         if info.version != version:
             info.version = version
@@ -165,6 +164,8 @@ class Aligner:
         the start positions of every n-gram that is (a prefix of) a kept paraphrase; an n-gram
         no kept phrase starts with ends the walk from that position."""
         src, tgt = self._tries()
+        if self.compiled:
+            return _csentence.walk(words, src, tgt)
         n = len(words)
         heads = []
         ngrams: dict[tuple[str, ...], list[int]] = {}

@@ -1,4 +1,5 @@
-"""The compiled METEOR aligner (``meteor_native/_calign.pyx``) against the pure-Python one.
+"""The compiled METEOR aligner (``meteor_native/_calign.pyx``, ``_csentence.pyx``) against the
+pure-Python one.
 
 Both must give the same alignment counts for every pair; the Java parity of the pure-Python
 aligner is tested in ``test_native.py`` (and checked on whole releases by scripts/native_parity.py).
@@ -25,6 +26,7 @@ def test_the_extension_is_built_where_a_compiler_is():
     if shutil.which("cc") is None and shutil.which("gcc") is None:
         pytest.skip("no C compiler: the pure-Python aligner is used")
     assert align_module._calign is not None, "pip install -e . did not build _calign"
+    assert align_module._csentence is not None, "pip install -e . did not build _csentence"
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +60,9 @@ def _compare(meteor, pairs: list[tuple[str, str]]) -> int:
     py = Aligner(base.lexicon, base.stem, base.paraphrases, compiled=False)
     c = Aligner(base.lexicon, base.stem, base.paraphrases, compiled=True)
     searched = 0
+    for s in {s for p in pairs for s in p}:  # the compiled trie walk
+        words = meteor.words(s)
+        assert c._paraphrase_spans(words) == py._paraphrase_spans(words)
     for h, r in pairs:
         test, ref = meteor.words(h), meteor.words(r)
         want = py.align(test, ref)
