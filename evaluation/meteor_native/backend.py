@@ -73,8 +73,11 @@ class NativeMeteor:
         self._stem = _stemmer()
         self.directory = index_dir()  # built here, once, before any worker starts
         self.jobs = max(1, jobs)
+        from evaluation.meteor_native.align import _calign
+
         self.description = (
-            f"native METEOR 1.5 (evaluation.meteor_native, -l en -norm), up to {self.jobs} "
+            f"native METEOR 1.5 (evaluation.meteor_native, -l en -norm, "
+            f"{'compiled' if _calign is not None else 'pure-Python'} aligner), up to {self.jobs} "
             f"process{'es' if self.jobs > 1 else ''}"
         )
         self._aligner: Aligner | None = None
