@@ -10,69 +10,120 @@ a compiler folds ``pow(x, 2.0)`` into ``x * x``, which differs in the last bit n
 """
 
 from libc.math cimport pow, sqrt
-from libc.stdint cimport int64_t
+from libc.stdint cimport int64_t, uint64_t
+from cpython.bytes cimport PyBytes_FromStringAndSize
 from libc.stdlib cimport free, malloc
 
-from array import array
+
+cdef inline Py_ssize_t _slot(int64_t key, Py_ssize_t cap) noexcept nogil:
+    cdef uint64_t h = <uint64_t>key * <uint64_t>0x9E3779B97F4A7C15  # Fibonacci hashing
+    return <Py_ssize_t>((h ^ (h >> 29)) & <uint64_t>(cap - 1))
 
 
 cdef class Interner:
-    """Word and n-gram ids; an n-gram's id is keyed by its prefix's id and its last word's."""
+    """Word and n-gram ids; an n-gram's id is keyed by its prefix's id and its last word's
+    (an open-addressing table of those 64-bit keys: no Python object per lookup)."""
 
     cdef dict words
-    cdef dict grams
+    cdef int64_t* keys
+    cdef int64_t* ids
+    cdef Py_ssize_t cap, size
 
-    def __init__(self):
+    def __cinit__(self):
         self.words = {}
-        self.grams = {}
+        self.cap = 0
+        self.size = 0
+        self.keys = NULL
+        self.ids = NULL
+        self._grow(1 << 16)
+
+    def __dealloc__(self):
+        free(self.keys)
+        free(self.ids)
 
     def __len__(self):
-        return len(self.grams)
+        return self.size
+
+    cdef int _grow(self, Py_ssize_t cap) except -1:
+        cdef int64_t* old_keys = self.keys
+        cdef int64_t* old_ids = self.ids
+        cdef Py_ssize_t old_cap = self.cap, k, slot
+        cdef int64_t* keys = <int64_t*>malloc(cap * sizeof(int64_t))
+        cdef int64_t* ids = <int64_t*>malloc(cap * sizeof(int64_t))
+        if keys == NULL or ids == NULL:
+            free(keys)
+            free(ids)
+            raise MemoryError()
+        for k in range(cap):
+            keys[k] = -1
+        for k in range(old_cap):
+            if old_keys[k] != -1:
+                slot = _slot(old_keys[k], cap)
+                while keys[slot] != -1:
+                    slot = (slot + 1) & (cap - 1)
+                keys[slot] = old_keys[k]
+                ids[slot] = old_ids[k]
+        self.keys, self.ids, self.cap = keys, ids, cap
+        free(old_keys)
+        free(old_ids)
+        return 0
+
+    cdef int64_t _id(self, int64_t key) except -1:
+        """The id of ``key`` (>= 0), a new one if it is new."""
+        cdef Py_ssize_t slot
+        if 2 * (self.size + 1) > self.cap:
+            self._grow(2 * self.cap)
+        slot = _slot(key, self.cap)
+        while self.keys[slot] != -1:
+            if self.keys[slot] == key:
+                return self.ids[slot]
+            slot = (slot + 1) & (self.cap - 1)
+        self.keys[slot] = key
+        self.ids[slot] = self.size
+        self.size += 1
+        return self.size - 1
 
     def pack(self, str sentence) -> bytes:
         """The packed form of ``sentence`` (split at whitespace, as ``precook``)."""
         cdef list words = sentence.split()
-        cdef int n = len(words), k, i, q, m
-        cdef int64_t* wid = <int64_t*>malloc((n + 1) * sizeof(int64_t))
-        cdef int64_t* prev = <int64_t*>malloc((n + 1) * sizeof(int64_t))
-        cdef int64_t* ids = <int64_t*>malloc((n + 1) * sizeof(int64_t))
-        cdef int64_t* cnt = <int64_t*>malloc((n + 1) * sizeof(int64_t))
-        cdef int64_t key
-        if wid == NULL or prev == NULL or ids == NULL or cnt == NULL:
-            free(wid); free(prev); free(ids); free(cnt)
+        cdef Py_ssize_t n = len(words), k, i, q, m, at = 5
+        cdef int64_t* wid = <int64_t*>malloc((2 * n + 1) * sizeof(int64_t))
+        cdef int64_t* out = <int64_t*>malloc((5 + 8 * n) * sizeof(int64_t))
+        cdef int64_t* prev = wid + n
+        cdef int64_t key, start
+        cdef dict vocab = self.words
+        if wid == NULL or out == NULL:
+            free(wid)
+            free(out)
             raise MemoryError()
         try:
             for i in range(n):
-                w = words[i]
-                got = self.words.get(w)
+                got = vocab.get(words[i])
                 if got is None:
-                    got = self.words[w] = len(self.words)
+                    got = vocab[words[i]] = len(vocab)
                 wid[i] = got
                 prev[i] = -1
-            head = [0, 0, 0, 0, n - 1 if n >= 2 else 0]
-            body = []
+            out[4] = n - 1 if n >= 2 else 0
             for k in range(1, 5):
+                start = at
                 m = 0
                 for i in range(n - k + 1):
                     key = ((prev[i] + 1) << 32) | wid[i + k - 1]
-                    got = self.grams.get(key)
-                    if got is None:
-                        got = self.grams[key] = len(self.grams)
-                    prev[i] = got
-                    for q in range(m):
-                        if ids[q] == prev[i]:
-                            cnt[q] += 1
+                    prev[i] = self._id(key)
+                    for q in range(m):  # (id, count) items of this order so far
+                        if out[start + 2 * q] == prev[i]:
+                            out[start + 2 * q + 1] += 1
                             break
                     else:
-                        ids[m] = prev[i]
-                        cnt[m] = 1
+                        out[at] = prev[i]
+                        out[at + 1] = 1
+                        at += 2
                         m += 1
-                head[k - 1] = m
-                for q in range(m):
-                    body += (ids[q], cnt[q])
-            return array("q", head + body).tobytes()
+                out[k - 1] = m
+            return PyBytes_FromStringAndSize(<char*>out, at * sizeof(int64_t))
         finally:
-            free(wid); free(prev); free(ids); free(cnt)
+            free(wid)
+            free(out)
 
 
 def clipped(bytes hyp, bytes ref, int64_t[::1] scratch):

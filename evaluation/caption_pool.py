@@ -39,8 +39,12 @@ class CaptionWork:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
+            from evaluation.workers import tune_gc
+
             self._pool = ProcessPoolExecutor(
-                max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn")
+                max_workers=self.jobs,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=tune_gc,
             )
 
     def submit(self, groups: Sequence[Group]) -> Callable[[], Scores]:

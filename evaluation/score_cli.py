@@ -116,8 +116,10 @@ def run(args: argparse.Namespace) -> int:
     from evaluation.javatools import java_executable
     from evaluation.report import per_video_json, results_json, summarize, table
     from evaluation.scorer import build_inputs, score_videos
+    from evaluation.workers import tune_gc
 
     t0 = time.perf_counter()
+    tune_gc()
     if needs_java(args.tokenizer, args.meteor):
         java_executable()  # fail early, before reading anything
     for output in (args.out, args.per_video):

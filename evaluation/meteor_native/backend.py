@@ -280,7 +280,10 @@ _WORKER: NativeMeteor | None = None
 
 def _worker_init() -> None:
     """A worker's scorer, its lexicon and paraphrase index loaded."""
+    from evaluation.workers import tune_gc
+
     global _WORKER
+    tune_gc()
     _WORKER = NativeMeteor(1)
     _WORKER.aligner.paraphrases.load()
 
