@@ -107,10 +107,13 @@ class MeteorServer(MeteorRequests):
             f"meteor-1.5.jar via java/CompmoMeteor.java, {max(1, threads)} threads in one JVM"
         )
 
-    def use_vocabulary(self, sentences: Iterable[str]) -> None:
+    def use_vocabulary(
+        self, sentences: Iterable[str], affinity: Sequence[int] | None = None
+    ) -> None:
         """Load only the paraphrase-table entries these sentences can match (before any request).
 
-        ``sentences``: every string that will be scored (hypotheses and references). The table is
+        ``sentences``: every string that will be scored (hypotheses and references); ``affinity``
+        is the native backend's (a group per sentence) and unused here: one JVM. The table is
         indexed once into the user cache; the statistics equal the full table's (tested). Skipped
         when ``COMPMO_METEOR_FULL_TABLE=1``, after the first request, or for a large input
         (more than :data:`FILTER_MAX_WORDS` distinct words: the table is then loaded whole, since

@@ -77,6 +77,23 @@ def test_ptb_fuzz_lines_equal_the_jar():
 
 
 @needs_java
+def test_ptb_comma_lines_equal_the_jar():
+    """Words, abbreviations, numbers, e-mail and URL pieces glued by commas: a letters-only
+    word before a comma is not always its own token (``foo,bar@baz.com`` is one)."""
+    rng = random.Random(5)
+    words = ["a", "man", "Mr", "U.S", "etc", "cannot", "gonna", "Inc", "x", "T", "abc", "1",
+             "000", "@", "http", "www", "&amp;", "'s", "n't", "-", "(", ")", '"', "'"]  # fmt: skip
+    glue = [",", ", ", " ", ",,", ".", ""]
+    doc = ["foo,bar@baz.com x,,y http://a,b.com abc,123 1,000 Mr,Smith"]
+    doc += [
+        "".join(rng.choice(words) + rng.choice(glue) for _ in range(rng.randint(1, 8)))
+        for _ in range(1500)
+    ]
+    native = [" ".join(t.lower() for t in toks) for toks in tokenize_lines(doc)]
+    assert native == _jar_lines(doc)[: len(doc)]
+
+
+@needs_java
 def test_ptb_tokenize_native_equals_ptb_tokenize():
     from evaluation.ptb import ptb_tokenize_in_context_native
     from evaluation.text import ptb_tokenize, ptb_tokenize_in_context, remove_nonascii
