@@ -9,9 +9,9 @@ Squares go through libm's ``pow`` with an exponent passed at run time (as Python
 a compiler folds ``pow(x, 2.0)`` into ``x * x``, which differs in the last bit now and then).
 """
 
+from cpython.bytes cimport PyBytes_FromStringAndSize
 from libc.math cimport pow, sqrt
 from libc.stdint cimport int64_t, uint64_t
-from cpython.bytes cimport PyBytes_FromStringAndSize
 from libc.stdlib cimport free, malloc
 
 
@@ -161,8 +161,7 @@ cdef inline const int64_t* _order(const int64_t* s, int n, int* size) noexcept n
     return p
 
 
-cdef void _norms(const int64_t* s, double* idf_of, double ref_len, double two,
-                 double* out) noexcept nogil:
+cdef void _norms(const int64_t* s, double* idf_of, double two, double* out) noexcept nogil:
     cdef int n, k, size
     cdef const int64_t* items
     cdef double acc, w
@@ -195,14 +194,7 @@ def group_scores(list hyps, list refs, double[::1] logs, double[::1] idf_of,
     cdef double acc, w, x, y, pen, d
     cdef int64_t g
     out = []
-    cdef list held = [None] * npairs
-    for p in range(npairs):  # document frequencies over the group's references
-        b = refs[p]
-        r = <const int64_t*><const char*>b
-        for n in range(4):
-            items = _order(r, n, &size)
-            for k in range(size):
-                df[items[2 * k]] += 1
+    _document_frequencies(refs, df, True)
     for p in range(npairs):  # idf of every n-gram of the group (else: ref_len)
         for b in (hyps[p], refs[p]):
             h = <const int64_t*><const char*>b
@@ -215,8 +207,8 @@ def group_scores(list hyps, list refs, double[::1] logs, double[::1] idf_of,
         hb, rb = hyps[p], refs[p]
         h = <const int64_t*><const char*>hb
         r = <const int64_t*><const char*>rb
-        _norms(h, &idf_of[0], ref_len, two, nh)
-        _norms(r, &idf_of[0], ref_len, two, nr)
+        _norms(h, &idf_of[0], two, nh)
+        _norms(r, &idf_of[0], two, nr)
         d = <double>(h[4] - r[4])
         pen = pow(e, -pow(d, two) / sigma2)
         for n in range(4):
@@ -238,11 +230,21 @@ def group_scores(list hyps, list refs, double[::1] logs, double[::1] idf_of,
                 acc /= nh[n] * nr[n]
             val[n] = acc * pen
         out.append((((val[0] + val[1]) + val[2]) + val[3]) / 4 / 1 * 10.0)
-    for p in range(npairs):
-        b = refs[p]
+    _document_frequencies(refs, df, False)
+    return out
+
+
+cdef void _document_frequencies(list refs, int64_t[::1] df, bint count):
+    """Add the references' n-grams to ``df`` (``count``), or zero their entries again."""
+    cdef const int64_t* r
+    cdef const int64_t* items
+    cdef int n, k, size
+    for b in refs:
         r = <const int64_t*><const char*>b
         for n in range(4):
             items = _order(r, n, &size)
             for k in range(size):
-                df[items[2 * k]] = 0
-    return out
+                if count:
+                    df[items[2 * k]] += 1
+                else:
+                    df[items[2 * k]] = 0

@@ -130,7 +130,10 @@ def run(args: argparse.Namespace) -> int:
 
         bert = BertScoreRecall.from_args(args)  # a missing model fails before any file is read
     cfg = eval_config(args)
-    large = os.path.getsize(args.predictions) >= LARGE_PREDICTIONS_BYTES
+    try:
+        large = os.path.getsize(args.predictions) >= LARGE_PREDICTIONS_BYTES
+    except OSError:  # unreadable: reading it below reports that, in one line
+        large = False
     meteor = open_meteor(cfg.meteor, cfg.jobs, large)  # it loads while the inputs are read
     try:
         gts, pred = load_inputs(args)

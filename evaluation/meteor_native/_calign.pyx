@@ -131,8 +131,8 @@ cdef inline bint _share(const int64_t* a, int na, const int64_t* b, int nb) noex
 def counts(bytes test, bytes ref, list paraphrase):
     """``(test_function, ref_function, test_content, ref_content, test_function_matches,
     ref_function_matches, chunks)`` of the best alignment (per-stage tuples of 4), or None when
-    a sentence has more than 64 words (``align.py`` aligns those). ``paraphrase``: the paraphrase matches ``(j, ln, i, mln)``
-    in the order ``align.py`` appends them."""
+    a sentence has more than 64 words (``align.py`` aligns those). ``paraphrase``: the
+    paraphrase matches ``(j, ln, i, mln)`` in the order ``align.py`` appends them."""
     cdef const int64_t* t = <const int64_t*><const char*>test
     cdef const int64_t* r = <const int64_t*><const char*>ref
     cdef int n1 = <int>t[0], n2 = <int>r[0]

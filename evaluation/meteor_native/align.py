@@ -13,7 +13,7 @@ tested) when it was built; the per-sentence keys and the paraphrase matches come
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 
 from evaluation.meteor_native.normalize import java_hash
@@ -220,24 +220,10 @@ class Aligner:
         jar's order: reference phrases with a paraphrase in the test, then the reverse."""
         entries = self.paraphrases.entries
         out: list[tuple[int, int, int, int]] = []
-        if not b.reach.isdisjoint(a.ngrams):
-            for j, length, src in b.spans:  # reference phrase, paraphrase in the test
-                found = _found(entries[src], a.ngrams)
-                if found:
-                    found.sort()
-                    for _, p in found:
-                        k = len(p)
-                        for i in a.ngrams[p]:
-                            out.append((j, length, i, k))
-        if not a.reach.isdisjoint(b.ngrams):
-            for i, length, src in a.spans:  # test phrase, paraphrase in the reference
-                found = _found(entries[src], b.ngrams)
-                if found:
-                    found.sort()
-                    for _, p in found:
-                        k = len(p)
-                        for j in b.ngrams[p]:
-                            out.append((j, k, i, length))
+        if not b.reach.isdisjoint(a.ngrams):  # reference phrase, paraphrase in the test
+            out += _directed(entries, b.spans, a.ngrams)
+        if not a.reach.isdisjoint(b.ngrams):  # test phrase, paraphrase in the reference
+            out += ((j, k, i, ln) for i, ln, j, k in _directed(entries, a.spans, b.ngrams))
         return out
 
     def align(self, test: tuple[str, ...], ref: tuple[str, ...]) -> AlignmentCounts:
@@ -302,6 +288,19 @@ def _trie(prefixes: set[tuple[str, ...]], kept: Container[tuple[str, ...]]) -> d
             level = level[w][0]
         level[phrase[-1]] = ({}, phrase, phrase in kept)
     return root
+
+
+def _directed(entries: dict, spans: list, ngrams: dict) -> Iterator[tuple[int, int, int, int]]:
+    """(phrase start, phrase length, paraphrase start, paraphrase length) of each phrase of
+    ``spans`` whose paraphrase starts in ``ngrams``: by phrase, then entry number, then start."""
+    for start, length, src in spans:
+        found = _found(entries[src], ngrams)
+        if found:
+            found.sort()
+            for _, p in found:
+                k = len(p)
+                for other in ngrams[p]:
+                    yield start, length, other, k
 
 
 def _found(pars: dict, ngrams: dict) -> list:

@@ -148,10 +148,10 @@ class NativeMeteor:
         """
         if self._pools:
             sentences = list(sentences)
-            parts: list[set[str]] = [set() for _ in self._pools]
             if affinity is None:
                 parts = [set(sentences)] * len(self._pools)
             else:
+                parts = [set() for _ in self._pools]
                 for s, a in zip(sentences, affinity, strict=True):
                     parts[a % len(parts)].add(s)
             for part, pool in zip(parts, self._pools, strict=True):  # FIFO: before any pair

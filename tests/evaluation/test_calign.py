@@ -7,31 +7,18 @@ aligner is tested in ``test_native.py`` (and checked on whole releases by script
 
 from __future__ import annotations
 
-import json
 import random
-import shutil
-from pathlib import Path
 
 import pytest
 
 from evaluation.meteor_native import align as align_module
 from evaluation.meteor_native.align import Aligner
-from evaluation.ptb import ptb_tokenize_native
-from evaluation.text import remove_nonascii
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-
-def _can_compile() -> bool:
-    """A C compiler and this Python's headers (what building the extension needs)."""
-    import sysconfig
-
-    headers = Path(sysconfig.get_paths()["include"]) / "Python.h"
-    return headers.is_file() and (shutil.which("cc") or shutil.which("gcc")) is not None
+from .extensions import anet_captions, can_compile
 
 
 def test_the_extension_is_built_where_a_compiler_is():
-    if not _can_compile():
+    if not can_compile():
         pytest.skip("no C compiler: the pure-Python aligner is used")
     assert align_module._calign is not None, "pip install -e . did not build _calign"
     assert align_module._csentence is not None, "pip install -e . did not build _csentence"
@@ -45,14 +32,6 @@ def meteor():
 
     with NativeMeteor(1) as m:
         yield m
-
-
-def _captions() -> list[str]:
-    caps = []
-    for name in ("val_1.json", "val_2.json"):
-        for v in json.loads((FIXTURES / "anet_val" / name).read_text()).values():
-            caps += v["sentences"]
-    return list(ptb_tokenize_native([remove_nonascii(c) for c in caps]).values())
 
 
 def _soups(words: list[str], rng: random.Random) -> list[str]:
@@ -80,7 +59,7 @@ def _compare(meteor, pairs: list[tuple[str, str]]) -> int:
 
 
 def test_compiled_equals_python_on_activitynet_captions(meteor):
-    caps = _captions()
+    caps = anet_captions()
     rng = random.Random(0)
     pairs = [(a, b) for a in caps[:40] for b in caps[:40]]
     pairs += [(rng.choice(caps), rng.choice(caps)) for _ in range(1500)]
@@ -89,7 +68,7 @@ def test_compiled_equals_python_on_activitynet_captions(meteor):
 
 def test_compiled_equals_python_on_word_soups(meteor):
     rng = random.Random(1)
-    words = sorted({w for c in _captions() for w in c.split()})
+    words = sorted({w for c in anet_captions() for w in c.split()})
     rng.shuffle(words)
     soups = _soups(words, rng)
     pairs = [(a, b) for a in soups[::3] for b in soups[::3]]

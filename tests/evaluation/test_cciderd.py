@@ -6,42 +6,22 @@ score the same groups of real ActivityNet captions and of generated ones.
 
 from __future__ import annotations
 
-import json
 import random
-import shutil
-from pathlib import Path
 
 import pytest
 
 from evaluation import ciderd
 from evaluation.captions import CaptionScorer, score_plain
-from evaluation.ptb import ptb_tokenize_native
-from evaluation.text import remove_nonascii
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+from .extensions import anet_captions, can_compile
+
 needs_kernel = pytest.mark.skipif(ciderd._cciderd is None, reason="C kernel not built")
 
 
-def _can_compile() -> bool:
-    """A C compiler and this Python's headers (what building the extension needs)."""
-    import sysconfig
-
-    headers = Path(sysconfig.get_paths()["include"]) / "Python.h"
-    return headers.is_file() and (shutil.which("cc") or shutil.which("gcc")) is not None
-
-
 def test_the_extension_is_built_where_a_compiler_is():
-    if not _can_compile():
+    if not can_compile():
         pytest.skip("no C compiler: the Python code is used")
     assert ciderd._cciderd is not None, "pip install -e . did not build evaluation/_cciderd"
-
-
-def _captions() -> list[str]:
-    caps = []
-    for name in ("val_1.json", "val_2.json"):
-        for v in json.loads((FIXTURES / "anet_val" / name).read_text()).values():
-            caps += v["sentences"]
-    return list(ptb_tokenize_native([remove_nonascii(c) for c in caps]).values())
 
 
 def _groups(sentences: list[str], rng: random.Random, n: int) -> list[tuple]:
@@ -54,7 +34,7 @@ def _groups(sentences: list[str], rng: random.Random, n: int) -> list[tuple]:
 @needs_kernel
 def test_compiled_equals_python_on_activitynet_captions():
     rng = random.Random(0)
-    groups = _groups(_captions(), rng, 400)
+    groups = _groups(anet_captions(), rng, 400)
     compiled, python = CaptionScorer(), CaptionScorer(compiled=False)
     assert compiled.compiled and not python.compiled
     for g in groups:

@@ -101,3 +101,14 @@ def test_lenient_skips_bad_records_and_counts_them(tmp_path, capsys):
     doc = json.loads(out.read_text())
     assert doc["counts"]["missing"] == 1
     assert doc["counts"]["extra"]["skipped_records"] == 1
+
+
+def test_missing_predictions_file_is_a_one_line_error(tmp_path, capsys):
+    """The size check that decides on starting METEOR workers early must not pre-empt the
+    reader's one-line error."""
+    gt, pred = make_fixture(12, n_videos=2)
+    g, _ = _write(tmp_path, gt, pred)
+    missing = tmp_path / "no_such_predictions.json"
+    assert main([str(missing), "--gt", g, "-q"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no_such_predictions.json" in err[0]
