@@ -31,7 +31,7 @@ _PLAIN = re.compile(r"[A-Za-z0-9 \t]*\Z")
 _DIGIT_GAP = re.compile(r"[0-9][ \t]+[0-9]")
 _ASSIMILATIONS = {"cannot": 3, "gonna": 2, "gotta": 2, "lemme": 2, "gimme": 2, "wanna": 2}
 _AMP = re.compile("(?i:&amp;)")
-_SHORTCUT = re.compile(r"[ \t]+|([A-Za-z]+)(?=[ \t])")
+_SHORTCUT = re.compile(r"(?:[ \t]+|[A-Za-z]+[ \t]+)+")
 _BLANK = frozenset(" \t")
 
 
@@ -55,6 +55,26 @@ def _compiled() -> list:
 def _starts(c: int) -> list[int]:
     """The rules that can match text starting with ASCII character ``c``."""
     return [k for k, (p, _) in enumerate(_compiled()) if p.match(chr(c), partial=True)]
+
+
+_HEAD = re.compile(r"[A-Za-z0-9]*")
+_CANDIDATES: dict[str, tuple[int, ...]] = {}
+
+
+def _candidates(window: str, pos: int) -> tuple[int, ...]:
+    """The rules that can match at ``pos``: those a prefix of the text there (its letters and
+    digits and the next two characters) can begin. A rule that matches the whole text matches
+    (or, cut short, partially matches) each of its prefixes, so none is left out."""
+    head = window[pos : _HEAD.match(window, pos).end() + 2]  # type: ignore[union-attr]
+    got = _CANDIDATES.get(head)
+    if got is None:
+        if len(_CANDIDATES) > 100_000:
+            _CANDIDATES.clear()
+        rules = _compiled()
+        got = _CANDIDATES[head] = tuple(
+            k for k in _starts(ord(head[0])) if rules[k][0].match(head, partial=True)
+        )
+    return got
 
 
 def _latex_quotes(tok: str, left: bool) -> str:
@@ -110,9 +130,8 @@ def _lex_line(window: str, end: int) -> list[str]:
     pos = 0
     while pos < end:
         m = _SHORTCUT.match(window, pos)
-        if m is not None:  # spaces, or a letters-only word before a space: no rule differs
-            word = m.group(1)
-            if word:
+        if m is not None:  # spaces, and letters-only words before a space: no rule differs
+            for word in m.group().split():
                 k = _ASSIMILATIONS.get(word.lower())
                 out += (word,) if k is None else (word[:-k], word[-k:])
             pos = m.end()
@@ -121,7 +140,7 @@ def _lex_line(window: str, end: int) -> list[str]:
         if c >= 128:
             raise PTBUnsupported(f"non-ASCII character U+{c:04X}")
         best, best_len, best_tok = -1, -1, 0
-        for k in _starts(c):
+        for k in _candidates(window, pos):
             m = rules[k][0].match(window, pos)
             if m is not None and m.end() - pos > best_len:
                 best, best_len, best_tok = k, m.end() - pos, m.end("t") - pos

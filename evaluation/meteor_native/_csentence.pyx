@@ -5,22 +5,8 @@ walk of the paraphrase tries (``align.Aligner._paraphrase_spans``, the same code
 Optional like ``_calign`` (built at install time; ``align.py`` has the Python twins, tested equal).
 """
 
-from array import array
-
-
-def pack(hashes, stems, functions, synsets) -> bytes:
-    """One sentence for :func:`counts`: n, then per word its hash, stem hash and function flag,
-    then the offsets and the ids of the words' synsets (each word's sorted; all 64-bit)."""
-    head = [len(hashes)]
-    head += [h & 0xFFFFFFFF for h in hashes]
-    head += [s & 0xFFFFFFFF for s in stems]
-    head += [1 if f else 0 for f in functions]
-    flat = []
-    offsets = [0]
-    for s in synsets:
-        flat += s
-        offsets.append(len(flat))
-    return array("q", head + offsets + flat).tobytes()
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from libc.stdint cimport int64_t
 
 
 def walk(tuple words, dict src, dict tgt):
@@ -51,3 +37,92 @@ def walk(tuple words, dict src, dict tgt):
             else:
                 (<list>got).append(i)
     return heads, ngrams
+
+
+def info(tuple words, dict keys, make, dict src, dict tgt, dict entries):
+    """``align.Aligner._new_info``: for a sentence not seen before, in one call, the word keys
+    (``keys[word]``, else ``make(word)``: hash, stem hash, synsets, function word?, sorted
+    synsets) as four lists, the packed form ``_calign.counts`` reads, :func:`walk`'s spans and
+    n-grams, and every paraphrase of the spans' phrases (the ``reach`` set).
+
+    Packed: int64 n, then per word its hash and its stem hash (low 32 bits), its function flag,
+    then n + 1 offsets into the synset ids that follow (each word's sorted)."""
+    cdef Py_ssize_t n = len(words), i, j, m, total = 0, at
+    cdef list hashes = [], stems = [], synsets = [], functions = [], ordered = []
+    cdef tuple k, syn
+    cdef int64_t* p
+    for i in range(n):
+        w = words[i]
+        got = keys.get(w)
+        k = <tuple>(make(w) if got is None else got)
+        hashes.append(k[0])
+        stems.append(k[1])
+        synsets.append(k[2])
+        functions.append(k[3])
+        ordered.append(k[4])
+        total += len(<tuple>k[4])
+    packed = PyBytes_FromStringAndSize(NULL, (2 + 4 * n + total) * 8)
+    p = <int64_t*>PyBytes_AS_STRING(packed)
+    p[0] = n
+    for i in range(n):
+        p[1 + i] = <int64_t>(<long long>hashes[i] & 0xFFFFFFFF)
+        p[1 + n + i] = <int64_t>(<long long>stems[i] & 0xFFFFFFFF)
+        p[1 + 2 * n + i] = 1 if functions[i] else 0
+    at = 1 + 4 * n + 1  # the synset ids follow the n + 1 offsets
+    p[1 + 3 * n] = 0
+    for i in range(n):
+        syn = <tuple>ordered[i]
+        m = len(syn)
+        for j in range(m):
+            p[at + j] = <int64_t>syn[j]
+        at += m
+        p[2 + 3 * n + i] = at - (2 + 4 * n)
+    heads, ngrams = walk(words, src, tgt)
+    reach = set()
+    for head in <list>heads:
+        reach.update(<dict>entries[(<tuple>head)[2]])
+    return hashes, stems, synsets, functions, packed, heads, ngrams, reach
+
+
+cdef void _directed(list out, list spans, dict ngrams, dict entries, bint swap):
+    """``align._directed`` into ``out`` (each match reversed when ``swap``)."""
+    cdef dict pars
+    cdef list found
+    cdef tuple span
+    cdef Py_ssize_t start, length, k
+    for span in spans:
+        pars = <dict>entries[span[2]]
+        found = []
+        if len(pars) <= len(ngrams):
+            for p, numbers in pars.items():
+                if p in ngrams:
+                    for e in <list>numbers:
+                        found.append((e, p))
+        else:
+            for p in ngrams:
+                numbers = pars.get(p)
+                if numbers is not None:
+                    for e in <list>numbers:
+                        found.append((e, p))
+        if not found:
+            continue
+        found.sort()  # entry numbers are distinct: by entry
+        start, length = span[0], span[1]
+        for _, p in found:
+            k = len(<tuple>p)
+            for other in <list>ngrams[p]:
+                if swap:
+                    out.append((other, k, start, length))
+                else:
+                    out.append((start, length, other, k))
+
+
+def paraphrase_matches(a, b, dict entries):
+    """``align.Aligner._paraphrase_matches`` (``a``, ``b``: the test's and the reference's
+    ``_Sentence``)."""
+    cdef list out = []
+    if not b.reach.isdisjoint(a.ngrams):
+        _directed(out, b.spans, a.ngrams, entries, False)
+    if not a.reach.isdisjoint(b.ngrams):
+        _directed(out, a.spans, b.ngrams, entries, True)
+    return out

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Container, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from evaluation.meteor_native.normalize import java_hash
@@ -54,7 +55,7 @@ class _Sentence:
     version: int = -1
     spans: list = field(default_factory=list)
     ngrams: dict = field(default_factory=dict)
-    reach: frozenset = frozenset()  # every paraphrase of the phrases in ``spans``
+    reach: AbstractSet = frozenset()  # every paraphrase of the phrases in ``spans``
 
     @functools.cached_property
     def by_hash(self) -> dict[int, list[int]]:
@@ -129,24 +130,28 @@ class Aligner:
         if info is None:
             if len(self._sentences) > 200_000:
                 self._sentences.clear()
-            get = self._keys.get
-            keys = [get(w) or self._word_keys(w) for w in words]
-            hashes, stems, synsets, functions, ordered = (
-                [k[f] for k in keys] for f in range(5)
-            )  # fmt: skip
-            info = self._sentences[words] = _Sentence(
-                hashes=hashes,
-                stems=stems,
-                synsets=synsets,
-                functions=functions,
-                packed=_csentence.pack(hashes, stems, functions, ordered) if self.compiled else b"",
-            )
+            info = self._sentences[words] = self._new_info(words, version)
         if info.version != version:
             info.version = version
             info.spans, info.ngrams = self._paraphrase_spans(words)
             entries = self.paraphrases.entries
             info.reach = frozenset().union(*(entries[p].keys() for _, _, p in info.spans))
         return info
+
+    def _new_info(self, words: tuple[str, ...], version: int) -> _Sentence:
+        """The keys of a sentence not seen before; compiled: also its packed form and its
+        paraphrase parts for table ``version``, in one call."""
+        if self.compiled:
+            src, tgt = self._tries()
+            hashes, stems, synsets, functions, packed, spans, ngrams, reach = _csentence.info(
+                words, self._keys, self._word_keys, src, tgt, self.paraphrases.entries
+            )
+            return _Sentence(
+                hashes, stems, synsets, functions, packed, version, spans, ngrams, reach
+            )  # fmt: skip
+        get = self._keys.get
+        keys = [get(w) or self._word_keys(w) for w in words]
+        return _Sentence(*([k[f] for k in keys] for f in range(4)))  # paraphrase parts: next
 
     def _tries(self) -> tuple[dict, dict]:
         """The kept phrases' and paraphrases' prefixes as word tries (rebuilt per version):
@@ -219,6 +224,8 @@ class Aligner:
         """``(ref start, ref length, test start, test length)`` of the paraphrase matches, in the
         jar's order: reference phrases with a paraphrase in the test, then the reverse."""
         entries = self.paraphrases.entries
+        if self.compiled:
+            return _csentence.paraphrase_matches(a, b, entries)
         out: list[tuple[int, int, int, int]] = []
         if not b.reach.isdisjoint(a.ngrams):  # reference phrase, paraphrase in the test
             out += _directed(entries, b.spans, a.ngrams)

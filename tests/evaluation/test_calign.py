@@ -47,9 +47,12 @@ def _compare(meteor, pairs: list[tuple[str, str]]) -> int:
     py = Aligner(base.lexicon, base.stem, base.paraphrases, compiled=False)
     c = Aligner(base.lexicon, base.stem, base.paraphrases, compiled=True)
     searched = 0
-    for s in {s for p in pairs for s in p}:  # the compiled trie walk
+    for s in {s for p in pairs for s in p}:  # the compiled trie walk and per-sentence keys
         words = meteor.words(s)
         assert c._paraphrase_spans(words) == py._paraphrase_spans(words)
+        got, want = c._info(words), py._info(words)
+        for name in ("hashes", "stems", "synsets", "functions", "spans", "ngrams", "reach"):
+            assert getattr(got, name) == getattr(want, name), (s, name)
     for h, r in pairs:
         test, ref = meteor.words(h), meteor.words(r)
         want = py.align(test, ref)
