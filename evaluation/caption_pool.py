@@ -36,14 +36,13 @@ class CaptionWork:
         self._pool = None
         self._local = CaptionScorer()
         if parallel and self.jobs > 1:
-            import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            from evaluation.workers import tune_gc
+            from evaluation.workers import tune_gc, worker_context
 
             self._pool = ProcessPoolExecutor(
                 max_workers=self.jobs,
-                mp_context=multiprocessing.get_context("spawn"),
+                mp_context=worker_context(),
                 initializer=tune_gc,
             )
 

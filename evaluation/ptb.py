@@ -222,15 +222,12 @@ def ptb_tokenize_in_context_native(
     lines = doc.lines
     if jobs < 2 or len(lines) < PARALLEL_LINES:
         return doc.read(_lower_lines(lines, 0, len(lines)))
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from evaluation.workers import stop_pools, tune_gc
+    from evaluation.workers import stop_pools, tune_gc, worker_context
 
     half = len(lines) * 9 // 20  # the worker starts later: it takes the smaller part
-    pool = ProcessPoolExecutor(
-        1, mp_context=multiprocessing.get_context("spawn"), initializer=tune_gc
-    )
+    pool = ProcessPoolExecutor(1, mp_context=worker_context(), initializer=tune_gc)
     try:
         second = pool.submit(_lower_lines, lines[half:], 0, len(lines) - half)
         out = _lower_lines(lines, 0, half) + second.result()

@@ -64,11 +64,35 @@ WIDEN = {
 CPU = {}  # command label -> CPU seconds (user + sys, the process and every waited descendant)
 
 
+def adopt_descendants() -> None:
+    """Become the reaper of every orphaned process started from here (Linux), so that
+    ``RUSAGE_CHILDREN`` counts them: compmo-eval's workers are children of its fork server,
+    which outlives compmo-eval by a moment and is not waited for by it."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def reap_descendants(limit_s: float = 30.0) -> None:
+    """Wait for the adopted descendants of the last command (see :func:`adopt_descendants`)."""
+    end = time.monotonic() + limit_s
+    while time.monotonic() < end:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.01)
+    print(f"descendants still running after {limit_s:.0f} s: CPU undercounted", file=sys.stderr)
+
+
 def _run(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, str]:
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t0
+    reap_descendants()
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     CPU[" ".join(cmd)] = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     if proc.returncode != 0:
@@ -234,6 +258,7 @@ def main() -> int:
     if not have_demo and not have_anet:
         print("no DEMO release and no --anet folder: nothing to benchmark", file=sys.stderr)
         return 2
+    adopt_descendants()
     load0 = os.getloadavg()[0]
     results: dict = {}
     with tempfile.TemporaryDirectory(prefix="compmo-bench-") as tmp:

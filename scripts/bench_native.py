@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from scripts.bench_eval import adopt_descendants, reap_descendants  # noqa: E402
+
 
 def cli_run(release: Path, kind: str, out: Path) -> tuple[float, float, dict]:
     cmd = [sys.executable, "-m", "evaluation.cli", str(release / "result.json")]
@@ -41,6 +43,7 @@ def cli_run(release: Path, kind: str, out: Path) -> tuple[float, float, dict]:
         cmd, check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)}
     )
     wall = time.perf_counter() - t0
+    reap_descendants()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu, json.loads(out.read_text())["metrics"]
@@ -77,6 +80,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--out", default=str(ROOT / "results" / "native_speed.md"))
     args = ap.parse_args()
+    adopt_descendants()
     release = Path(args.release)
     from evaluation.meteor_native.resources import index_dir
 

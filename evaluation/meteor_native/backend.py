@@ -232,10 +232,11 @@ class NativeMeteor:
         return out
 
     def _start_pools(self) -> None:
-        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        context = multiprocessing.get_context("spawn")
+        from evaluation.workers import worker_context
+
+        context = worker_context()
         self._pools = [
             ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_worker_init)
             for _ in range(self.jobs)
