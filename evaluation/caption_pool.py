@@ -38,12 +38,12 @@ class CaptionWork:
         if parallel and self.jobs > 1:
             from concurrent.futures import ProcessPoolExecutor
 
-            from evaluation.workers import tune_gc, worker_context
+            from evaluation.workers import worker_context, worker_init
 
             self._pool = ProcessPoolExecutor(
                 max_workers=self.jobs,
                 mp_context=worker_context(),
-                initializer=tune_gc,
+                initializer=worker_init,
             )
 
     def submit(self, groups: Sequence[Group]) -> Callable[[], Scores]:

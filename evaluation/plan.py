@@ -197,7 +197,8 @@ def plan_video(
         context,
     )
     refs = video.ref_rows()
-    pr = np.max([densevid_precision_recall(anet_iou[lo:hi], tious) for _, lo, hi in refs], axis=0)
+    prs = [densevid_precision_recall(anet_iou[lo:hi], tious) for _, lo, hi in refs]
+    pr = prs[0] if len(prs) == 1 else np.max(prs, axis=0)
     if multi_ref == "densevid" or len(refs) == 1 and multi_ref != "soda-mr":
         soda = [soda_problem(video, refs[0][0], np.arange(len(gt)), sort_gt=True)]
     else:

@@ -224,10 +224,10 @@ def ptb_tokenize_in_context_native(
         return doc.read(_lower_lines(lines, 0, len(lines)))
     from concurrent.futures import ProcessPoolExecutor
 
-    from evaluation.workers import stop_pools, tune_gc, worker_context
+    from evaluation.workers import stop_pools, worker_context, worker_init
 
     half = len(lines) * 9 // 20  # the worker starts later: it takes the smaller part
-    pool = ProcessPoolExecutor(1, mp_context=worker_context(), initializer=tune_gc)
+    pool = ProcessPoolExecutor(1, mp_context=worker_context(), initializer=worker_init)
     try:
         second = pool.submit(_lower_lines, lines[half:], 0, len(lines) - half)
         out = _lower_lines(lines, 0, half) + second.result()

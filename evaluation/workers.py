@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
+import threading
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.context import BaseContext
@@ -41,6 +43,22 @@ def tune_gc() -> None:
     runs, only less often; memory peak unchanged there.
     """
     gc.set_threshold(*GC_THRESHOLDS)
+
+
+def worker_init() -> None:
+    """A scoring worker's set-up: :func:`tune_gc`, and a thread that ends the worker as soon as
+    the process that asked for it is gone, even killed with SIGKILL (the pool's shutdown never
+    comes then, and a worker forked from the fork server is not the dead process's child)."""
+    tune_gc()
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="compmo-parent-watch", daemon=True).start()
 
 
 def stop_pools(pools: Iterable[ProcessPoolExecutor]) -> None:

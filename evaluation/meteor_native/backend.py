@@ -281,10 +281,10 @@ _WORKER: NativeMeteor | None = None
 
 def _worker_init() -> None:
     """A worker's scorer, its lexicon and paraphrase index loaded."""
-    from evaluation.workers import tune_gc
+    from evaluation.workers import worker_init
 
     global _WORKER
-    tune_gc()
+    worker_init()
     _WORKER = NativeMeteor(1)
     _WORKER.aligner.paraphrases.load()
 

@@ -1,11 +1,14 @@
-"""Stopping worker pools without waiting for their interpreter teardown."""
+"""Scoring workers: how they start, ending with their parent, stopping pools without waiting."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import subprocess
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 from evaluation.workers import stop_pools
 
@@ -26,11 +29,61 @@ def test_stop_pools_kills_idle_workers_after_their_results():
 
 
 def _exists(pid: int) -> bool:
+    """The process runs (a zombie, dead but not reaped yet, does not count)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return True
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return not stat.parent.parent.is_dir()  # no /proc: kill(pid, 0) is all we know
+
+
+PARENT = """
+import os, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from evaluation.workers import worker_context, worker_init
+if __name__ == "__main__":
+    pool = ProcessPoolExecutor(1, mp_context=worker_context(), initializer=worker_init)
+    print(pool.submit(os.getpid).result(), flush=True)
+    pool.submit(time.sleep, 120)
+    time.sleep(120)
+"""
+
+
+def test_workers_end_when_their_parent_is_killed(tmp_path):
+    """A scoring run killed with SIGKILL leaves no worker behind (nor its fork server)."""
+    script = tmp_path / "parent.py"
+    script.write_text(PARENT)
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    proc = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        worker = int(proc.stdout.readline())
+        assert _exists(worker) and worker != proc.pid
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 15
+    while _exists(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _exists(worker)
+
+
+def test_workers_fork_from_a_server_with_the_scorers_imported():
+    from evaluation.workers import PRELOAD, worker_context
+
+    context = worker_context()
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        assert context.get_start_method() == "forkserver"
+        for name in PRELOAD:  # each preloaded module imports
+            __import__(name)
+    else:
+        assert context.get_start_method() == "spawn"
 
 
 def test_tune_gc_sets_the_scoring_thresholds():
