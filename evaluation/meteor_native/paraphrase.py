@@ -165,16 +165,25 @@ class ParaphraseTable:
         self._kept[added] = True
         srcs = _phrases(self._words, a["src_off"], a["src_tok"], added)
         tgts = _phrases(self._words, a["tgt_off"], a["tgt_tok"], added)
-        touched = set()
+        entries = self.entries
+        grown = []  # lists that held entries before: ``added`` is sorted, they may not be
         for e, src, tgt in zip(added.tolist(), srcs, tgts, strict=True):
-            self.entries.setdefault(src, {}).setdefault(tgt, []).append(e)
-            touched.add((src, tgt))
-            self.src_prefixes.update(src[:k] for k in range(1, len(src) + 1))
-            self.tgt_prefixes.update(tgt[:k] for k in range(1, len(tgt) + 1))
-            self.max_len = max(self.max_len, len(src))
-            self.max_par_len = max(self.max_par_len, len(tgt))
-        for src, tgt in touched:
-            self.entries[src][tgt].sort()
+            pars = entries.get(src)
+            if pars is None:
+                pars = entries[src] = {}
+            got = pars.get(tgt)
+            if got is None:
+                pars[tgt] = [e]
+            else:
+                got.append(e)
+                grown.append(got)
+        for got in grown:
+            got.sort()
+        for phrases, prefixes in ((srcs, self.src_prefixes), (tgts, self.tgt_prefixes)):
+            for phrase in set(phrases):
+                prefixes.update(phrase[:k] for k in range(1, len(phrase) + 1))
+        self.max_len = max(self.max_len, *map(len, srcs))
+        self.max_par_len = max(self.max_par_len, *map(len, tgts))
         self.version += 1
 
 
@@ -201,8 +210,9 @@ def _phrases(words: list[str], off: np.ndarray, tok: np.ndarray, rows: np.ndarra
     flat = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
     flat += np.arange(flat.size)
     ids = np.asarray(tok[flat]).tolist()
+    word = words.__getitem__
     out, pos = [], 0
     for n in lengths.tolist():
-        out.append(tuple(words[t] for t in ids[pos : pos + n]))
+        out.append(tuple(map(word, ids[pos : pos + n])))
         pos += n
     return out
