@@ -43,7 +43,7 @@ def info(tuple words, dict keys, make, dict src, dict tgt, dict entries):
     """``align.Aligner._new_info``: for a sentence not seen before, in one call, the word keys
     (``keys[word]``, else ``make(word)``: hash, stem hash, synsets, function word?, sorted
     synsets) as four lists, the packed form ``_calign.counts`` reads, :func:`walk`'s spans and
-    n-grams, and every paraphrase of the spans' phrases (the ``reach`` set).
+    n-grams, and the number of every paraphrase of the spans' phrases (the ``reach`` set).
 
     Packed: int64 n, then per word its hash and its stem hash (low 32 bits), its function flag,
     then n + 1 offsets into the synset ids that follow (each word's sorted)."""
@@ -84,7 +84,7 @@ def info(tuple words, dict keys, make, dict src, dict tgt, dict entries):
     return hashes, stems, synsets, functions, packed, heads, ngrams, reach
 
 
-cdef void _directed(list out, list spans, dict ngrams, dict entries, bint swap):
+cdef void _directed(list out, list spans, dict ngrams, dict entries, list lengths, bint swap):
     """``align._directed`` into ``out`` (each match reversed when ``swap``)."""
     cdef dict pars
     cdef list found
@@ -109,7 +109,7 @@ cdef void _directed(list out, list spans, dict ngrams, dict entries, bint swap):
         found.sort()  # entry numbers are distinct: by entry
         start, length = span[0], span[1]
         for _, p in found:
-            k = len(<tuple>p)
+            k = lengths[<Py_ssize_t>p]
             for other in <list>ngrams[p]:
                 if swap:
                     out.append((other, k, start, length))
@@ -117,12 +117,12 @@ cdef void _directed(list out, list spans, dict ngrams, dict entries, bint swap):
                     out.append((start, length, other, k))
 
 
-def paraphrase_matches(a, b, dict entries):
+def paraphrase_matches(a, b, dict entries, list lengths):
     """``align.Aligner._paraphrase_matches`` (``a``, ``b``: the test's and the reference's
-    ``_Sentence``)."""
+    ``_Sentence``; ``entries``, ``lengths``: ``align._Grams``'s)."""
     cdef list out = []
     if not b.reach.isdisjoint(a.ngrams):
-        _directed(out, b.spans, a.ngrams, entries, False)
+        _directed(out, b.spans, a.ngrams, entries, lengths, False)
     if not a.reach.isdisjoint(b.ngrams):
-        _directed(out, a.spans, b.ngrams, entries, True)
+        _directed(out, a.spans, b.ngrams, entries, lengths, True)
     return out

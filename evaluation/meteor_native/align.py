@@ -13,7 +13,7 @@ tested) when it was built; the per-sentence keys and the paraphrase matches come
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Container, Iterator
+from collections.abc import Callable, Container, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
@@ -94,8 +94,8 @@ class Aligner:
         self._keys: dict[str, tuple[int, int, frozenset[int], bool, tuple[int, ...]]] = {}
         self._syn: dict[str, frozenset[int]] = {}
         self._sentences: dict[tuple[str, ...], _Sentence] = {}
-        self._trie_version = -1
-        self._trie: tuple[dict, dict] = ({}, {})
+        self._grams_version = -1
+        self._grams_now = _Grams({}, {}, {}, [])
 
     def _word_keys(self, w: str) -> tuple[int, int, frozenset[int], bool, tuple[int, ...]]:
         """(hash, stem hash, synsets, function word?, sorted synsets) of a word, cached."""
@@ -134,7 +134,7 @@ class Aligner:
         if info.version != version:
             info.version = version
             info.spans, info.ngrams = self._paraphrase_spans(words)
-            entries = self.paraphrases.entries
+            entries = self._grams().entries
             info.reach = frozenset().union(*(entries[p].keys() for _, _, p in info.spans))
         return info
 
@@ -142,9 +142,9 @@ class Aligner:
         """The keys of a sentence not seen before; compiled: also its packed form and its
         paraphrase parts for table ``version``, in one call."""
         if self.compiled:
-            src, tgt = self._tries()
+            g = self._grams()
             hashes, stems, synsets, functions, packed, spans, ngrams, reach = _csentence.info(
-                words, self._keys, self._word_keys, src, tgt, self.paraphrases.entries
+                words, self._keys, self._word_keys, g.src, g.tgt, g.entries
             )
             return _Sentence(
                 hashes, stems, synsets, functions, packed, version, spans, ngrams, reach
@@ -153,27 +153,34 @@ class Aligner:
         keys = [get(w) or self._word_keys(w) for w in words]
         return _Sentence(*([k[f] for k in keys] for f in range(4)))  # paraphrase parts: next
 
-    def _tries(self) -> tuple[dict, dict]:
-        """The kept phrases' and paraphrases' prefixes as word tries (rebuilt per version):
-        word -> (children, the prefix as a phrase, whether it is a kept phrase)."""
+    def _grams(self) -> _Grams:
+        """The paraphrase table as the aligner walks it (rebuilt when the table grows)."""
         table = self.paraphrases
-        if self._trie_version != table.version:
-            self._trie_version = table.version
-            self._trie = (
-                _trie(table.src_prefixes, table.entries.keys()), _trie(table.tgt_prefixes, ())
-            )  # fmt: skip
-        return self._trie
+        if self._grams_version != table.version:
+            self._grams_version = table.version
+            numbers = {p: k for k, p in enumerate(sorted(table.tgt_prefixes))}
+            self._grams_now = _Grams(
+                src=_trie(table.src_prefixes, table.entries.keys(), None),
+                tgt=_trie(table.tgt_prefixes, (), numbers),
+                entries={
+                    src: {numbers[p]: e for p, e in pars.items()}
+                    for src, pars in table.entries.items()
+                },
+                lengths=[len(p) for p in numbers],
+            )
+        return self._grams_now
 
     def _paraphrase_spans(self, words: tuple[str, ...]) -> tuple[list, dict]:
         """(start, length, phrase) of every phrase with paraphrases, in the jar's order, and
-        the start positions of every n-gram that is (a prefix of) a kept paraphrase; an n-gram
-        no kept phrase starts with ends the walk from that position."""
-        src, tgt = self._tries()
+        the start positions of every n-gram that is (a prefix of) a kept paraphrase, by its
+        number (:class:`_Grams`); an n-gram no kept phrase starts with ends the walk there."""
+        g = self._grams()
+        src, tgt = g.src, g.tgt
         if self.compiled:
             return _csentence.walk(words, src, tgt)
         n = len(words)
         heads = []
-        ngrams: dict[tuple[str, ...], list[int]] = {}
+        ngrams: dict[int, list[int]] = {}
         for i in range(n):
             level = src
             for k in range(i, n):
@@ -223,14 +230,14 @@ class Aligner:
     def _paraphrase_matches(self, a: _Sentence, b: _Sentence) -> list[tuple[int, int, int, int]]:
         """``(ref start, ref length, test start, test length)`` of the paraphrase matches, in the
         jar's order: reference phrases with a paraphrase in the test, then the reverse."""
-        entries = self.paraphrases.entries
+        g = self._grams()
         if self.compiled:
-            return _csentence.paraphrase_matches(a, b, entries)
+            return _csentence.paraphrase_matches(a, b, g.entries, g.lengths)
         out: list[tuple[int, int, int, int]] = []
         if not b.reach.isdisjoint(a.ngrams):  # reference phrase, paraphrase in the test
-            out += _directed(entries, b.spans, a.ngrams)
+            out += _directed(g, b.spans, a.ngrams)
         if not a.reach.isdisjoint(b.ngrams):  # test phrase, paraphrase in the reference
-            out += ((j, k, i, ln) for i, ln, j, k in _directed(entries, a.spans, b.ngrams))
+            out += ((j, k, i, ln) for i, ln, j, k in _directed(g, a.spans, b.ngrams))
         return out
 
     def align(self, test: tuple[str, ...], ref: tuple[str, ...]) -> AlignmentCounts:
@@ -286,26 +293,45 @@ class Aligner:
         )  # fmt: skip
 
 
-def _trie(prefixes: set[tuple[str, ...]], kept: Container[tuple[str, ...]]) -> dict:
-    """A word trie of a prefix-closed set of phrases (see ``Aligner._tries``)."""
+@dataclass(frozen=True)
+class _Grams:
+    """One version of the paraphrase table as the aligner walks it: word tries of the kept
+    phrases' and of the kept paraphrases' prefixes (word -> (children, label, a kept phrase?);
+    a phrase is labelled by itself, a paraphrase prefix by its number: small ints hash and
+    compare faster than word tuples), the entries by paraphrase number, each number's length."""
+
+    src: dict
+    tgt: dict
+    entries: dict[tuple[str, ...], dict[int, list[int]]]
+    lengths: list[int]
+
+
+def _trie(
+    prefixes: set[tuple[str, ...]],
+    kept: Container[tuple[str, ...]],
+    numbers: Mapping[tuple[str, ...], int] | None,
+) -> dict:
+    """A word trie of a prefix-closed set of phrases, labelled by ``numbers`` (else by the
+    phrases themselves; see :class:`_Grams`)."""
     root: dict = {}
     for phrase in sorted(prefixes, key=len):
         level = root
         for w in phrase[:-1]:
             level = level[w][0]
-        level[phrase[-1]] = ({}, phrase, phrase in kept)
+        label = phrase if numbers is None else numbers[phrase]
+        level[phrase[-1]] = ({}, label, phrase in kept)
     return root
 
 
-def _directed(entries: dict, spans: list, ngrams: dict) -> Iterator[tuple[int, int, int, int]]:
+def _directed(g: _Grams, spans: list, ngrams: dict) -> Iterator[tuple[int, int, int, int]]:
     """(phrase start, phrase length, paraphrase start, paraphrase length) of each phrase of
     ``spans`` whose paraphrase starts in ``ngrams``: by phrase, then entry number, then start."""
     for start, length, src in spans:
-        found = _found(entries[src], ngrams)
+        found = _found(g.entries[src], ngrams)
         if found:
             found.sort()
             for _, p in found:
-                k = len(p)
+                k = g.lengths[p]
                 for other in ngrams[p]:
                     yield start, length, other, k
 
