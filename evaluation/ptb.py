@@ -32,7 +32,6 @@ _DIGIT_GAP = re.compile(r"[0-9][ \t]+[0-9]")
 _ASSIMILATIONS = {"cannot": 3, "gonna": 2, "gotta": 2, "lemme": 2, "gimme": 2, "wanna": 2}
 _AMP = re.compile("(?i:&amp;)")
 _SHORTCUT = re.compile(r"(?:[ \t]+|[A-Za-z]+[ \t]+)+")
-_BLANK = frozenset(" \t")
 
 
 class PTBUnsupported(ValueError):

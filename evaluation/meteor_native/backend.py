@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 
 from compmo_gen.core.errors import PrerequisiteError
 from evaluation.meteor import score_line
@@ -68,10 +69,14 @@ class NativeMeteor:
     POOL_MIN_PAIRS = 3000
     CHUNK = 1000
 
-    def __init__(self, jobs: int = 1, prestart: bool = False) -> None:
+    def __init__(
+        self, jobs: int = 1, prestart: bool = False, directory: Path | None = None
+    ) -> None:
+        """``directory``: the resource index to use (default: :func:`index_dir`'s, built if
+        missing); workers get their parent's, not one from their own environment."""
         t0 = time.perf_counter()
         self._stem = _stemmer()
-        self.directory = index_dir()  # built here, once, before any worker starts
+        self.directory = directory or index_dir()  # built here, once, before any worker starts
         self.jobs = max(1, jobs)
         from evaluation.meteor_native.align import _calign
 
@@ -238,7 +243,12 @@ class NativeMeteor:
 
         context = worker_context()
         self._pools = [
-            ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_worker_init)
+            ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=context,
+                initializer=_worker_init,
+                initargs=(self.directory,),
+            )
             for _ in range(self.jobs)
         ]  # one process each, so that a group's pairs stay in one process
         for pool in self._pools:
@@ -279,13 +289,14 @@ def _request(hypothesis: str, reference: str) -> list[str]:
 _WORKER: NativeMeteor | None = None
 
 
-def _worker_init() -> None:
-    """A worker's scorer, its lexicon and paraphrase index loaded."""
+def _worker_init(directory: Path) -> None:
+    """A worker's scorer on its parent's index (a fork-server worker's environment is the fork
+    server's, not the parent's current one), its lexicon and paraphrase index loaded."""
     from evaluation.workers import worker_init
 
     global _WORKER
     worker_init()
-    _WORKER = NativeMeteor(1)
+    _WORKER = NativeMeteor(1, directory=directory)
     _WORKER.aligner.paraphrases.load()
 
 

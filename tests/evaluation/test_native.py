@@ -283,6 +283,28 @@ def test_worker_processes_and_affinity_give_the_same_statistics():
         assert pool.worker_cpu_seconds() > 0
 
 
+def test_a_worker_uses_its_parents_index_not_its_environments(tmp_path, monkeypatch):
+    """Fork-server workers keep the fork server's environment: a worker is told its parent's
+    resource index instead of looking for one under its own ``XDG_CACHE_HOME``."""
+    import gc
+
+    from evaluation.meteor_native import NativeMeteor, backend
+
+    saved = gc.get_threshold()
+    with NativeMeteor(1) as parent:
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # an empty cache: not used
+        try:
+            backend._worker_init(parent.directory)
+            assert backend._WORKER is not None
+            assert backend._WORKER.directory == parent.directory
+            assert not any(tmp_path.iterdir())
+        finally:
+            if backend._WORKER is not None:
+                backend._WORKER.close()
+            backend._WORKER = None
+            gc.set_threshold(*saved)
+
+
 def test_prestarted_workers_get_the_entries_learned_later():
     """Workers started before any sentence is known (``prestart``) load the vocabulary they are
     sent, and more of it later: the same statistics as one process; the parent loads nothing."""
