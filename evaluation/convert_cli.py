@@ -6,9 +6,16 @@ import argparse
 import logging
 
 from compmo_gen.core.constants import FPS
-from compmo_gen.core.errors import UserError
-from compmo_gen.core.formats import FORMATS, dump_annotations, load_annotations, read_durations
+from compmo_gen.core.errors import AnnotationError, UserError
+from compmo_gen.core.formats import (
+    FORMATS,
+    dump_annotations,
+    file_content,
+    load_annotations,
+    read_durations,
+)
 from compmo_gen.core.options import positive_float
+from compmo_gen.core.segments import Role
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +44,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--role",
         choices=("gt", "pred"),
-        default="gt",
-        help="ground truth (validated) or predictions",
+        default=None,
+        help="read the input as ground truth (validated) or predictions (default: from --to "
+        "anet-gt/anet-pred, else from the records: DEMO 'generated' strings or a submission "
+        "are predictions, anything else ground truth)",
     )
     parser.add_argument(
         "--motion-template", default="motions/{id}.npy", help="motion path written in DEMO records"
@@ -46,18 +55,41 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_input_arguments(parser)
 
 
+def input_role(path: str, fmt: str, to: str) -> Role:
+    """The role of a ``convert`` input without ``--role``: what its records hold, else what the
+    output format implies (``anet-pred``: predictions), else ground truth. DEMO records holding
+    both strings follow the output format (``generated`` unless it is ``anet-gt``)."""
+    content = file_content(path, fmt)
+    if content == "results":
+        raise AnnotationError(path, None, None, "is a compmo-eval result file, not annotations")
+    if content == "pred" and to == "anet-gt":
+        raise AnnotationError(
+            path, None, None,
+            "holds predictions, and anet-gt is a ground-truth format: convert to anet-pred, "
+            "demo or stmc",
+        )  # fmt: skip
+    if content == "both":
+        role: Role = "gt" if to == "anet-gt" else "pred"
+        log.info("%s: records hold 'gt' and 'generated'; converting %s (--role to choose)",
+                 path, "'gt'" if role == "gt" else "'generated'")  # fmt: skip
+        return role
+    if content in ("gt", "pred"):
+        return "pred" if to == "anet-pred" else content
+    return "pred" if to == "anet-pred" else "gt"
+
+
 def run(args: argparse.Namespace) -> int:
     durations = read_durations(args.durations, fps=args.fps) if args.durations else None
+    role = args.role or input_role(args.input, args.fmt, args.to)
     aset = load_annotations(
         args.input,
-        role=args.role,
+        role=role,
         fmt=args.fmt,
         durations=durations,
         motion_root=args.motion_root,
         fps=args.fps,
         lenient=args.lenient,
     )
-    role = args.role
     try:
         dump_annotations(
             aset.annotations.values(),

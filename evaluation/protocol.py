@@ -20,3 +20,8 @@ OVERLAP_THRESHOLDS: tuple[float, ...] = (
 )
 #: The reference ActivityNet evaluator keeps only the first predictions of each video.
 MAX_PROPOSALS: int = 1000
+
+
+def clean_float(x: float) -> float:
+    """``x`` to 12 significant digits, as signatures show thresholds: ``0.6000000000000001 -> 0.6``."""
+    return float(f"{x:.12g}")

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from evaluation.protocol import OVERLAP_THRESHOLDS, clean_float
 from evaluation.scorer import CAPTION_METRICS, Counts, EvalConfig, VideoScores
 
 
@@ -77,6 +78,25 @@ def summarize(scores: Sequence[VideoScores], cfg: EvalConfig) -> dict[str, Any]:
     }
 
 
+def threshold_signature(
+    tious: Sequence[float], overlap_thresholds: Sequence[float]
+) -> dict[str, Any]:
+    """The thresholds as a signature shows them (:func:`clean_float`), and ``threshold_floats``:
+    which floats ran where the shown values are not exact (the default overlap thresholds are
+    the reference's ``np.arange`` values, float artefacts included), so results that ran
+    different floats never look comparable."""
+    shown = {"tious": tious, "overlap_thresholds": overlap_thresholds}
+    out: dict[str, Any] = {k: [clean_float(x) for x in v] for k, v in shown.items()}
+    inexact = {k: tuple(v) for k, v in shown.items() if out[k] != list(v)}
+    if not inexact:
+        note = "as listed"
+    elif inexact == {"overlap_thresholds": OVERLAP_THRESHOLDS}:
+        note = "overlap_thresholds: np.arange(0.5, 0.95 + 0.05, 0.05), as the reference"
+    else:
+        note = "; ".join(f"{k}: {', '.join(map(repr, v))}" for k, v in inexact.items())
+    return {**out, "threshold_floats": note}
+
+
 def signature(cfg: EvalConfig, counts: Counts) -> dict[str, Any]:
     """What makes a result comparable: versions, protocol, thresholds, input counts."""
     from compmo_gen.core import __version__
@@ -87,8 +107,7 @@ def signature(cfg: EvalConfig, counts: Counts) -> dict[str, Any]:
         "compmo": __version__,
         "protocol": cfg.protocol,
         "multi_reference": cfg.multi_ref,
-        "tious": list(cfg.tious),
-        "overlap_thresholds": list(cfg.overlap_thresholds),
+        **threshold_signature(cfg.tious, cfg.overlap_thresholds),
         "max_proposals": cfg.max_proposals,
         "garbage": "random 10-20 letter word (seeded)" if cfg.garbage == "random" else "abc123!@#",
         "seed": cfg.seed,

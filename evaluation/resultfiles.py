@@ -19,6 +19,7 @@ import numpy as np
 
 from compmo_gen.core.errors import AnnotationError
 from compmo_gen.core.io import load_json, loads_json, read_text, resolve_under
+from evaluation.protocol import clean_float
 
 #: DEMO's Table 2 columns: (header, key in ``metrics``).
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -28,8 +29,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )  # fmt: skip
 #: Signature fields that define the protocol: results differing in one are not comparable.
 PROTOCOL_KEYS = (
-    "protocol", "tious", "overlap_thresholds", "max_proposals", "garbage", "tokenizer", "meteor",
-    "scorers", "bertscore_hash",
+    "protocol", "tious", "overlap_thresholds", "threshold_floats", "max_proposals", "garbage",
+    "tokenizer", "meteor", "scorers", "bertscore_hash",
 )  # fmt: skip
 #: Signature fields that identify the ground truth (the file's hash, not its name; the durations
 #: that close DEMO strings are part of it when the signature records them).
@@ -84,6 +85,15 @@ def load_result(path: str | os.PathLike[str], name: str | None = None) -> Result
     return Result(path, name or stem, metrics, sig, dict(counts), doc)
 
 
+def _shown(value: Any) -> Any:
+    """A signature value as compared and shown: floats of a list to 12 significant digits, so a
+    file that wrote ``0.6000000000000001`` matches one that wrote ``0.6`` (the floats that ran
+    are compared through ``threshold_floats`` where both files record it)."""
+    if isinstance(value, list):
+        return [clean_float(x) if isinstance(x, float) else x for x in value]
+    return value
+
+
 def differences(results: Sequence[Result]) -> list[str]:
     """Human-readable protocol and GT differences between the results (empty: comparable)."""
     out = []
@@ -92,7 +102,7 @@ def differences(results: Sequence[Result]) -> list[str]:
             seen: dict[str, list[str]] = {}
             for r in results:
                 if key in r.signature:
-                    val = json.dumps(r.signature[key], sort_keys=True)
+                    val = json.dumps(_shown(r.signature[key]), sort_keys=True)
                     seen.setdefault(val, []).append(r.name)
             if len(seen) > 1:
                 parts = "; ".join(f"{', '.join(names)}: {val}" for val, names in seen.items())

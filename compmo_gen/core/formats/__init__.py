@@ -39,6 +39,7 @@ from compmo_gen.core.formats.demo import (
     read_generation,
     to_demo_records,
 )
+from compmo_gen.core.formats.roles import Content, check_role, content_of
 from compmo_gen.core.formats.stmc import read_stmc, stmc_chunks, to_stmc_text
 from compmo_gen.core.io import (
     first_text,
@@ -66,6 +67,7 @@ __all__ = [
     "Dialect",
     "GenerationLog",
     "detect_format",
+    "file_content",
     "dump_annotations",
     "format_demo_string",
     "format_demo_time",
@@ -85,18 +87,33 @@ FORMATS = ("anet-gt", "anet-pred", "demo", "stmc")
 
 def detect_format(path: str | os.PathLike[str]) -> str:
     """Guess the format of an annotation file from its content."""
-    path = Path(path)
+    return _detect(Path(path))[0]
+
+
+def _detect(path: Path) -> tuple[str, Any]:
+    """(the format of ``path``, its parsed JSON or None for text formats)."""
     head = first_text(path)
     if head.startswith("["):
-        return "demo"
+        return "demo", load_json(path)
     if head.startswith("{"):
         obj = load_json(path)
         if isinstance(obj, dict) and "results" in obj:
-            return "anet-pred"
-        return "anet-gt"
+            return "anet-pred", obj
+        return "anet-gt", obj
     if "#" in head:
-        return "stmc"
+        return "stmc", None
     raise AnnotationError(path, None, None, "unknown format (expected JSON or STMC timeline text)")
+
+
+def file_content(path: str | os.PathLike[str], fmt: str = "auto") -> Content | None:
+    """What an annotation file holds (:func:`compmo_gen.core.formats.roles.content_of`): ``gt``,
+    ``pred``, ``both`` (DEMO records with both strings), ``results`` or None (STMC text)."""
+    path = Path(path)
+    if fmt == "auto":
+        fmt, obj = _detect(path)
+    else:
+        obj = None if fmt == "stmc" else load_json(path)
+    return None if obj is None else content_of(obj, fmt)[0]
 
 
 def read_durations(source: str | os.PathLike[str], fps: float = FPS) -> dict[str, float]:
@@ -116,10 +133,13 @@ def read_durations(source: str | os.PathLike[str], fps: float = FPS) -> dict[str
     return out
 
 
-def _raw_records(path: Path, fmt: str) -> tuple[list[tuple[Any, Any]], GenerationLog | None]:
+def _raw_records(
+    path: Path, fmt: str, obj: Any = None
+) -> tuple[list[tuple[Any, Any]], GenerationLog | None]:
     if fmt == "stmc":
         return [(a.id, a) for a in read_stmc(read_text(path), str(path))], None
-    obj = load_json(path)
+    if obj is None:
+        obj = load_json(path)
     if fmt == "anet-gt":
         if not isinstance(obj, dict):
             raise AnnotationError(
@@ -171,12 +191,18 @@ def load_annotations(
     folder holding the motions) closes the last segment of DEMO strings and, when given, overrides
     the file's own durations. ``lenient`` turns per-record errors into counted, reported skips.
     A submission written by ``compmo-infer`` is read as its raw generations read under ``dialect``.
+    With ``fmt="auto"``, content of the other role (or a result file) is refused
+    (:func:`compmo_gen.core.formats.roles.check_role`); an explicit ``fmt`` reads it as ``role``.
     ``past_duration``: what happens to GT segments ending after the duration
     (:func:`compmo_gen.core.segments.apply_past_duration`: ``error``, ``keep`` or ``clip``).
     """
     path = Path(path)
     file = str(path)
-    fmt = detect_format(path) if fmt == "auto" else fmt
+    obj = None
+    if fmt == "auto":
+        fmt, obj = _detect(path)
+        if obj is not None:
+            check_role(file, obj, fmt, role)
     if fmt not in FORMATS:
         raise AnnotationError(
             path, None, None, f"unknown format {fmt!r} (one of {', '.join(FORMATS)})"
@@ -185,7 +211,7 @@ def load_annotations(
         raise AnnotationError(path, None, None, f"unknown dialect {dialect!r}")
     report = ReadReport()
     root = None if motion_root is None else Path(motion_root)
-    raw, log = _raw_records(path, fmt)
+    raw, log = _raw_records(path, fmt, obj)
     out: dict[str, DenseAnnotation] = {}
     for key, rec in raw:
         report.records += 1

@@ -21,6 +21,8 @@ from typing import Any
 
 from compmo_gen.core.errors import AnnotationError
 from compmo_gen.core.formats import load_annotations
+from compmo_gen.core.formats.roles import check_role
+from compmo_gen.core.formats.timechat import is_caption_predictions
 from compmo_gen.core.segments import (
     AnnotationSet,
     DenseAnnotation,
@@ -49,7 +51,6 @@ def _read_json(path: Path) -> Any:
 
 def detect_extra(path: Path, role: str) -> tuple[str | None, Any]:
     """(one of :data:`EXTRA_FORMATS` or None, the parsed JSON or None) from a file's content."""
-    from compmo_gen.core.formats.timechat import is_caption_predictions
     from compmo_gen.core.formats.vitt import is_vitt
     from compmo_gen.core.formats.youcook2 import is_youcook2
 
@@ -126,6 +127,10 @@ def load_any(
     if fmt == "auto":
         detected, obj = detect_extra(path, role)
         fmt = detected or "auto"
+        if detected is not None:
+            check_role(file, obj, fmt, role)
+        elif role == "gt" and is_caption_predictions(obj):
+            check_role(file, obj, "caption-pred", role)
     if fmt not in EXTRA_FORMATS:
         extra = {"past_duration": past_duration} if role == "gt" else {}
         return [
