@@ -55,13 +55,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_input_arguments(parser)
 
 
-def input_role(path: str, fmt: str, to: str) -> Role:
-    """The role of a ``convert`` input without ``--role``: what its records hold, else what the
-    output format implies (``anet-pred``: predictions), else ground truth. DEMO records holding
+def input_role(path: str, fmt: str, to: str, role: Role | None = None) -> tuple[str, Role]:
+    """(the input's format, its role): ``role`` if given, else what its records hold, else what
+    the output format implies (``anet-pred``: predictions), else ground truth. DEMO records holding
     both strings follow the output format (``generated`` unless it is ``anet-gt``)."""
-    content = file_content(path, fmt)
+    fmt, content = file_content(path, fmt)
     if content == "results":
         raise AnnotationError(path, None, None, "is a compmo-eval result file, not annotations")
+    if role is not None:
+        return fmt, role
     if content == "pred" and to == "anet-gt":
         raise AnnotationError(
             path, None, None,
@@ -69,22 +71,23 @@ def input_role(path: str, fmt: str, to: str) -> Role:
             "demo or stmc",
         )  # fmt: skip
     if content == "both":
-        role: Role = "gt" if to == "anet-gt" else "pred"
+        role = "gt" if to == "anet-gt" else "pred"
         log.info("%s: records hold 'gt' and 'generated'; converting %s (--role to choose)",
                  path, "'gt'" if role == "gt" else "'generated'")  # fmt: skip
-        return role
-    if content in ("gt", "pred"):
-        return "pred" if to == "anet-pred" else content
-    return "pred" if to == "anet-pred" else "gt"
+        return fmt, role
+    if content == "pred" or to == "anet-pred":
+        return fmt, "pred"
+    return fmt, "gt"
 
 
 def run(args: argparse.Namespace) -> int:
     durations = read_durations(args.durations, fps=args.fps) if args.durations else None
-    role = args.role or input_role(args.input, args.fmt, args.to)
+    # The format comes back resolved: the role is chosen here (or by --role), not checked again.
+    fmt, role = input_role(args.input, args.fmt, args.to, args.role)
     aset = load_annotations(
         args.input,
         role=role,
-        fmt=args.fmt,
+        fmt=fmt,
         durations=durations,
         motion_root=args.motion_root,
         fps=args.fps,

@@ -105,15 +105,16 @@ def _detect(path: Path) -> tuple[str, Any]:
     raise AnnotationError(path, None, None, "unknown format (expected JSON or STMC timeline text)")
 
 
-def file_content(path: str | os.PathLike[str], fmt: str = "auto") -> Content | None:
-    """What an annotation file holds (:func:`compmo_gen.core.formats.roles.content_of`): ``gt``,
-    ``pred``, ``both`` (DEMO records with both strings), ``results`` or None (STMC text)."""
+def file_content(path: str | os.PathLike[str], fmt: str = "auto") -> tuple[str, Content | None]:
+    """(the file's format, ``fmt`` or detected; what it holds: ``gt``, ``pred``, ``both`` (DEMO
+    records with both strings), ``results`` or None (STMC text); see
+    :func:`compmo_gen.core.formats.roles.content_of`)."""
     path = Path(path)
     if fmt == "auto":
         fmt, obj = _detect(path)
     else:
         obj = None if fmt == "stmc" else load_json(path)
-    return None if obj is None else content_of(obj, fmt)[0]
+    return fmt, None if obj is None else content_of(obj, fmt)[0]
 
 
 def read_durations(source: str | os.PathLike[str], fps: float = FPS) -> dict[str, float]:
