@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from evaluation.cli import main
+
 from ..compmo_gen.core.test_roles import DURATIONS, FILES, _write
 
 GT_FILES = sorted(n for n, (_, holds) in FILES.items() if holds == "gt")
