@@ -9,6 +9,9 @@ from pathlib import Path
 
 from compmo_gen.core.errors import PrerequisiteError
 
+#: The Java release the jar-backed paths are tested with (the README's "Java 17+"; the JVM's
+#: ``Math.pow`` table of the native METEOR port was made with OpenJDK 17).
+JAVA_MIN = 17
 METEOR_JAR = "meteor-1.5.jar"
 PTB_JAR = "stanford-corenlp-3.4.1.jar"
 
@@ -19,7 +22,7 @@ def java_executable() -> str:
     if java is None:
         raise PrerequisiteError(
             "java not found on PATH: METEOR 1.5 and the PTB tokenizer are Java programs "
-            "(install a JRE >= 8, e.g. `apt-get install default-jre-headless`)"
+            f"(install Java {JAVA_MIN}+, e.g. `apt-get install default-jre-headless`)"
         )
     return java
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from compmo_gen.core.errors import AnnotationError
 from compmo_gen.core.io import sha256_file, write_atomic
+from evaluation.config import default_jobs
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--gt", required=True, nargs="+", metavar="GT", help="reference paragraphs (one set each)"
     )
-    parser.add_argument("--jobs", type=int, default=2, help="METEOR scoring threads")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=default_jobs(),
+        help="METEOR scoring threads (default: min(4, cores))",
+    )
     parser.add_argument("--out", help="write the metrics and the signature as JSON")
 
 

@@ -48,13 +48,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="write the PNGs into this folder and link them (default: embed them in the page)",
     )
     parser.add_argument("--names", help="comma-separated system names (default: file names)")
-    parser.add_argument("--title", default="compmo-eval report")
+    parser.add_argument("--title", default="compmo-eval report", help="page title")
     parser.add_argument("--samples", type=int, default=8, help="sample timelines to draw")
     parser.add_argument(
         "--duration-edges",
         type=_edges,
         default=DURATION_EDGES,
-        help="duration bin edges in seconds (default %(default)s; the last bin is open)",
+        help="comma-separated duration bin edges in seconds (default "
+        f"{','.join(f'{x:g}' for x in DURATION_EDGES)}; the last bin is open)",
     )
     parser.add_argument("--ci", action="store_true", help="bootstrap 95 %% intervals in the table")
     parser.add_argument("--force", action="store_true", help="mix results of different protocols")
@@ -64,7 +65,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fps", type=positive_float, default=FPS, help="motion frame rate")
     parser.add_argument("--fmt", default="auto", choices=("auto", *FORMATS), help="pred format")
     parser.add_argument("--gt-fmt", default="auto", choices=("auto", *FORMATS), help="GT format")
-    parser.add_argument("--dialect", choices=("demo", "compmo"), default="compmo")
+    parser.add_argument(
+        "--dialect", choices=("demo", "compmo"), default="compmo", help="DEMO-string parser"
+    )
     add_bootstrap_arguments(parser)
 
 

@@ -44,9 +44,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--past-duration",
         default="keep",
         choices=("keep", "clip", "error"),
-        help="GT segments ending after the video's duration: keep the times (default; the "
-        "reference evaluators never read the duration), clip them to it, or refuse the file; "
-        "kept or clipped segments are counted in the report",
+        help="GT segments ending after the video's duration: keep the times (the reference "
+        "evaluators never read the duration), clip them to it, or refuse the file; kept or "
+        "clipped segments are counted in the report (default: keep)",
     )
     src = parser.add_mutually_exclusive_group()
     src.add_argument("--durations", help="{id: seconds} JSON closing DEMO strings' last segment")

@@ -11,12 +11,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
 from compmo_gen.core.errors import CompmoError
+from compmo_gen.core.options import show_value
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +39,52 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(message)} (see --help)\n")
 
 
+class DefaultsHelpFormatter(argparse.HelpFormatter):
+    """Help that states every option's default: ``(default: X)`` is appended where the help text
+    does not mention a default already (a None, False or suppressed default is not shown)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (
+            not action.option_strings
+            or "default" in text
+            or default is None
+            or default is False
+            or default is argparse.SUPPRESS
+            or action.nargs == 0  # a flag: its default is "not given"
+        ):
+            return text
+        return f"{text} (default: {show_value(default).replace('%', '%%')})"
+
+
 def _usage(prog: str, commands: Mapping[str, Command], default: str | None) -> str:
     width = max(len(name) for name in commands)
     lines = [f"usage: {prog} <command> [options]", "", "commands:"]
     lines += [f"  {name:<{width}}  {cmd.help}" for name, cmd in commands.items()]
     if default:
         lines += ["", f"With no command name, `{prog} ARGS` means `{prog} {default} ARGS`."]
-    lines += ["", f"Run `{prog} <command> --help` for the options of a command."]
+    lines += ["", f"Run `{prog} <command> --help` for the options of a command; -q (quiet) and"]
+    lines += ["-v (debug) may also come before the command."]
     return "\n".join(lines)
+
+
+#: Options of every command that may also come before the command name.
+LOGGING_FLAGS = ("-q", "--quiet", "-v", "--verbose")
+#: Environment that silences the progress bars of the libraries a command may load (tqdm,
+#: huggingface_hub, transformers, datasets); set by ``-q`` unless the user set them already.
+QUIET_ENV = {
+    "TQDM_DISABLE": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "DATASETS_VERBOSITY": "error",
+}
+
+
+def quiet_progress_bars() -> None:
+    """``-q``: no progress bars from the libraries either (in this process and its children)."""
+    for key, value in QUIET_ENV.items():
+        os.environ.setdefault(key, value)
 
 
 def setup_logging(verbosity: int) -> None:
@@ -63,6 +103,9 @@ def dispatch(
 ) -> int:
     """Parse ``argv`` (``sys.argv[1:]`` by default), run the chosen command, return its exit code."""
     args_in = list(sys.argv[1:] if argv is None else argv)
+    lead = []  # -q / -v before the command name apply to it as if given after
+    while args_in and args_in[0] in LOGGING_FLAGS:
+        lead.append(args_in.pop(0))
     if not args_in or args_in[0] in ("-h", "--help"):
         print(_usage(prog, commands, default))
         return 0 if args_in else EXIT_USAGE
@@ -82,9 +125,12 @@ def dispatch(
             file=sys.stderr,
         )
         return EXIT_USAGE
+    args_in = lead + args_in
     cmd = commands[name]
     module = importlib.import_module(cmd.module)
-    parser = OneLineParser(prog=f"{prog} {name}", description=cmd.help)
+    parser = OneLineParser(
+        prog=f"{prog} {name}", description=cmd.help, formatter_class=DefaultsHelpFormatter
+    )
     module.configure(parser)
     group = parser.add_argument_group("logging")
     group.add_argument(
@@ -95,6 +141,8 @@ def dispatch(
 
     args = clean_namespace(forbid_repeated_options(parser).parse_args(args_in))
     setup_logging(-1 if args.quiet else 1 if args.verbose else 0)
+    if args.quiet:
+        quiet_progress_bars()
     try:
         return int(module.run(args) or 0)
     except CompmoError as exc:
@@ -103,6 +151,9 @@ def dispatch(
     except KeyboardInterrupt:
         print(f"{prog} {name}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of stdout left (`| head`): stop quietly, as on SIGPIPE
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 def one_line(message: str, limit: int = 2000) -> str:

@@ -26,6 +26,7 @@ from compmo_gen.core.config import (
     type_hints,
 )
 from compmo_gen.core.errors import ConfigError
+from compmo_gen.core.options import show_value
 
 
 @functools.cache
@@ -88,20 +89,8 @@ def keys_help(cls: type) -> str:
     for k in config_keys(cls):
         extra = limits_text(k.meta)
         kind = describe_type(k.type) + (f", {extra}" if extra else "")
-        lines.append(f"  {k.name} ({kind}, default {_show(k.default)}): {k.doc}".rstrip(": "))
+        lines.append(f"  {k.name} ({kind}, default {show_value(k.default)}): {k.doc}".rstrip(": "))
     return "\n".join(lines)
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if value is None:
-        return "none"
-    if value == "":
-        return '""'
-    if isinstance(value, (list, tuple)):
-        return ",".join(_show(v) for v in value) or "(empty)"
-    return str(value)
 
 
 def _metavar(tp: Any) -> str:
@@ -152,7 +141,7 @@ def add_options(
         key = by_name[name]
         flag = (flags or {}).get(name, "--" + name.replace("_", "-").replace(".", "-"))
         extra = limits_text(key.meta)
-        default = "" if "default" in key.doc else f"default: {_show(key.default)}"
+        default = "" if "default" in key.doc else f"default: {show_value(key.default)}"
         tail = "; ".join(x for x in (default, extra) if x)
         text = (helps or {}).get(name) or " ".join(x for x in (key.doc, f"({tail})") if x != "()")
         kwargs: dict[str, Any] = {"dest": flag_dest(name, prefix), "default": argparse.SUPPRESS}

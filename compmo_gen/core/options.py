@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from typing import Any
 
 
 def finite_float(text: str) -> float:
@@ -43,3 +44,17 @@ def seed(text: str) -> int:
     if not 0 <= value < 2**63:
         raise argparse.ArgumentTypeError(f"expected an integer in [0, 2**63), got {text!r}")
     return value
+
+
+def show_value(value: Any) -> str:
+    """An option's value as help texts and config listings write it (``true``, ``none``,
+    ``0.3,0.5``)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if value is None:
+        return "none"
+    if value == "":
+        return '""'
+    if isinstance(value, (list, tuple)):
+        return ",".join(show_value(v) for v in value) or "(empty)"
+    return str(value)
