@@ -28,7 +28,7 @@ from compmo_gen.core.errors import ConfigError, PrerequisiteError
 from compmo_gen.core.segments import DenseAnnotation
 from evaluation.plan import VideoInput, plan_video
 from evaluation.scorer import EvalConfig, build_inputs
-from evaluation.soda import soda_video
+from evaluation.soda import soda_cells
 
 log = logging.getLogger(__name__)
 
@@ -206,10 +206,9 @@ def soda_b_from_inputs(
         )
         cache.update(zip(todo, scorer.recall(todo).tolist()))
         for pl in plans:
-            s = np.zeros(pl.soda_iou.shape)
-            for cell, pair in pl.soda_pairs.items():  # (i, j) -> (GT tokens, predicted tokens)
-                s[cell] = cache[pair]
-            prf = tuple(float(x) for x in soda_video(pl.soda_iou, s))
+            # (i, j) -> (GT tokens, predicted tokens): every cell above 0 is a pair
+            s = {cell: cache[pair] for cell, pair in pl.soda_pairs.items()}
+            prf = tuple(float(x) for x in soda_cells(pl.soda_iou, s))
             per_video[pl.video.id] = prf if pl.video.evaluated else None
         if len(cache) > _CACHE_LIMIT:
             cache.clear()

@@ -1,7 +1,8 @@
 """Localisation metrics: densevid P/R (strict ``>``) and Chapter-Llama's overlap metrics.
 
 Pure functions on one video's tIoU matrix ``iou[g, p]`` (rows: ground truth, columns:
-predictions, computed with :func:`compmo_gen.core.tiou.tiou_matrix` as ``tiou_matrix(gt, pred)``).
+predictions, ``tiou_matrix(gt, pred)``), dense or as its cells above 0
+(:class:`compmo_gen.core.tiou.SparseTiou`, what large videos keep): each metric reads only those.
 """
 
 from __future__ import annotations
@@ -10,20 +11,48 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from compmo_gen.core.tiou import SparseTiou
 
-def densevid_precision_recall(iou: np.ndarray, tious: Sequence[float]) -> np.ndarray:
+
+def _sparse(iou: np.ndarray | SparseTiou) -> SparseTiou:
+    return iou if isinstance(iou, SparseTiou) else SparseTiou.from_dense(iou)
+
+
+def _hit_counts(
+    iou: SparseTiou, hits: np.ndarray, rows: tuple[int, int], n_cols: int
+) -> tuple[int, int]:
+    """(distinct columns < ``n_cols``, distinct rows in ``rows``) of the stored cells ``hits``."""
+    lo, hi = iou.indptr[rows[0]], iou.indptr[rows[1]]
+    r, c = iou.rows()[lo:hi], iou.cols[lo:hi]
+    keep = hits[lo:hi] & (c < n_cols)
+    return len(np.unique(c[keep])), len(np.unique(r[keep]))
+
+
+def densevid_precision_recall(
+    iou: np.ndarray | SparseTiou,
+    tious: Sequence[float],
+    rows: tuple[int, int] | None = None,
+    n_cols: int | None = None,
+) -> np.ndarray:
     """ActivityNet verbose-mode P and R per threshold, shape (len(tious), 2).
 
-    A GT segment is covered, a prediction correct, if some counterpart has ``iou > t``.
+    A GT segment is covered, a prediction correct, if some counterpart has ``iou > t``
+    (thresholds >= 0, so only cells above 0 count). ``rows``: the GT rows of one reference set
+    (default all); ``n_cols``: the predictions considered, the first ones (default all).
     A video without predictions has P = R = 0 (the reference's stale-variable case included).
     """
-    n_g, n_p = iou.shape
+    iou = _sparse(iou)
+    lo, hi = rows if rows is not None else (0, iou.shape[0])
+    n_g, n_p = hi - lo, iou.shape[1] if n_cols is None else n_cols
     out = np.zeros((len(tious), 2))
     if n_p == 0 or n_g == 0:
         return out
-    hit = iou[None] > np.asarray(tious, dtype=np.float64)[:, None, None]
-    out[:, 0] = hit.any(axis=1).sum(axis=1) / n_p
-    out[:, 1] = hit.any(axis=2).sum(axis=1) / n_g
+    if any(t < 0 for t in tious):
+        raise ValueError(f"tIoU thresholds must be >= 0, got {list(tious)}")
+    for k, t in enumerate(tious):
+        cols, rws = _hit_counts(iou, iou.vals > t, (lo, hi), n_p)
+        out[k, 0] = cols / n_p
+        out[k, 1] = rws / n_g
     return out
 
 
@@ -32,18 +61,21 @@ def prf(p: float, r: float) -> float:
     return 2 * (p * r) / (p + r) if p + r else 0.0
 
 
-def overlap_prf(iou: np.ndarray, thresholds: Sequence[float]) -> np.ndarray:
+def overlap_prf(iou: np.ndarray | SparseTiou, thresholds: Sequence[float]) -> np.ndarray:
     """Chapter-Llama per-threshold (P, R, F1) of one video, shape (len(thresholds), 3), fractions.
 
     P = predictions with ``iou >= t`` (and ``> 0``) to some GT / max(#pred, 1); R likewise / #GT.
     """
+    iou = _sparse(iou)
     n_g, n_p = iou.shape
     out = np.zeros((len(thresholds), 3))
     if n_g == 0:
         return out
-    hit = (iou > 0)[None] & (iou[None] >= np.asarray(thresholds, dtype=np.float64)[:, None, None])
-    p = hit.any(axis=1).sum(axis=1) / max(n_p, 1)
-    r = hit.any(axis=2).sum(axis=1) / n_g
+    counts = np.array(
+        [_hit_counts(iou, iou.vals >= t, (0, n_g), n_p) for t in thresholds], dtype=np.int64
+    ).reshape(-1, 2)
+    p = counts[:, 0] / max(n_p, 1)
+    r = counts[:, 1] / n_g
     denom = p + r
     with np.errstate(invalid="ignore", divide="ignore"):
         f = np.where(denom > 0, 2 * (p * r) / denom, 0.0)
@@ -51,25 +83,29 @@ def overlap_prf(iou: np.ndarray, thresholds: Sequence[float]) -> np.ndarray:
     return out
 
 
-def greedy_mean_tiou(iou: np.ndarray) -> float:
+def greedy_mean_tiou(iou: np.ndarray | SparseTiou) -> float:
     """Mean IoU of the greedy one-to-one matching (pairs with IoU > 0, by decreasing IoU).
 
-    Ties keep row-major order, as the reference's stable ``sorted(..., reverse=True)``.
+    Ties keep row-major order, as the reference's stable ``sorted(..., reverse=True)``; the walk
+    stops once every row or every column is matched (no later pair can match).
     """
-    rows, cols = np.nonzero(iou > 0)
-    if rows.size == 0:
+    iou = _sparse(iou)
+    if iou.nnz == 0:
         return 0.0
-    vals = iou[rows, cols]
+    rows, cols, vals = iou.rows(), iou.cols, iou.vals
     order = _stable_descending(vals)
     used_r: set[int] = set()
     used_c: set[int] = set()
     matched = []
-    for k in order:
+    most = min(len(np.unique(rows)), len(np.unique(cols)))
+    for k in order.tolist():
         r, c = int(rows[k]), int(cols[k])
         if r not in used_r and c not in used_c:
             used_r.add(r)
             used_c.add(c)
             matched.append(vals[k])
+            if len(matched) == most:
+                break
     return float(np.mean(matched))
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from compmo_gen.core.tiou import tiou_matrix
+from compmo_gen.core.tiou import SparseTiou, tiou_matrix
 from evaluation.localization import densevid_precision_recall, greedy_mean_tiou, overlap_prf
 
 Pair = tuple[str, str]  # (hypothesis tokens, reference tokens)
@@ -60,7 +60,7 @@ class SodaProblem:
     pairs with IoU > 0, and which reference set it belongs to."""
 
     ref: int
-    iou: np.ndarray
+    iou: SparseTiou
     pairs: dict[tuple[int, int], Pair]
 
 
@@ -76,7 +76,7 @@ class VideoPlan:
     overlap: np.ndarray  # (n_thresholds, 3): P, R, F1 as fractions
 
     @property
-    def soda_iou(self) -> np.ndarray:
+    def soda_iou(self) -> SparseTiou:
         """tIoU of the first SODA problem (the only one with a single reference set)."""
         return self.soda[0].iou
 
@@ -110,8 +110,22 @@ def in_context(
     return out
 
 
+def _hits(iou: np.ndarray | SparseTiou, t: float, n_pred: int) -> tuple[np.ndarray, np.ndarray]:
+    """(prediction, GT row) of the cells with ``iou >= t`` among the first ``n_pred`` columns,
+    ordered by prediction then row. ``SparseTiou`` holds only cells above 0: ``t`` must be > 0."""
+    if isinstance(iou, SparseTiou):
+        if not t > 0:
+            raise ValueError(f"cells above 0 cannot answer iou >= {t}")
+        keep = (iou.vals >= t) & (iou.cols < n_pred)
+        rows, cols = iou.rows()[keep], iou.cols[keep]
+        order = np.lexsort((rows, cols))
+        return cols[order], rows[order]
+    cols, rows = np.nonzero((iou[:, :n_pred] >= t).T)
+    return cols, rows
+
+
 def anet_groups(
-    iou: np.ndarray,
+    iou: np.ndarray | SparseTiou,
     pred_tokens: Sequence[str],
     gt_tokens: Sequence[str],
     garbage_tokens: Sequence[str],
@@ -120,20 +134,23 @@ def anet_groups(
 ) -> list[tuple[Pair, ...]]:
     """densevid's pairs per tIoU: each prediction with every GT at ``iou >= t``, else garbage.
 
-    ``iou`` is (n_gt, n_pred) over the predictions kept (the first ``max_proposals``).
+    ``iou`` is (n_gt, n_pred) over the predictions kept (the first ``max_proposals``), or the
+    cells above 0 of (n_gt, n_pred or more) when every threshold is above 0.
     ``context``: the video's ``(gt_upper, gt_alt, pred_upper, pred_alt)`` when some caption's
     tokens depend on the next line: densevid tokenises hypotheses and references in pair order.
     """
     groups = []
     for t in tious:
-        hit = (iou >= t).T.tolist()  # per prediction, per GT (lists: small matrices)
+        cols, rows = _hits(iou, t, len(pred_tokens))  # by prediction, then GT row
+        bounds = np.searchsorted(cols, np.arange(len(pred_tokens) + 1)).tolist()
+        rows_list = rows.tolist()
         pairs: list[Pair] = []
         index: list[tuple[int, int]] = []
         for j, hyp in enumerate(pred_tokens):
-            rows = [i for i, h in enumerate(hit[j]) if h]
-            if rows:
-                pairs.extend((hyp, gt_tokens[i]) for i in rows)
-                index.extend((j, i) for i in rows)
+            hit = rows_list[bounds[j] : bounds[j + 1]]
+            if hit:
+                pairs.extend((hyp, gt_tokens[i]) for i in hit)
+                index.extend((j, i) for i in hit)
             else:
                 pairs.append((hyp, garbage_tokens[j]))
                 index.append((j, -1))
@@ -154,9 +171,9 @@ def soda_problem(video: VideoInput, ref: int, rows: np.ndarray, sort_gt: bool) -
     gt, pred = video.gt_spans[rows], video.pred_spans
     g_order = rows[np.argsort(gt[:, 0], kind="stable")] if sort_gt else rows
     p_order = np.argsort(pred[:, 0], kind="stable")
-    iou = tiou_matrix(pred[p_order], video.gt_spans[g_order]).T  # soda.py calls iou(pred, gt)
-    iou[iou < 0] = 0.0  # as soda.py's ``iou[iou < tiou] = 0`` with tiou 0
-    r, c = np.nonzero(iou > 0)
+    # soda.py calls iou(pred, gt); its ``iou[iou < tiou] = 0`` (tiou 0) leaves the cells above 0
+    iou = SparseTiou.of(pred[p_order], video.gt_spans[g_order], rows="b")
+    r, c = iou.rows().tolist(), iou.cols.tolist()
     g_tok: Sequence[str | None] = [video.gt_tokens[i] for i in g_order]
     p_tok: Sequence[str | None] = [video.pred_tokens[j] for j in p_order]
     if video.gt_alt or video.pred_alt:  # soda.py tokenises in these orders
@@ -164,7 +181,7 @@ def soda_problem(video: VideoInput, ref: int, rows: np.ndarray, sort_gt: bool) -
         p_tok = in_context(
             [int(j) for j in p_order], video.pred_tokens, video.pred_alt, video.pred_upper
         )
-    pairs = {(int(i), int(j)): (g_tok[i], p_tok[j]) for i, j in zip(r, c, strict=True)}
+    pairs = {(i, j): (g_tok[i], p_tok[j]) for i, j in zip(r, c, strict=True)}
     return SodaProblem(ref, iou, pairs)
 
 
@@ -183,8 +200,10 @@ def plan_video(
     """
     gt, pred = video.gt_spans, video.pred_spans
     kept = min(len(pred), max_proposals)
-    iou = tiou_matrix(gt, pred)  # reference argument order: (ref, pred)
-    anet_iou = iou[:, :kept]
+    # reference argument order: (ref, pred); every metric but a tIoU threshold of 0 reads only the
+    # cells above 0, computed a block of rows at a time (memory: those cells, not rows x columns)
+    iou = SparseTiou.of(gt, pred)
+    anet_iou = iou if min(tious, default=1.0) > 0 else tiou_matrix(gt, pred[:kept])
     context = None
     if video.gt_alt or video.pred_alt:
         context = (video.gt_upper, video.gt_alt, video.pred_upper[:kept], video.pred_alt[:kept])
@@ -197,7 +216,7 @@ def plan_video(
         context,
     )
     refs = video.ref_rows()
-    prs = [densevid_precision_recall(anet_iou[lo:hi], tious) for _, lo, hi in refs]
+    prs = [densevid_precision_recall(iou, tious, (lo, hi), kept) for _, lo, hi in refs]
     pr = prs[0] if len(prs) == 1 else np.max(prs, axis=0)
     if multi_ref == "densevid" or len(refs) == 1 and multi_ref != "soda-mr":
         soda = [soda_problem(video, refs[0][0], np.arange(len(gt)), sort_gt=True)]

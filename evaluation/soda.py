@@ -13,10 +13,12 @@ bit; otherwise the caller scores that path's unknown cells and tries again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 
+from compmo_gen.core.tiou import SparseTiou
 from evaluation.localization import prf
 
 
@@ -41,7 +43,7 @@ def soda_dp(weights: np.ndarray) -> float:
     return float(soda_table(w)[-1, -1])
 
 
-def soda_path(dp: np.ndarray) -> list[tuple[int, int]]:
+def soda_path(dp: np.ndarray | RunTable) -> list[tuple[int, int]]:
     """The matched cells of one optimal path of ``dp`` (from the end; ties go up, then left)."""
     i, j = dp.shape[0] - 1, dp.shape[1] - 1
     cells = []
@@ -57,22 +59,96 @@ def soda_path(dp: np.ndarray) -> list[tuple[int, int]]:
     return cells
 
 
+class RunTable:
+    """A DP table kept row by row as runs of bit-identical values (a SODA row is a running
+    maximum: few distinct values), read like the dense table (``t[i, j]``, ``t.shape``)."""
+
+    def __init__(self, n_cols: int) -> None:
+        self.starts: list[np.ndarray] = []
+        self.values: list[np.ndarray] = []
+        self.n_cols = n_cols
+
+    def append(self, row: np.ndarray) -> None:
+        bits = row.view(np.int64)
+        starts = np.flatnonzero(np.concatenate(([True], bits[1:] != bits[:-1])))
+        self.starts.append(starts)
+        self.values.append(row[starts])
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.starts), self.n_cols
+
+    def __getitem__(self, cell: tuple[int, int]) -> float:
+        i, j = cell
+        starts = self.starts[i]
+        return self.values[i][int(np.searchsorted(starts, j, side="right")) - 1]
+
+
+def _weight_rows(
+    iou: SparseTiou, known: Mapping[tuple[int, int], float], default: float
+) -> Iterator[np.ndarray]:
+    """The rows of ``iou * S``: ``S`` is ``known`` where given, else ``default`` (1: the upper
+    bound of a caption score). Dense rows, one at a time."""
+    by_row: dict[int, list[tuple[int, float]]] = {}
+    for (i, j), v in known.items():
+        by_row.setdefault(i, []).append((j, v))
+    for i in range(iou.shape[0]):
+        cols, vals = iou.row(i)
+        scores = np.full(len(cols), default)
+        if i in by_row:
+            pos = {int(c): k for k, c in enumerate(cols.tolist())}
+            for j, v in by_row[i]:
+                scores[pos[j]] = v
+        row = np.zeros(iou.shape[1])
+        row[cols] = vals * scores
+        yield row
+
+
+def _dp_rows(weights: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+    """The rows of :func:`soda_table` from the rows of ``weights`` (same operations)."""
+    prev = None
+    for w in weights:
+        if prev is None:
+            row = np.maximum.accumulate(w)
+        else:
+            cand = np.empty(len(w))
+            cand[0] = max(prev[0], w[0])
+            cand[1:] = np.maximum(prev[1:], prev[:-1] + w[1:])
+            row = np.maximum.accumulate(cand)
+        yield row
+        prev = row
+
+
 def soda_bounded(
-    iou: np.ndarray, known: Mapping[tuple[int, int], float]
+    iou: np.ndarray | SparseTiou, known: Mapping[tuple[int, int], float]
 ) -> tuple[float | None, list[tuple[int, int]]]:
     """Exact ``dp[-1, -1]`` of ``iou * S`` from the scores ``known`` so far, or the cells to score.
 
     ``iou`` must be >= 0 (the reference clamps negatives to 0); cells with IoU 0 never need a score.
-    Returns ``(value, [])`` when the value is exact, else ``(None, cells)``.
+    Returns ``(value, [])`` when the value is exact, else ``(None, cells)``. The DP runs a row at
+    a time and keeps its table as runs (:class:`RunTable`): memory follows the cells above 0 and
+    the runs, not rows x columns; the values are :func:`soda_table`'s, bit for bit.
     """
-    if iou.size == 0:
+    iou = iou if isinstance(iou, SparseTiou) else SparseTiou.from_dense(iou)
+    if iou.shape[0] == 0 or iou.shape[1] == 0:
         return 0.0, []
-    scores = np.ones_like(iou)
-    for (i, j), s in known.items():
-        scores[i, j] = s
-    dp = soda_table(iou * scores)
-    missing = [c for c in soda_path(dp) if c not in known and iou[c] > 0]
-    return (float(dp[-1, -1]), []) if not missing else (None, missing)
+    table = RunTable(iou.shape[1])
+    for row in _dp_rows(_weight_rows(iou, known, 1.0)):
+        table.append(row)
+    missing = [c for c in soda_path(table) if c not in known and iou[c] > 0]
+    return (float(table[-1, -1]), []) if not missing else (None, missing)
+
+
+def soda_cells(
+    iou: SparseTiou, scores: Mapping[tuple[int, int], float]
+) -> tuple[float, float, float]:
+    """(P, R, F) of one video from the caption score of every cell above 0 (``iou`` rows: GT,
+    columns: predictions); equal to :func:`soda_video` on the dense matrices."""
+    n_g, n_p = iou.shape
+    if n_g == 0 or n_p == 0:
+        return 0.0, 0.0, 0.0
+    (last,) = deque(_dp_rows(_weight_rows(iou, scores, 0.0)), maxlen=1)
+    return soda_from_best(float(last[-1]), n_g, n_p)
 
 
 def soda_from_best(best: float, n_gt: int, n_pred: int) -> tuple[float, float, float]:
