@@ -60,26 +60,41 @@ def soda_path(dp: np.ndarray | RunTable) -> list[tuple[int, int]]:
 
 
 class RunTable:
-    """A DP table kept row by row as runs of bit-identical values (a SODA row is a running
-    maximum: few distinct values), read like the dense table (``t[i, j]``, ``t.shape``)."""
+    """A DP table kept row by row, read like the dense table (``t[i, j]``, ``t.shape``): a row
+    stores only where it differs from the row above (a SODA row changes from its first matching
+    column on), as runs of bit-identical values (it is a running maximum). A timeline's table
+    of n x n cells then takes memory in n, and every value read is the dense table's, bit for bit."""
 
     def __init__(self, n_cols: int) -> None:
-        self.starts: list[np.ndarray] = []
+        self.first: list[int] = []  # first column where row i differs from row i - 1
+        self.starts: list[np.ndarray] = []  # run starts of row i from ``first[i]`` on
         self.values: list[np.ndarray] = []
         self.n_cols = n_cols
+        self._prev: np.ndarray | None = None
 
     def append(self, row: np.ndarray) -> None:
         bits = row.view(np.int64)
-        starts = np.flatnonzero(np.concatenate(([True], bits[1:] != bits[:-1])))
+        first = 0
+        if self._prev is not None:
+            diff = np.flatnonzero(bits != self._prev)
+            first = int(diff[0]) if len(diff) else len(bits)
+        tail = bits[first:]
+        change = np.flatnonzero(tail[1:] != tail[:-1]) + 1
+        starts = first + np.concatenate(([0], change)) if len(tail) else np.zeros(0, np.int64)
+        self.first.append(first)
         self.starts.append(starts)
         self.values.append(row[starts])
+        self._prev = bits
 
     @property
     def shape(self) -> tuple[int, int]:
-        return len(self.starts), self.n_cols
+        return len(self.first), self.n_cols
 
     def __getitem__(self, cell: tuple[int, int]) -> float:
         i, j = cell
+        i, j = i % len(self.first), j % self.n_cols
+        while j < self.first[i]:  # equal to the row above there
+            i -= 1
         starts = self.starts[i]
         return self.values[i][int(np.searchsorted(starts, j, side="right")) - 1]
 
