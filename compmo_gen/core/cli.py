@@ -81,10 +81,12 @@ QUIET_ENV = {
 }
 
 
-def quiet_progress_bars() -> None:
-    """``-q``: no progress bars from the libraries either (in this process and its children)."""
-    for key, value in QUIET_ENV.items():
-        os.environ.setdefault(key, value)
+def quiet_progress_bars() -> dict[str, str]:
+    """``-q``: no progress bars from the libraries either (in this process and its children);
+    returns the variables it set, for :func:`dispatch` to unset after the command."""
+    added = {k: v for k, v in QUIET_ENV.items() if k not in os.environ}
+    os.environ.update(added)
+    return added
 
 
 def setup_logging(verbosity: int) -> None:
@@ -141,8 +143,7 @@ def dispatch(
 
     args = clean_namespace(forbid_repeated_options(parser).parse_args(args_in))
     setup_logging(-1 if args.quiet else 1 if args.verbose else 0)
-    if args.quiet:
-        quiet_progress_bars()
+    added = quiet_progress_bars() if args.quiet else {}
     try:
         return int(module.run(args) or 0)
     except CompmoError as exc:
@@ -154,6 +155,9 @@ def dispatch(
     except BrokenPipeError:  # the reader of stdout left (`| head`): stop quietly, as on SIGPIPE
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    finally:
+        for key in added:  # a caller running several commands in one process gets its env back
+            os.environ.pop(key, None)
 
 
 def one_line(message: str, limit: int = 2000) -> str:

@@ -250,3 +250,27 @@ def test_the_java_version_is_stated_alike(monkeypatch: pytest.MonkeyPatch, tmp_p
         ):
             if m.group(2) or ">=" in m.group(0):
                 assert int(m.group(1)) == JAVA_MIN, f"{page.name}: {m.group(0)!r}"
+
+
+def test_quiet_silences_library_bars_for_the_command_only(monkeypatch, tmp_path) -> None:
+    """-q sets the progress-bar variables of tqdm / huggingface_hub / transformers while the
+    command runs (children inherit them) and leaves the caller's environment as it was."""
+    from compmo_gen.core import cli as core_cli
+    from evaluation.cli import main
+
+    for key in core_cli.QUIET_ENV:
+        monkeypatch.delenv(key, raising=False)
+    seen = {}
+
+    def run(args):
+        seen.update({k: os.environ.get(k) for k in core_cli.QUIET_ENV})
+        return 0
+
+    module = importlib.import_module(COMMANDS["convert"].module)
+    monkeypatch.setattr(module, "run", run)
+    assert main(["-q", "convert", "a", "b", "--to", "demo"]) == 0
+    assert seen == core_cli.QUIET_ENV
+    assert not any(k in os.environ for k in core_cli.QUIET_ENV)
+    monkeypatch.setenv("TQDM_DISABLE", "0")  # the user's own setting wins
+    assert main(["convert", "a", "b", "--to", "demo", "-q"]) == 0
+    assert seen["TQDM_DISABLE"] == "0" and os.environ["TQDM_DISABLE"] == "0"
