@@ -25,7 +25,11 @@ def _hit_counts(
     lo, hi = iou.indptr[rows[0]], iou.indptr[rows[1]]
     r, c = iou.rows()[lo:hi], iou.cols[lo:hi]
     keep = hits[lo:hi] & (c < n_cols)
-    return len(np.unique(c[keep])), len(np.unique(r[keep]))
+    col_hit = np.zeros(n_cols, dtype=bool)
+    col_hit[c[keep]] = True
+    row_hit = np.zeros(iou.shape[0], dtype=bool)
+    row_hit[r[keep]] = True
+    return int(col_hit.sum()), int(row_hit.sum())
 
 
 def densevid_precision_recall(
@@ -98,14 +102,15 @@ def greedy_mean_tiou(iou: np.ndarray | SparseTiou) -> float:
     used_c: set[int] = set()
     matched = []
     most = min(len(np.unique(rows)), len(np.unique(cols)))
-    for k in order.tolist():
-        r, c = int(rows[k]), int(cols[k])
-        if r not in used_r and c not in used_c:
-            used_r.add(r)
-            used_c.add(c)
-            matched.append(vals[k])
-            if len(matched) == most:
-                break
+    for start in range(0, len(order), 1 << 16):  # a slice at a time: bounded Python lists
+        part = order[start : start + (1 << 16)]
+        for k, r, c in zip(part.tolist(), rows[part].tolist(), cols[part].tolist(), strict=True):
+            if r not in used_r and c not in used_c:
+                used_r.add(r)
+                used_c.add(c)
+                matched.append(vals[k])
+        if len(matched) == most:
+            break
     return float(np.mean(matched))
 
 

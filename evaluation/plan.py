@@ -173,7 +173,7 @@ def soda_problem(video: VideoInput, ref: int, rows: np.ndarray, sort_gt: bool) -
     p_order = np.argsort(pred[:, 0], kind="stable")
     # soda.py calls iou(pred, gt); its ``iou[iou < tiou] = 0`` (tiou 0) leaves the cells above 0
     iou = SparseTiou.of(pred[p_order], video.gt_spans[g_order], rows="b")
-    r, c = iou.rows().tolist(), iou.cols.tolist()
+    r, c = iou.rows(), iou.cols
     g_tok: Sequence[str | None] = [video.gt_tokens[i] for i in g_order]
     p_tok: Sequence[str | None] = [video.pred_tokens[j] for j in p_order]
     if video.gt_alt or video.pred_alt:  # soda.py tokenises in these orders
@@ -181,7 +181,7 @@ def soda_problem(video: VideoInput, ref: int, rows: np.ndarray, sort_gt: bool) -
         p_tok = in_context(
             [int(j) for j in p_order], video.pred_tokens, video.pred_alt, video.pred_upper
         )
-    pairs = {(i, j): (g_tok[i], p_tok[j]) for i, j in zip(r, c, strict=True)}
+    pairs = {(int(i), int(j)): (g_tok[i], p_tok[j]) for i, j in zip(r, c, strict=True)}
     return SodaProblem(ref, iou, pairs)
 
 

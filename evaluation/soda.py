@@ -103,19 +103,20 @@ def _weight_rows(
     iou: SparseTiou, known: Mapping[tuple[int, int], float], default: float
 ) -> Iterator[np.ndarray]:
     """The rows of ``iou * S``: ``S`` is ``known`` where given, else ``default`` (1: the upper
-    bound of a caption score). Dense rows, one at a time."""
-    by_row: dict[int, list[tuple[int, float]]] = {}
-    for (i, j), v in known.items():
-        by_row.setdefault(i, []).append((j, v))
+    bound of a caption score). Dense rows, one at a time; ``known`` holds cells above 0."""
+    n = len(known)
+    scores = np.full(iou.nnz, default, dtype=np.float64)
+    if n:
+        ii = np.fromiter((c[0] for c in known), np.int64, n)
+        jj = np.fromiter((c[1] for c in known), np.int64, n)
+        width = max(iou.shape[1], 1)
+        cells = iou.rows().astype(np.int64) * width + iou.cols  # increasing: row-major CSR
+        scores[np.searchsorted(cells, ii * width + jj)] = np.fromiter(known.values(), np.float64, n)
+        del ii, jj, cells
     for i in range(iou.shape[0]):
-        cols, vals = iou.row(i)
-        scores = np.full(len(cols), default)
-        if i in by_row:
-            pos = {int(c): k for k, c in enumerate(cols.tolist())}
-            for j, v in by_row[i]:
-                scores[pos[j]] = v
+        lo, hi = iou.indptr[i], iou.indptr[i + 1]
         row = np.zeros(iou.shape[1])
-        row[cols] = vals * scores
+        row[iou.cols[lo:hi]] = iou.vals[lo:hi] * scores[lo:hi]
         yield row
 
 

@@ -1,6 +1,7 @@
 """Peak memory and time of `compmo-eval score` on one video with N GT segments and N predictions.
 
     python scripts/bench_tiou_memory.py --n 10000 [--n 3000 ...] [--layout shifted|nested]
+    python scripts/bench_tiou_memory.py --stage tiou --n 10000     # the tIoU work alone, CPU s
 
 Each size runs in a fresh process (``compmo-eval score``, native backends, ``--jobs 1``); its peak
 resident memory is that child's ``ru_maxrss`` (``os.wait4``, the ``getrusage`` record of exactly
@@ -87,12 +88,61 @@ def run_once(n: int, layout: str) -> dict:
     }
 
 
+def tiou_stage(n: int, layout: str) -> None:
+    """In this process: the tIoU work alone (plan_video, then one exact SODA DP with every cell
+    scored 0.5); prints CPU seconds and peak RSS as JSON (run in a fresh process per size)."""
+    import resource
+
+    import numpy as np
+
+    from evaluation.plan import VideoInput, plan_video
+    from evaluation.protocol import OVERLAP_THRESHOLDS, TIOUS
+    from evaluation.soda import soda_bounded
+
+    gt = np.array([[float(i), float(i + 1)] for i in range(n)])
+    if layout == "shifted":
+        pred = np.array([[i + 0.5, min(i + 1.5, float(n))] for i in range(n)])
+    else:
+        pred = np.array([[0.0, float(n)]] * n)
+    toks = tuple(caption(i) for i in range(n))
+    video = VideoInput("v0", "ok", gt, toks, pred, toks, toks, True)
+    t0 = time.process_time()
+    plan = plan_video(video, TIOUS, OVERLAP_THRESHOLDS, 1000)
+    t_plan = time.process_time() - t0
+    value, _ = soda_bounded(plan.soda[0].iou, {c: 0.5 for c in plan.soda[0].pairs})
+    t_all = time.process_time() - t0
+    print(json.dumps({
+        "n": n, "layout": layout, "plan_cpu_s": round(t_plan, 2), "cpu_s": round(t_all, 2),
+        "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "soda_dp": value, "mean_tiou": plan.mean_tiou, "overlap_sum": float(plan.overlap.sum()),
+        "pr_sum": float(plan.precision_recall.sum()),
+    }))  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, action="append", help="segments per side (repeatable)")
     ap.add_argument("--layout", choices=("shifted", "nested"), default="shifted")
     ap.add_argument("--json", help="also write the rows here")
+    ap.add_argument(
+        "--stage",
+        choices=("score", "tiou"),
+        default="score",
+        help="score: the whole compmo-eval score run; tiou: the tIoU work alone (plan + SODA DP)",
+    )
+    ap.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.inner:
+        tiou_stage(args.n[0], args.layout)
+        return
+    if args.stage == "tiou":
+        for n in sorted(args.n or [1000, 3000, 10000]):
+            proc = subprocess.run(
+                [sys.executable, __file__, "--inner", "--n", str(n), "--layout", args.layout],
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            print(proc.stdout.strip(), flush=True)
+        return
     sizes = sorted(args.n or [1000, 3000, 10000])
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     rows = []

@@ -132,8 +132,13 @@ class SparseTiou:
         return self.cols[lo:hi], self.vals[lo:hi]
 
     def rows(self) -> np.ndarray:
-        """The row of every stored cell (row-major order, as ``np.nonzero`` gives them)."""
-        return np.repeat(np.arange(self.shape[0]), np.diff(self.indptr))
+        """The row of every stored cell (row-major order, as ``np.nonzero`` gives them); computed
+        once."""
+        if "_rows" not in self.__dict__:  # frozen: cached by hand, not through __setattr__
+            dtype = np.int32 if self.shape[0] < 2**31 else np.int64
+            rows = np.repeat(np.arange(self.shape[0], dtype=dtype), np.diff(self.indptr))
+            object.__setattr__(self, "_rows", rows)
+        return self.__dict__["_rows"]
 
     def __getitem__(self, cell: tuple[int, int]) -> float:
         cols, vals = self.row(int(cell[0]))
