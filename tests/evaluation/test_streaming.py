@@ -158,3 +158,24 @@ def test_a_long_timeline_keeps_its_overlaps_only():
     value, _ = soda_bounded(sp, {c: 0.5 for c in zip(sp.rows().tolist(), sp.cols.tolist())})
     dense = sp.dense()
     assert value == soda_dp(dense * 0.5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(spans, spans, st.integers(1, 14), st.sampled_from([TIOUS, (0.0, 0.5), (0.0,)]))
+def test_plan_video_equals_the_dense_work(gt, pred, max_proposals, tious):
+    """plan_video (cells above 0; a tIoU threshold of 0 reads the dense kept columns) against
+    the dense functions on the whole matrix, a threshold of 0 and max_proposals included."""
+    from evaluation.plan import VideoInput, plan_video
+
+    gt_a, pred_a = np.array(gt).reshape(-1, 2), np.array(pred).reshape(-1, 2)
+    g_tok = tuple(f"g{i}" for i in range(len(gt)))
+    p_tok = tuple(f"p{j}" for j in range(len(pred)))
+    x_tok = tuple(f"x{j}" for j in range(len(pred)))
+    plan = plan_video(VideoInput("v", "ok", gt_a, g_tok, pred_a, p_tok, x_tok, True), tious,
+                      OVERLAP_THRESHOLDS, max_proposals)  # fmt: skip
+    iou = tiou_matrix(gt_a, pred_a)
+    kept = min(len(pred), max_proposals)
+    assert plan.anet_groups == anet_groups(iou[:, :kept], p_tok[:kept], g_tok, x_tok[:kept], tious)
+    assert _bits(plan.precision_recall) == _bits(dense_precision_recall(iou[:, :kept], tious))
+    assert _bits(plan.overlap) == _bits(dense_overlap(iou, OVERLAP_THRESHOLDS))
+    assert plan.mean_tiou == dense_greedy(iou)
