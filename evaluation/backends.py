@@ -49,9 +49,10 @@ def open_meteor(kind: str, jobs: int, large: bool = False) -> Any:
         from evaluation.meteor_native import NativeMeteor
 
         return NativeMeteor(jobs, prestart=large)
+    from evaluation.limits import GuardedMeteor
     from evaluation.meteor_driver import open_meteor as open_java
 
-    return open_java(jobs)
+    return GuardedMeteor(open_java(jobs))  # pairs too long for the JVM: native, same numbers
 
 
 def needs_java(*kinds: str) -> bool:
