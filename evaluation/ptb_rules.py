@@ -169,8 +169,9 @@ TBSPEC = (
 )  # fmt: skip
 TBSPEC2 = f"{APOS}[0-9][0-9]"
 SMILEY = r"[<>]?[:;=][\-o*']?[()DPdpO\\{@|\[\]]"
+# 3.4.1 has no "^.^" alternative (later releases added it): "^.^" is "^ . ^" (fuzzing found it)
 ASIANSMILEY = (
-    r"[\^x=~<>]\.[\^x=~<>]|[\-\^x=~<>']_[\-\^x=~<>']|\([\-\^x=~<>'][_.]?[\-\^x=~<>']\)|"
+    r"[\-\^x=~<>']_[\-\^x=~<>']|\([\-\^x=~<>'][_.]?[\-\^x=~<>']\)|"
     r"\([\^x=~<>']-[\^x=~<>'`]\)"
 )
 MISCSYMBOL = r"[+%&~\^|\\]"
