@@ -200,8 +200,4 @@ def native_lines(lines: list[str]) -> list[str]:
 def differences(lines: list[str]) -> list[tuple[int, str, str, str]]:
     """``(line number, line, jar, native)`` of every line the two tokenize differently."""
     jar, native = jar_lines(lines), native_lines(lines)
-    return [
-        (k, lines[k], jar[k], native[k])
-        for k in range(len(lines))
-        if jar[k] != native[k]
-    ]
+    return [(k, lines[k], jar[k], native[k]) for k in range(len(lines)) if jar[k] != native[k]]

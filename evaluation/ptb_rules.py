@@ -169,8 +169,11 @@ TBSPEC = (
 )  # fmt: skip
 TBSPEC2 = f"{APOS}[0-9][0-9]"
 SMILEY = r"[<>]?[:;=][\-o*']?[()DPdpO\\{@|\[\]]"
-# 3.4.1 has no "^.^" alternative (later releases added it): "^.^" is "^ . ^" (fuzzing found it)
+# 3.4.1's first alternative is written "[\^x=~<>]\.\[\^x=~<>]" in its grammar: a "." then the
+# literal text "[^x=~<>]" (its x caseless), so "^.[^x=~<>]" is one token and "^.^" is "^ . ^"
+# (later releases fixed it to "^.^"; differential fuzzing against the jar, scripts/ptb_rule_fuzz.py)
 ASIANSMILEY = (
+    r"[\^x=~<>]\.\[\^" + _ci("x") + r"=~<>\]|"
     r"[\-\^x=~<>']_[\-\^x=~<>']|\([\-\^x=~<>'][_.]?[\-\^x=~<>']\)|"
     r"\([\^x=~<>']-[\^x=~<>'`]\)"
 )
