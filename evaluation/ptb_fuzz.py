@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import random
 import re
-from re import _parser as sre_parse  # type: ignore[attr-defined]
+
+try:  # the regular-expression parser: re._parser from Python 3.11, sre_parse before
+    from re import _parser as sre_parse  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_parse  # type: ignore[no-redef]
 
 #: Characters a generated line may hold: printable ASCII and the tab (no line breaks).
 ALPHABET = "".join(chr(c) for c in range(32, 127)) + "\t"
