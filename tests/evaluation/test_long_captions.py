@@ -168,3 +168,25 @@ def test_cli_keeps_long_captions_whole(tmp_path):
     assert 0 < doc["metrics"]["METEOR"] < 100.0
     if per_video:
         assert per_video["v1"]["METEOR"] == 100.0
+
+
+def test_long_paragraphs_through_the_guard_equal_the_jar(jar, monkeypatch):
+    """compmo-eval paragraph's METEOR (multi-reference SCORE lines): the guard's native scores
+    of long paragraphs equal the jar's, reference sets of two."""
+    from evaluation import limits
+    from evaluation.paragraph import paragraph_scores
+
+    rng, vocab = random.Random(8), vocabulary(8)
+    refs = [{f"v_{k}": long_caption(rng, 1500 + 300 * k, vocab) for k in range(3)}
+            for _ in range(2)]  # fmt: skip
+    preds = {f"v_{k}": [long_caption(rng, 600, vocab) for _ in range(3)] for k in range(3)}
+    preds["v_1"].append(refs[1]["v_1"][:900])
+    want = paragraph_scores(refs, preds, _Unclosed(jar))
+    monkeypatch.setattr(limits, "JVM_MAX_WORD_PRODUCT", 1000)  # every paragraph goes native
+    guarded = limits.GuardedMeteor(_Unclosed(jar))
+    try:
+        got = paragraph_scores(refs, preds, guarded)
+    finally:
+        guarded.close()
+    assert guarded.routed == 3
+    assert got == want
