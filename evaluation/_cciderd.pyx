@@ -142,9 +142,11 @@ cdef int _check_packed(object b, Py_ssize_t limit) except -1:
         raise ValueError(f"packed sentence: {size} bytes (a multiple of 8, at least 40)")
     words = size // 8
     s = <const int64_t*><const char*><bytes>b
-    for n in range(5):
+    for n in range(4):  # distinct n-grams per order (each an item of 2 values)
         if s[n] < 0 or s[n] > words:
             raise ValueError(f"packed sentence: bad header value {s[n]}")
+    if s[4] < 0:  # the bigram count (words - 1): any size, only subtracted
+        raise ValueError(f"packed sentence: bad bigram count {s[4]}")
     if 5 + 2 * (s[0] + s[1] + s[2] + s[3]) != words:
         raise ValueError("packed sentence: its length does not match its n-gram counts")
     for k in range(5, words, 2):

@@ -116,9 +116,11 @@ def test_compiled_ngram_scores_equal_python_on_long_fuzz():
     rng = random.Random(5)
     vocab = "a the man walks runs left right jumps up down turns around slowly".split()
     sentences = [" ".join(rng.choice(vocab) for _ in range(n)) for n in (*SHORT, *LONG)]
+    sentences += [" ".join(["a"] * n) for n in (2, 64, 1000, 10_000)]  # few n-grams, many words
     compiled, python = CaptionScorer(), CaptionScorer(compiled=False)
     groups = [tuple((rng.choice(sentences), rng.choice(sentences)) for _ in range(4))
               for _ in range(25)]  # fmt: skip
     groups += [((sentences[-1], sentences[-1]), (sentences[-1], sentences[3]))]
+    groups += [((sentences[-1], sentences[-5]), (sentences[-2], sentences[-3]))]
     for g in groups:
         assert compiled.score(g) == python.score(g)
