@@ -7,6 +7,10 @@ number of distinct n-grams, the bigram count, then per order (id, count) of each
 ``precook``'s insertion order (first occurrence), ids shared by every sentence packed.
 Squares go through libm's ``pow`` with an exponent passed at run time (as Python's ``x ** 2``;
 a compiler folds ``pow(x, 2.0)`` into ``x * x``, which differs in the last bit now and then).
+
+Bounds checks are off in the loops; every entry point first checks its arguments (types, packed
+layout, n-gram ids against the scratch arrays, lengths: ``TypeError``/``ValueError``), so the
+loops only ever index what those checks have proven in range.
 """
 
 from cpython.bytes cimport PyBytes_FromStringAndSize
@@ -83,7 +87,7 @@ cdef class Interner:
         self.size += 1
         return self.size - 1
 
-    def pack(self, str sentence) -> bytes:
+    def pack(self, str sentence not None) -> bytes:
         """The packed form of ``sentence`` (split at whitespace, as ``precook``)."""
         cdef list words = sentence.split()
         cdef Py_ssize_t n = len(words), k, i, q, m, at = 5
@@ -126,8 +130,35 @@ cdef class Interner:
             free(out)
 
 
-def clipped(bytes hyp, bytes ref, int64_t[::1] scratch):
+cdef int _check_packed(object b, Py_ssize_t limit) except -1:
+    """Raise unless ``b`` is a packed sentence (:meth:`Interner.pack`'s layout) whose n-gram ids
+    are all below ``limit`` (the size of the arrays they index)."""
+    cdef Py_ssize_t size, words, k, at = 5, n
+    cdef const int64_t* s
+    if type(b) is not bytes:
+        raise TypeError(f"packed sentence: expected bytes, got {type(b).__name__}")
+    size = len(<bytes>b)
+    if size % 8 or size < 40:
+        raise ValueError(f"packed sentence: {size} bytes (a multiple of 8, at least 40)")
+    words = size // 8
+    s = <const int64_t*><const char*><bytes>b
+    for n in range(4):  # distinct n-grams per order (each an item of 2 values)
+        if s[n] < 0 or s[n] > words:
+            raise ValueError(f"packed sentence: bad header value {s[n]}")
+    if s[4] < 0:  # the bigram count (words - 1): any size, only subtracted
+        raise ValueError(f"packed sentence: bad bigram count {s[4]}")
+    if 5 + 2 * (s[0] + s[1] + s[2] + s[3]) != words:
+        raise ValueError("packed sentence: its length does not match its n-gram counts")
+    for k in range(5, words, 2):
+        if s[k] < 0 or s[k] >= limit:
+            raise ValueError(f"packed sentence: n-gram id {s[k]} outside [0, {limit})")
+    return 0
+
+
+def clipped(bytes hyp not None, bytes ref not None, int64_t[::1] scratch not None):
     """BLEU's clipped n-gram matches per order (``scratch``: zeros, size >= n-gram ids)."""
+    _check_packed(hyp, scratch.shape[0])
+    _check_packed(ref, scratch.shape[0])
     cdef const int64_t* h = <const int64_t*><const char*>hyp
     cdef const int64_t* r = <const int64_t*><const char*>ref
     cdef const int64_t* items
@@ -174,13 +205,24 @@ cdef void _norms(const int64_t* s, double* idf_of, double two, double* out) noex
         out[n] = sqrt(acc)
 
 
-def group_scores(list hyps, list refs, double[::1] logs, double[::1] idf_of,
-                 int64_t[::1] df, double[::1] ref_tf, double two, double e, double sigma2):
+def group_scores(list hyps not None, list refs not None, double[::1] logs not None,
+                 double[::1] idf_of not None, int64_t[::1] df not None,
+                 double[::1] ref_tf not None, double two, double e, double sigma2):
     """Per-pair CIDEr-D (x10) of the pairs ``zip(hyps, refs)`` (packed sentences).
 
     ``logs[k]``: NumPy's log of k (k = 1 .. len(pairs)); ``idf_of``, ``df``, ``ref_tf``:
     scratch arrays indexed by n-gram id, all zero on entry and on return except ``idf_of``.
     """
+    if len(hyps) != len(refs):
+        raise ValueError(f"group_scores: {len(hyps)} hypotheses but {len(refs)} references")
+    if len(hyps) >= 2**31 - 1 or logs.shape[0] <= len(hyps):
+        raise ValueError(f"group_scores: logs needs more than {len(hyps)} entries")
+    cdef Py_ssize_t limit = min(idf_of.shape[0], df.shape[0], ref_tf.shape[0])
+    for b in hyps:
+        _check_packed(b, limit)
+    for b in refs:
+        _check_packed(b, limit)
+    cdef Py_ssize_t nlogs = logs.shape[0]
     cdef int npairs = len(hyps)
     cdef int p, n, k, size, rsize
     cdef const int64_t* h
@@ -202,6 +244,9 @@ def group_scores(list hyps, list refs, double[::1] logs, double[::1] idf_of,
                 items = _order(h, n, &size)
                 for k in range(size):
                     g = items[2 * k]
+                    if df[g] >= nlogs:  # df was not zero on entry
+                        _document_frequencies(refs, df, False)
+                        raise ValueError("group_scores: df must be zero on entry")
                     idf_of[g] = ref_len - logs[df[g]] if df[g] > 0 else ref_len
     for p in range(npairs):
         hb, rb = hyps[p], refs[p]

@@ -40,18 +40,21 @@ def tokenize(captions: Iterable[str], kind: str, *, progress: bool = False) -> d
     return tokenize_in_context(captions, kind, progress=progress)[0]
 
 
-def open_meteor(kind: str, jobs: int, large: bool = False) -> Any:
+def open_meteor(kind: str, jobs: int, large: bool = False, guard: bool = True) -> Any:
     """A started METEOR backend (``stats``, ``evaluate``, ``close``, ``description``).
 
     ``large``: a large evaluation is coming; the native backend then starts its worker processes
-    at once (they load while the inputs are read and tokenised)."""
+    at once (they load while the inputs are read and tokenised). ``guard`` (java): pairs too long
+    for the JVM go to the native scorer (:mod:`evaluation.limits`); off: the jar scores all."""
     if kind == "native":
         from evaluation.meteor_native import NativeMeteor
 
         return NativeMeteor(jobs, prestart=large)
+    from evaluation.limits import GuardedMeteor
     from evaluation.meteor_driver import open_meteor as open_java
 
-    return open_java(jobs)
+    jar = open_java(jobs)
+    return GuardedMeteor(jar) if guard else jar  # pairs too long for the JVM: native, same numbers
 
 
 def needs_java(*kinds: str) -> bool:

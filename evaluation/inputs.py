@@ -10,7 +10,6 @@ from compmo_gen.core.errors import AnnotationError
 from compmo_gen.core.formats import read_durations
 from compmo_gen.core.formats.extra import align_prediction_ids, load_any
 from compmo_gen.core.segments import AnnotationSet
-from evaluation.limits import MAX_CAPTION_CHARS, cap_captions
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +40,8 @@ def load_inputs(args: argparse.Namespace) -> tuple[list[AnnotationSet], Annotati
 
     Each ``--gt`` file gives one reference set (a ViTT file one per rater). Prediction ids are
     matched to the GT ids (a video-file extension dropped, ``v_`` added or removed: counted).
-    Everything skipped, kept past the duration or normalised is counted and logged.
+    Everything skipped, kept past the duration or normalised is counted and logged. Captions of
+    any length are kept whole, as the reference evaluators score them (:mod:`evaluation.limits`).
     """
     dialect = args.dialect or ("demo" if args.protocol == "demo" else "compmo")
     durations = read_durations(args.durations, fps=args.fps) if args.durations else None
@@ -70,14 +70,6 @@ def load_inputs(args: argparse.Namespace) -> tuple[list[AnnotationSet], Annotati
     pred = load_any(args.predictions, role="pred", fmt=args.fmt, **common)[0]
     align_prediction_ids(pred, {v for g in gts for v in g.annotations})
     check_ids(gts, pred)
-    for prefix, sets in (("", [pred]), ("gt_", gts)):
-        cut = sum(cap_captions(aset) for aset in sets)
-        if cut:
-            pred.report.note(f"{prefix}captions_truncated", cut)
-            log.warning(
-                "%d %s captions longer than %d characters were cut to that length",
-                cut, "ground-truth" if prefix else "predicted", MAX_CAPTION_CHARS,
-            )  # fmt: skip
     names = [f"reference set {k + 1}/{len(gts)}" if len(gts) > 1 else "ground truth"
              for k in range(len(gts))]  # fmt: skip
     for name, aset in [*zip(names, gts, strict=True), ("predictions", pred)]:

@@ -1,38 +1,100 @@
-"""The documented outcome of very long captions: every scorer sees the same capped text.
+"""Long captions: scored whole on every path, as the reference evaluators score them.
 
-METEOR 1.5's aligner grows about cubically with the words of a pair and runs out of memory on a
-caption of 100 kB; BLEU, CIDEr-D and the PTB tokenizer only slow down. So a caption longer than
-:data:`MAX_CAPTION_CHARS` characters is cut to its first :data:`MAX_CAPTION_CHARS` characters
-(trailing blanks dropped) once, right after reading, for ground truth and predictions alike,
-before any scorer (BLEU, METEOR, ROUGE-L, CIDEr-D, SODA_c, SODA(B)) sees it; each cut is counted
-(``captions_truncated``, ``gt_captions_truncated``) in the run's counts. The limit is above every
-caption of the field's released files (longest: DEMO's release 199 characters, ActivityNet Captions
-val_1 451 and val_2 409, YouCook2 val 201, TimeChat's YouCook2 predictions 265), so parity on
-them is unaffected; a degenerate 1,000-character pair ("a , a , ...") takes METEOR about 1 s in
-the jar and 6 s natively.
+No caption is cut or dropped before scoring: densevid_eval, SODA and DEMO's scripts score every
+caption whole, so compmo-eval does too (BLEU, METEOR, ROUGE-L, CIDEr-D, SODA_c, SODA(B)).
+
+The one danger is METEOR 1.5's jar: its aligner grows about cubically with a pair's words
+(a 930 x 930-word pair of a small vocabulary takes it 18 s) and its heap is pycocoevalcap's
+2 GB, so one huge pair can stall or kill the JVM for the whole run. On the Java path
+(``--meteor java``) such a pair (:func:`endangers_jvm`) is scored by the native METEOR instead:
+its statistics equal the jar's by construction (the same algorithm, tested on pairs of 1,000 to
+20,000 characters and on every DEMO release pair), so the text is never altered and the numbers
+are the jar's. Each pair so routed is counted (``meteor_pairs_native``) and logged.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import logging
+from collections.abc import Sequence
+from typing import Any
 
-from compmo_gen.core.segments import AnnotationSet
+log = logging.getLogger(__name__)
 
-#: Captions are cut to this many characters before scoring (bounds METEOR's time per pair).
-MAX_CAPTION_CHARS = 1000
+#: On the Java path a pair whose hypothesis words times reference words exceed this is scored
+#: natively (500 x 500 words: about 2,500-3,000 characters each).
+JVM_MAX_WORD_PRODUCT = 250_000
 
 
-def cap_captions(aset: AnnotationSet, limit: int = MAX_CAPTION_CHARS) -> int:
-    """Cut every caption of ``aset`` longer than ``limit`` characters, in place; the number cut."""
-    cut = 0
-    for vid, ann in aset.annotations.items():
-        if all(len(s.caption) <= limit for s in ann.segments):
-            continue
-        segs = []
-        for s in ann.segments:
-            if len(s.caption) > limit:
-                s = dataclasses.replace(s, caption=s.caption[:limit].rstrip())
-                cut += 1
-            segs.append(s)
-        aset.annotations[vid] = dataclasses.replace(ann, segments=tuple(segs))
-    return cut
+def endangers_jvm(hypothesis: str, reference: str) -> bool:
+    """Whether the jar should not align this pair (its words product is above the bound).
+
+    ``reference`` may hold several references joined by ``|||`` (a paragraph request): each is
+    aligned with the hypothesis, so the largest counts."""
+    n = len(hypothesis.split())
+    if n == 0:
+        return False
+    most = max(len(r.split()) for r in reference.split("|||"))
+    return n * most > JVM_MAX_WORD_PRODUCT
+
+
+class GuardedMeteor:
+    """A Java METEOR backend whose pairs that :func:`endangers_jvm` go to the native scorer.
+
+    Statistics come back as the jar's strings (the native ones written with ``repr``, which the
+    jar's ``Double.parseDouble`` reads back to the same doubles), so ``evaluate`` (always the
+    jar's) gives the jar's aggregates. Everything else is the wrapped backend's.
+    """
+
+    def __init__(self, jar: Any) -> None:
+        self.jar = jar
+        self.native: Any = None
+        self.routed = 0
+        self.description = jar.description
+
+    def __enter__(self) -> GuardedMeteor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __getattr__(self, name: str) -> Any:  # use_vocabulary, cpu_seconds, _request, ...
+        return getattr(self.jar, name)
+
+    def stats(
+        self, pairs: Sequence[tuple[str, str]], affinity: Sequence[int] | None = None
+    ) -> list[str]:
+        far = [k for k, (h, r) in enumerate(pairs) if endangers_jvm(h, r)]
+        if not far:
+            return self.jar.stats(pairs, affinity)
+        if self.native is None:
+            from evaluation.meteor_native import NativeMeteor
+
+            self.native = NativeMeteor(1)
+        skip = set(far)
+        near = [k for k in range(len(pairs)) if k not in skip]
+        out: list[str] = [""] * len(pairs)
+        got = self.jar.stats(
+            [pairs[k] for k in near], None if affinity is None else [affinity[k] for k in near]
+        )
+        for k, s in zip(near, got, strict=True):
+            out[k] = s
+        for k, s in zip(far, self.native.stats([pairs[k] for k in far]), strict=True):
+            out[k] = " ".join(repr(float(x)) for x in s)
+        self.routed += len(far)
+        log.info(
+            "METEOR: %d long pair(s) (words product > %d) scored by the native METEOR, "
+            "which equals the jar, to spare the JVM", len(far), JVM_MAX_WORD_PRODUCT,
+        )  # fmt: skip
+        return out
+
+    def evaluate(self, groups: Sequence[Sequence[str]]) -> list[tuple[float, list[float]]]:
+        return self.jar.evaluate(groups)
+
+    def cpu_seconds(self) -> float:
+        extra = self.native.cpu_seconds() if self.native is not None else 0.0
+        return self.jar.cpu_seconds() + extra
+
+    def close(self) -> None:
+        if self.native is not None:
+            self.native.close()
+        self.jar.close()

@@ -70,8 +70,6 @@ def paragraph_scores(
     from pycocoevalcap.cider.cider import Cider
     from pycocoevalcap.rouge.rouge import Rouge
 
-    from evaluation.meteor import score_line
-
     vids, gts, res = paragraph_inputs(references, predictions)
     if not vids:
         return {**dict.fromkeys(PARA_METRICS, 0.0), "videos": 0}
@@ -79,7 +77,8 @@ def paragraph_scores(
     rouge, _ = Rouge().compute_score(gts, res)
     cider, _ = Cider().compute_score(gts, res)
     keys = list(gts)
-    stats = meteor._request([score_line(res[i][0], gts[i]) for i in keys], [1] * len(keys))
+    # one multi-reference SCORE line per video (the jar's "ref1 ||| ref2 ||| hyp")
+    stats = meteor.stats([(res[i][0], " ||| ".join(gts[i])) for i in keys])
     ((met, _),) = meteor.evaluate([stats])
     out = dict(zip(PARA_METRICS[:4], map(float, bleu), strict=True))
     out.update(METEOR=float(met), ROUGE_L=float(rouge), CIDEr=float(cider), videos=len(vids))

@@ -57,10 +57,11 @@ def _read_reference(path: str) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     from compmo_gen.core.formats.extra import align_prediction_ids, load_any
+    from evaluation.limits import GuardedMeteor
     from evaluation.meteor_driver import open_meteor
     from evaluation.paragraph import PARA_METRICS, paragraph_scores
 
-    meteor = open_meteor(max(1, args.jobs))
+    meteor = GuardedMeteor(open_meteor(max(1, args.jobs)))
     try:
         refs = [_read_reference(p) for p in args.gt]
         pred = load_any(args.predictions, role="pred")[0]

@@ -169,8 +169,12 @@ TBSPEC = (
 )  # fmt: skip
 TBSPEC2 = f"{APOS}[0-9][0-9]"
 SMILEY = r"[<>]?[:;=][\-o*']?[()DPdpO\\{@|\[\]]"
+# 3.4.1's first alternative is written "[\^x=~<>]\.\[\^x=~<>]" in its grammar: a "." then the
+# literal text "[^x=~<>]" (its x caseless), so "^.[^x=~<>]" is one token and "^.^" is "^ . ^"
+# (later releases fixed it to "^.^"; differential fuzzing against the jar, scripts/ptb_rule_fuzz.py)
 ASIANSMILEY = (
-    r"[\^x=~<>]\.[\^x=~<>]|[\-\^x=~<>']_[\-\^x=~<>']|\([\-\^x=~<>'][_.]?[\-\^x=~<>']\)|"
+    r"[\^x=~<>]\.\[\^" + _ci("x") + r"=~<>\]|"
+    r"[\-\^x=~<>']_[\-\^x=~<>']|\([\-\^x=~<>'][_.]?[\-\^x=~<>']\)|"
     r"\([\^x=~<>']-[\^x=~<>'`]\)"
 )
 MISCSYMBOL = r"[+%&~\^|\\]"

@@ -291,6 +291,8 @@ class _MeteorWorker:
         self.todo.put(None)
         self.thread.join(timeout=10)
         self.counters["jar_cpu_s"] = round(self.pool.cpu_seconds(), 2)
+        if getattr(self.pool, "routed", 0):  # Java path: long pairs scored natively (limits.py)
+            self.counters["meteor_pairs_native"] = self.pool.routed
         self.pool.close()
         log.info("METEOR work: %s", ", ".join(f"{k} {v}" for k, v in self.counters.items()))
 

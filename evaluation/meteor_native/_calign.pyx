@@ -8,6 +8,11 @@ of up to 64 words (a word set is one 64-bit mask); ``align.py`` takes longer one
 Per sentence the caller packs (``_csentence.pack``) the word hashes, stem hashes, function-word
 flags and sorted synset ids; paraphrase matches come from ``align.py`` (dictionary work).
 ``counts`` returns what ``AlignmentCounts`` holds after its two lengths.
+
+Bounds checks are off in the loops: ``counts`` first checks both packed sentences (layout,
+offsets) and every paraphrase match (a 4-tuple of ints whose spans lie inside the sentences, so
+that no 64-word stack buffer or 64-bit mask is indexed past a sentence's end) and raises
+``TypeError``/``ValueError`` otherwise.
 """
 
 from libc.stdint cimport int64_t, uint32_t, uint64_t
@@ -128,16 +133,58 @@ cdef inline bint _share(const int64_t* a, int na, const int64_t* b, int nb) noex
     return False
 
 
-def counts(bytes test, bytes ref, list paraphrase):
+cdef Py_ssize_t _words(bytes packed, str name) except -1:
+    """The word count of a packed sentence (``_csentence.info``'s layout), checked: int64 n, n
+    hashes, n stems, n function flags (0/1), n + 1 non-decreasing offsets from 0 to the number
+    of synset ids that follow. Above 64 words only the count is read (the caller falls back)."""
+    cdef Py_ssize_t size = len(packed), words, n, i
+    cdef const int64_t* p = <const int64_t*><const char*>packed
+    if size % 8 or size < 16:
+        raise ValueError(f"{name}: packed sentence of {size} bytes")
+    words = size // 8
+    n = p[0] if 0 <= p[0] <= words else -1
+    if n < 0:
+        raise ValueError(f"{name}: bad word count {p[0]}")
+    if n > MAXW:
+        return n
+    if words < 2 + 4 * n:
+        raise ValueError(f"{name}: packed sentence shorter than its {n} words")
+    for i in range(n):
+        if p[1 + 2 * n + i] != 0 and p[1 + 2 * n + i] != 1:
+            raise ValueError(f"{name}: function flag of word {i} is not 0 or 1")
+    if p[1 + 3 * n] != 0 or p[1 + 4 * n] != words - (2 + 4 * n):
+        raise ValueError(f"{name}: synset offsets do not match its length")
+    for i in range(n):
+        if p[2 + 3 * n + i] < p[1 + 3 * n + i]:
+            raise ValueError(f"{name}: synset offsets decrease at word {i}")
+    return n
+
+
+def counts(bytes test not None, bytes ref not None, list paraphrase not None):
     """``(test_function, ref_function, test_content, ref_content, test_function_matches,
     ref_function_matches, chunks)`` of the best alignment (per-stage tuples of 4), or None when
     a sentence has more than 64 words (``align.py`` aligns those). ``paraphrase``: the
-    paraphrase matches ``(j, ln, i, mln)`` in the order ``align.py`` appends them."""
+    paraphrase matches ``(j, ln, i, mln)`` in the order ``align.py`` appends them: spans of
+    the reference (``j``, ``ln`` words) and of the test (``i``, ``mln``), each inside its
+    sentence and at least one word long."""
+    cdef Py_ssize_t w1 = _words(test, "test"), w2 = _words(ref, "reference")
+    if w1 > MAXW or w2 > MAXW:
+        return None
+    cdef object item
+    for item in paraphrase:
+        if type(item) is not tuple or len(<tuple>item) != 4:
+            raise TypeError(f"paraphrase match {item!r}: expected a tuple (j, ln, i, mln)")
+        j0, l0, i0, m0 = <tuple>item
+        if not (isinstance(j0, int) and isinstance(l0, int) and isinstance(i0, int)
+                and isinstance(m0, int)):
+            raise TypeError(f"paraphrase match {item!r}: expected four ints")
+        if not (0 <= j0 and 1 <= l0 and j0 + l0 <= w2 and 0 <= i0 and 1 <= m0 and i0 + m0 <= w1):
+            raise ValueError(
+                f"paraphrase match {item!r} outside the sentences ({w1} test, {w2} reference words)"
+            )
     cdef const int64_t* t = <const int64_t*><const char*>test
     cdef const int64_t* r = <const int64_t*><const char*>ref
     cdef int n1 = <int>t[0], n2 = <int>r[0]
-    if n1 > MAXW or n2 > MAXW:
-        return None
     cdef const int64_t* h1 = t + 1
     cdef const int64_t* s1 = t + 1 + n1
     cdef const int64_t* f1 = t + 1 + 2 * n1
