@@ -21,11 +21,13 @@ log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    from evaluation.config import default_jobs
+
     parser.add_argument("predictions", help="predictions (ActivityNet submission, caption-pred)")
     parser.add_argument(
         "--gt", required=True, nargs="+", metavar="GT", help="reference paragraphs (one set each)"
     )
-    parser.add_argument("--jobs", type=int, default=2, help="METEOR scoring threads")
+    parser.add_argument("--jobs", type=int, default=default_jobs(), help="METEOR scoring threads (default: min(4, cores))")  # fmt: skip
     parser.add_argument("--out", help="write the metrics and the signature as JSON")
 
 
