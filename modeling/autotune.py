@@ -159,7 +159,7 @@ def gather_facts(cfg: Any, lengths: Sequence[int]) -> Facts:
     """Model size and shape (from its config), free CUDA memory, longest sample."""
     import torch
 
-    from modeling.batching import count_params
+    from modeling.resources import count_params
 
     config = _model_config(cfg)
     params = count_params(config)

@@ -80,7 +80,7 @@ def test_auto_keys_parse_and_explicit_values_are_kept(tiny_llm: Path) -> None:
 def test_parameter_count_from_the_config_alone() -> None:
     from transformers import LlamaConfig
 
-    from modeling.batching import count_params
+    from modeling.resources import count_params
 
     smol = LlamaConfig(
         hidden_size=576,

@@ -6,15 +6,18 @@ the model's config, the longest sequence ``model_max_length`` and a 20 % reserve
 ``MAX_AUTO_BATCH``; generation halves it and retries a batch that still runs out of memory. On a
 CPU a small batch (``CPU_BATCH``): large CPU batches gain nothing and pad more.
 
-CPU threads: ``torch``'s default (one per core, hyper-threads included) was 14x slower than one
-thread on a busy 2-core machine; ``cpu_threads`` takes ``$COMPMO_THREADS``, else
-``min(cores, 4)`` for one process, ``cores // workers`` (at least 1) for sharded inference.
+CPU threads, the one policy of every compmo-infer path (``cpu_threads``): ``$COMPMO_THREADS``
+(``--threads`` sets it) if given; else for one process ``min(usable cores, 4, idle cores)``
+(torch's default, one per core of the host, was 14x slower than one thread on a busy 2-core
+machine: ``results/cpu_threads.md``); for ``workers`` sharded processes ``usable cores // workers``
+(at least 1). Usable cores: the affinity mask, capped by a cgroup CPU quota.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -25,20 +28,36 @@ MAX_AUTO_BATCH = 512
 RESERVE = 0.2
 
 
+#: Threads of one inference process at most (more gained nothing: ``results/cpu_threads.md``).
+MAX_CPU_THREADS = 4
+
+
 def usable_cores() -> int:
+    """Cores this process may run on: the affinity mask, capped by a cgroup CPU quota."""
+    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            n = min(n, max(1, int(int(quota) // int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, n)
 
 
 def cpu_threads(workers: int = 1) -> int:
-    """Torch threads for one of ``workers`` processes sharing this machine's cores."""
+    """Torch threads for one of ``workers`` processes sharing this machine's cores: the module's
+    policy above (``$COMPMO_THREADS``, else from the usable and, for one process, idle cores)."""
     env = os.environ.get("COMPMO_THREADS")
     if env and env.isdigit() and int(env) > 0:
         return int(env)
     cores = usable_cores()
-    return min(cores, 4) if workers <= 1 else max(1, cores // workers)
+    if workers > 1:
+        return max(1, cores // workers)
+    try:
+        busy = os.getloadavg()[0]  # cores other processes keep busy (1-minute load average)
+    except (AttributeError, OSError):
+        busy = 0.0
+    return max(1, min(cores, MAX_CPU_THREADS, round(cores - busy)))
 
 
 def set_cpu_threads(workers: int = 1) -> int:
