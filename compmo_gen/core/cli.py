@@ -85,6 +85,7 @@ def dispatch(
     cmd = commands[name]
     module = importlib.import_module(cmd.module)
     parser = OneLineParser(prog=f"{prog} {name}", description=cmd.help)
+    parser.set_defaults(command=name)  # one module may serve several commands (stage1, stage2)
     module.configure(parser)
     group = parser.add_argument_group("logging")
     group.add_argument(
