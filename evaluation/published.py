@@ -11,7 +11,7 @@ from pathlib import Path
 
 from evaluation.resultfiles import COLUMNS, Result
 
-#: Where the numbers come from (docs/PAPER.md, "Published results").
+#: Where the numbers come from (docs/evaluation.md, "Leaderboards, uncertainty and reports").
 SOURCE = "DEMO paper, Table 2"
 #: Published rows per setting: (method, values in COLUMNS order).
 TABLE2: dict[str, tuple[tuple[str, tuple[float, ...]], ...]] = {

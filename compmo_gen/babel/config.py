@@ -2,7 +2,7 @@
 (:mod:`compmo_gen.core.config`: ``--config FILE``, ``--set key=value``, one generated ``--flag`` per
 field documented by its ``#:`` comment), named presets, validation.
 
-Each option is a choice seen in published code (docs/BABEL.md). The default preset, ``demo-like``,
+Each option is a choice seen in published code (docs/babel.md). The default preset, ``demo-like``,
 takes one label per frame (the longest wins where labels overlap), merges runs of identical
 per-frame labels into segments and gives unlabeled spans to the neighbouring segment (DEMO's
 ``mm:ss:ms - text`` strings keep start times only, so its ground truth has no gaps). DEMO's exact
