@@ -4,7 +4,7 @@ Runs the exact commands the results file lists: build both 2,000-sequence datase
 atomic action), the two baselines, `compmo-eval` with SODA(B) (MiniLM-L6, layer 6), the leaderboard
 with bootstrap intervals, the paired comparison and the HTML report. Nothing is typed by hand.
 
-    python scripts/regen_leaderboard.py [--work /tmp/lb] [--minilm PATH]
+    python -m scripts.regen_leaderboard [--work /tmp/lb] [--minilm PATH]
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def main() -> int:
     lines = [
         "# Leaderboard: baselines on a 2,000-sequence compmo-gen dataset",
         "",
-        "Written by `python scripts/regen_leaderboard.py` (code at commit "
+        "Written by `python -m scripts.regen_leaderboard` (code at commit "
         f"{commit}; datasets `compmo-gen build --out DIR --num 2000 --seed 0 --split-by sequence|atomic`, "
         f"embedded procedural library; {seq['n_train']:,} train / {seq['n_test']} test sequences each).",
         "Default `strict` protocol. Values x100, bootstrap 95 % intervals over the test videos (1,000",

@@ -33,7 +33,7 @@ def demo_config(tiny_llm: Path) -> dict:
     cfg.update(
         model_type="m2t_llama", architectures=["M2TLlamaForCausalLM"], mm_vision_tower="mlp",
         mm_hidden_size=MM_HIDDEN, motion_dim=None, mlp_hidden=None, use_mm_proj=True,
-        pretrain_mm="/home/sxu/DEMO/logs/stage1/mm_projector.bin", mm_projector_type="linear",
+        pretrain_mm="/mnt/sxu/DEMO/logs/stage1/mm_projector.bin", mm_projector_type="linear",
         mm_patch_merge_type="flat", tokenizer_model_max_length=3072, tune_mm_mlp_adapter=False,
     )  # fmt: skip
     return cfg
