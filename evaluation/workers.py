@@ -39,7 +39,7 @@ def tune_gc() -> None:
 
     Scoring allocates millions of small acyclic objects (tokens, n-gram tuples, statistics) that
     live in caches; with the default thresholds the collector re-walks them over and over (about
-    10 % of the CPU time on ActivityNet, ``results/eval_benchmark_real.md``). Collection still
+    10 % of the CPU time on ActivityNet, ``results/eval_speed_real_data.md``). Collection still
     runs, only less often; memory peak unchanged there.
     """
     gc.set_threshold(*GC_THRESHOLDS)
