@@ -78,3 +78,25 @@ def test_readme_is_a_guide_not_a_manual() -> None:
     assert len(lines) <= 350, len(lines)
     for page in ("building", "formats", "training", "evaluation", "evaluation-engine"):
         assert (REPO / "docs" / f"{page}.md").is_file(), page
+
+
+def test_every_result_file_is_referenced() -> None:
+    """Each file at the top of results/ is named by the README, a docs page or results/INDEX.md,
+    and each raw/<benchmark>/ folder by a page of results/ or the index."""
+    guide = "\n".join(p.read_text(encoding="utf-8") for p in _pages())
+    index = (REPO / "results" / "INDEX.md").read_text(encoding="utf-8")
+    results = REPO / "results"
+    unnamed = [
+        p.name
+        for p in sorted(results.iterdir())
+        if p.is_file() and p.name != "INDEX.md"
+        and f"results/{p.name}" not in guide and f"`{p.name}`" not in index
+        and not (p.suffix == ".json" and f"`{p.stem}.md`, `.json`" in index)
+    ]  # fmt: skip
+    pages = guide + "".join(p.read_text(encoding="utf-8") for p in results.glob("*.md"))
+    unnamed += [
+        f"raw/{d.name}/"
+        for d in sorted((results / "raw").iterdir())
+        if f"raw/{d.name}/" not in pages
+    ]
+    assert not unnamed, f"results nobody points to: {unnamed}"
