@@ -238,7 +238,8 @@ def default_out() -> Path:
     """``results/raw/eval_speed_real_data/<date>_<commit>`` (the commit of the code measured)."""
     rev = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
                          capture_output=True, text=True, check=False).stdout.strip()  # fmt: skip
-    return REPO / "results" / "raw" / "eval_speed_real_data" / f"{time.strftime('%Y-%m-%d')}_{rev or 'nogit'}"
+    stem = f"{time.strftime('%Y-%m-%d')}_{rev or 'nogit'}"
+    return REPO / "results" / "raw" / "eval_speed_real_data" / stem
 
 
 def main() -> int:
