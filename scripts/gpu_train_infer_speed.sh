@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 15 on one GPU (an H200 in this session): SmolLM2-135M stage 2 through compmo-train,
+# SmolLM2 training and inference speed on one GPU (an H200 when written): SmolLM2-135M stage 2 through compmo-train,
 # plain vs the autotuned default vs packed (same global batch, a fixed number of steps), and
 # compmo-infer: GGUF conversion vs cached load, sequences/s at batch 1 vs --batch-size auto.
 # Writes $OUT/gpu_train_infer_speed.json, $OUT/gpu_train_infer_speed.md (scripts/gpu_train_infer_speed_table.py) and logs.

@@ -34,7 +34,7 @@ def _num(value: object, digits: int = 1) -> str:
 
 def render(data: dict) -> str:
     lines = [
-        "# Issue 15 on one GPU: the autotuned training default and cached, batched inference",
+        "# SmolLM2 on one GPU: the autotuned training default and cached, batched inference",
         "",
         f"Device: {data.get('device', '?')}; torch / transformers / peft: "
         f"{data.get('software', '?')}. Written by `scripts/gpu_train_infer_speed_table.py` from the JSON of "
