@@ -47,17 +47,6 @@ class BuildResult:
     seconds: dict[str, float] | None = None  # atoms, sequences, finalize
 
 
-def _write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:  # a full disk leaves no partial file behind
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def npy_bytes(joints: np.ndarray) -> bytes:
     buf = io.BytesIO()
     np.save(buf, np.ascontiguousarray(joints, dtype=np.float32), allow_pickle=False)
@@ -97,7 +86,7 @@ def build_chunk(c: int) -> int:
         seq = build_sequence(_STATE["pools"][split], [cfg.seed, i], cfg.composition)
         sid = sequence_id(i, cfg.num)
         data = npy_bytes(seq.joints)
-        _write_bytes(out / "motions" / f"{sid}.npy", data)
+        write_atomic(out / "motions" / f"{sid}.npy", data)
         ann = DenseAnnotation(sid, len(seq.joints) / FPS, seq.segments)
         sha = hashlib.sha256(data).hexdigest()
         lines.append(

@@ -1,5 +1,5 @@
 """HumanML3D doctor: check a user's HumanML3D (or AMASS-derived) folder against the official release
-(docs/HUMANML3D.md) and say what is wrong and how to fix it.
+(docs/building.md, "Build, check, describe") and say what is wrong and how to fix it.
 
 Checks: layout; split files (official counts, disjointness, ``train_val = train + val``, ids,
 mirrored ``M`` ids); ``new_joints`` (shape, dtype, NaN, zero or over-long clips that betray another

@@ -71,8 +71,6 @@ def import_files(args: argparse.Namespace, files: list[Path]) -> list[tuple[str,
 def write_folder(out: Path, items: list[tuple[str, np.ndarray, dict]]) -> None:
     """Write a HumanML3D-layout folder (each file atomically)."""
     import io
-    import os
-    import tempfile
 
     from compmo_gen.core.io import write_atomic
 
@@ -80,10 +78,7 @@ def write_folder(out: Path, items: list[tuple[str, np.ndarray, dict]]) -> None:
     for vid, joints, _ in items:
         buf = io.BytesIO()
         np.save(buf, joints)
-        fd, tmp = tempfile.mkstemp(dir=out / "new_joints", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(buf.getvalue())
-        os.replace(tmp, out / "new_joints" / f"{vid}.npy")
+        write_atomic(out / "new_joints" / f"{vid}.npy", buf.getvalue())
     write_atomic(out / "all.txt", "".join(f"{vid}\n" for vid, _, _ in items))
     rows = ["source_path,start_frame,end_frame,new_name"]
     rows += [f"{r['source']},0,{len(j)},{vid}.npy" for vid, j, r in items]

@@ -36,15 +36,9 @@ class CaptionWork:
         self._pool = None
         self._local = CaptionScorer()
         if parallel and self.jobs > 1:
-            from concurrent.futures import ProcessPoolExecutor
+            from evaluation.workers import WorkerPool
 
-            from evaluation.workers import worker_context, worker_init
-
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.jobs,
-                mp_context=worker_context(),
-                initializer=worker_init,
-            )
+            self._pool = WorkerPool(self.jobs)
 
     def submit(self, groups: Sequence[Group]) -> Callable[[], Scores]:
         groups = list(groups)

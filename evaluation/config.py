@@ -44,8 +44,8 @@ class EvalConfig:
     garbage: Literal["random", "2018"] = "random"
     #: Seed of the garbage words.
     seed: int = setting(default=0, ge=0)
-    #: METEOR scoring threads.
-    jobs: int = setting(default=2, ge=1)
+    #: METEOR scoring threads and caption worker processes (default: min(4, cores)).
+    jobs: int = setting(default_factory=default_jobs, ge=1)
     #: Videos scored per chunk (bounds memory).
     chunk: int = setting(default=1000, ge=1)
     #: Show progress bars.

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from compmo_gen.core.io import atomic_dir
 from evaluation.javaproc import LineReader, class_digest, classes_intact, popen_java
 from evaluation.javatools import METEOR_JAR, jar_path, java_version
 from evaluation.meteor import METEOR_ARGS, MeteorPool, MeteorRequests, cpu_seconds, stop_process
@@ -42,23 +43,13 @@ def driver_classes() -> Path | None:
         log.warning("cached METEOR driver %s is damaged; rebuilding it", target)
         shutil.rmtree(target, ignore_errors=True)
     try:
-        cache.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix="meteor-driver-", dir=cache))
-        proc = subprocess.run(
-            [javac, "-cp", str(jar_path(METEOR_JAR)), "-d", str(tmp), *map(str, _SOURCES)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            log.warning("javac failed, using the plain METEOR jar: %s", proc.stderr[-300:])
-            shutil.rmtree(tmp, ignore_errors=True)
-            return None
-        (tmp / "classes.sha256").write_text(class_digest(tmp) + "\n", encoding="ascii")
-        try:
-            tmp.rename(target)
-        except OSError:  # another process won the race
-            shutil.rmtree(tmp, ignore_errors=True)
+        with atomic_dir(target, exist_ok=True) as tmp:  # another process may win the race
+            cmd = [javac, "-cp", str(jar_path(METEOR_JAR)), "-d", str(tmp), *map(str, _SOURCES)]
+            subprocess.run(cmd, capture_output=True, text=True, check=True)
+            (tmp / "classes.sha256").write_text(class_digest(tmp) + "\n", encoding="ascii")
+    except subprocess.CalledProcessError as exc:
+        log.warning("javac failed, using the plain METEOR jar: %s", exc.stderr[-300:])
+        return None
     except OSError as exc:
         log.warning("cannot cache the METEOR driver (%s), using the plain METEOR jar", exc)
         return None

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+
     parser.add_argument("predictions", help="predictions (ActivityNet submission, caption-pred)")
     parser.add_argument(
         "--gt", required=True, nargs="+", metavar="GT", help="reference paragraphs (one set each)"

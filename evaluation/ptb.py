@@ -223,12 +223,10 @@ def ptb_tokenize_in_context_native(
     lines = doc.lines
     if jobs < 2 or len(lines) < PARALLEL_LINES:
         return doc.read(_lower_lines(lines, 0, len(lines)))
-    from concurrent.futures import ProcessPoolExecutor
-
-    from evaluation.workers import stop_pools, worker_context, worker_init
+    from evaluation.workers import WorkerPool, stop_pools
 
     half = len(lines) * 9 // 20  # the worker starts later: it takes the smaller part
-    pool = ProcessPoolExecutor(1, mp_context=worker_context(), initializer=worker_init)
+    pool = WorkerPool(1)
     try:
         second = pool.submit(_lower_lines, lines[half:], 0, len(lines) - half)
         out = _lower_lines(lines, 0, half) + second.result()

@@ -19,7 +19,7 @@ from compmo_gen.core.formats import FORMATS
 from compmo_gen.core.formats.extra import EXTRA_FORMATS
 from compmo_gen.core.io import sha256_file, write_atomic
 from compmo_gen.core.options import positive_float
-from evaluation.config import CLI_KEYS, EvalConfig, default_jobs
+from evaluation.config import CLI_KEYS, EvalConfig
 
 log = logging.getLogger(__name__)
 #: Predictions files from this size on (about 400 videos) start METEOR's workers before reading.
@@ -73,12 +73,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         EvalConfig,
         CLI_KEYS,
         flags={"tious": "--tious"},
-        helps={"jobs": "METEOR scoring threads (default: min(4, cores))"},
         prefix="",
     )
-    # the effective values stay in the namespace (args.protocol, args.jobs, ...) as before
-    defaults = {k: getattr(EvalConfig(), k) for k in CLI_KEYS}
-    parser.set_defaults(**{**defaults, "jobs": default_jobs()})
+    parser.add_argument("--config", help="YAML file of evaluation settings (keys as --set)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="any evaluation setting, e.g. chunk=500 (repeatable; options win)")  # fmt: skip
     parser.add_argument(
         "--lenient",
         action="store_true",
@@ -105,8 +104,10 @@ def add_bertscore_arguments(parser: argparse.ArgumentParser) -> None:
 def eval_config(args: argparse.Namespace) -> EvalConfig:
     """The evaluation settings named by the command line (shared with ``compmo-eval sodab``)."""
     values = options_given(args, EvalConfig, CLI_KEYS, prefix="")
-    values.setdefault("jobs", default_jobs())
-    return load(EvalConfig, values={**values, "progress": not args.quiet})
+    values["progress"] = not args.quiet
+    cfg = load(EvalConfig, args.config, sets=args.set, values=values)
+    vars(args).update({k: getattr(cfg, k) for k in CLI_KEYS})  # the effective values, as args.X
+    return cfg
 
 
 def run(args: argparse.Namespace) -> int:
@@ -120,7 +121,8 @@ def run(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     tune_gc()
-    if needs_java(args.tokenizer, args.meteor):
+    cfg = eval_config(args)
+    if needs_java(cfg.tokenizer, cfg.meteor):
         java_executable()  # fail early, before reading anything
     for output in (args.out, args.per_video):
         check_writable(output)  # an unwritable output fails now, not after the whole run
@@ -129,7 +131,6 @@ def run(args: argparse.Namespace) -> int:
         from evaluation.bertscore import BertScoreRecall
 
         bert = BertScoreRecall.from_args(args)  # a missing model fails before any file is read
-    cfg = eval_config(args)
     try:
         large = os.path.getsize(args.predictions) >= LARGE_PREDICTIONS_BYTES
     except OSError:  # unreadable: reading it below reports that, in one line

@@ -38,14 +38,14 @@ def run(args: argparse.Namespace) -> int:
     from evaluation.score_cli import eval_config
     from evaluation.sodab_files import merge_per_video, merge_results
 
-    if args.tokenizer == "java":
+    cfg = eval_config(args)
+    if cfg.tokenizer == "java":
         java_executable()
     scorer = BertScoreRecall.from_args(args)  # fails fast, before any file is read
     gts, pred = load_inputs(args)
     if len(gts) != 1:
         raise UserError("SODA(B) takes one reference set (--gt with one file)")
     gt = gts[0]
-    cfg = eval_config(args)
     res = soda_b(gt.annotations, pred.annotations, scorer, unparseable=pred.report.unparseable,
                  cfg=cfg)  # fmt: skip
     print(

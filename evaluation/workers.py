@@ -11,10 +11,12 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 import threading
-from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing.context import BaseContext
+from typing import Any
 
 #: What the scoring workers run, imported once by the fork server.
 PRELOAD = ("evaluation.meteor_native.backend", "evaluation.caption_pool", "evaluation.ptb")
@@ -39,7 +41,7 @@ def tune_gc() -> None:
 
     Scoring allocates millions of small acyclic objects (tokens, n-gram tuples, statistics) that
     live in caches; with the default thresholds the collector re-walks them over and over (about
-    10 % of the CPU time on ActivityNet, ``results/eval_benchmark_real.md``). Collection still
+    10 % of the CPU time on ActivityNet, ``results/eval_speed_real_data.md``). Collection still
     runs, only less often; memory peak unchanged there.
     """
     gc.set_threshold(*GC_THRESHOLDS)
@@ -61,13 +63,48 @@ def worker_init() -> None:
     threading.Thread(target=watch, name="compmo-parent-watch", daemon=True).start()
 
 
-def stop_pools(pools: Iterable[ProcessPoolExecutor]) -> None:
-    """Shut ``pools`` down, cancelling queued tasks, and kill their (idle) processes."""
-    procs = []
+class WorkerPool:
+    """The one pool of scoring workers: a :class:`ProcessPoolExecutor` of :func:`worker_context`
+    whose workers send their pid when they start (a queue handed to the initializer: public APIs
+    only), so that their CPU time can be read (:meth:`pids`) and :func:`stop_pools` can end them
+    at once."""
+
+    def __init__(
+        self, workers: int, initializer: Callable[..., None] = worker_init, initargs: tuple = ()
+    ) -> None:
+        context = worker_context()
+        self._queue = context.SimpleQueue()
+        self._pids: set[int] = set()
+        self.executor = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_announce,
+            initargs=(self._queue, initializer, initargs),
+        )
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future:
+        return self.executor.submit(fn, *args)
+
+    def pids(self) -> list[int]:
+        """The pids of the workers started so far."""
+        while not self._queue.empty():
+            self._pids.add(self._queue.get())
+        return sorted(self._pids)
+
+
+def _announce(queue: Any, initializer: Callable[..., None], initargs: tuple) -> None:
+    queue.put(os.getpid())
+    initializer(*initargs)
+
+
+def stop_pools(pools: Iterable[WorkerPool]) -> None:
+    """Shut ``pools`` down, cancelling queued tasks, and kill their (idle) workers."""
+    pids = []
     for pool in pools:
-        procs += list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-    for p in procs:
-        p.kill()
-    for p in procs:
-        p.join()
+        pids += pool.pids()
+        pool.executor.shutdown(wait=False, cancel_futures=True)
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:  # already gone
+            pass

@@ -10,12 +10,11 @@ measurements in ``results/``:
 2. Small models (below ``SMALL_MODEL`` = 1 B parameters): the packed step, eager (not compiled), with
    the configured token budget (``tokens_per_step``, default 6,144: about the plain step's batch of
    16, so the optimisation is unchanged). Measured through ``compmo-train`` on one H200 with
-   SmolLM2-135M stage 2 at the same global batch, two runs (``results/issue15_h200.md``,
-   ``results/issue15_h200_run2.md``): packed eager 1.46x and 1.65x the plain step; packed compiled
+   SmolLM2-135M stage 2 at the same global batch, two runs (``results/gpu_train_infer_speed.md``): packed eager 1.46x and 1.65x the plain step; packed compiled
    1.53x and 0.89x (the compile cost is not repaid by a small model in short runs). When the
    longest sample exceeds the budget or the activations would not fit: the plain step, with
    checkpointing only when its padded batch would not fit.
-3. Large models (1 B and more): the packed step (``results/throughput_h100.md``, Llama-3.1-8B shape,
+3. Large models (1 B and more): the packed step (``results/gpu_throughput_llama8b.md``, Llama-3.1-8B shape,
    LoRA r 128, dropout 0.05: plain Hugging Face 1.3-2.5 k tokens/s, packed eager 8.6-10.0 k,
    packed compiled 10.8-10.9 k), compiled unless under ZeRO-3 (its parameter hooks break the
    compiled graphs), never checkpointed (the packed step's design), with the largest token budget
@@ -159,7 +158,7 @@ def gather_facts(cfg: Any, lengths: Sequence[int]) -> Facts:
     """Model size and shape (from its config), free CUDA memory, longest sample."""
     import torch
 
-    from modeling.batching import count_params
+    from modeling.resources import count_params
 
     config = _model_config(cfg)
     params = count_params(config)

@@ -147,7 +147,7 @@ class GenerationConfig:
     """Decoding settings of ``compmo-infer`` (recorded in ``infer_report.json``)."""
 
     #: Sequences generated together (sorted by motion length); auto: the most that fit in the
-    #: GPU memory (modeling/batching.py), 8 on a CPU.
+    #: GPU memory (modeling/resources.py), 8 on a CPU.
     batch_size: int | Literal["auto"] = setting(default="auto", gt=0)
     #: Most new tokens per sequence.
     max_new_tokens: int = setting(default=500, gt=0)

@@ -24,11 +24,11 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from compmo_gen.core.errors import CompmoError
+from compmo_gen.core.io import atomic_dir
 from modeling.demo_prompt import PROMPT_FILE, demo_prompt_spec
 
 log = logging.getLogger(__name__)
@@ -194,9 +194,7 @@ def import_demo(
     sizes = _check_shapes(state, hidden, where)
     if rotate_z_up:
         rotate_inputs_y_to_z_up(state)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with atomic_dir(out) as tmp:
         save_file(state, str(tmp / ADAPTER_WEIGHTS))
         spec = {"d_model": hidden, "hidden": sizes["mlp_hidden"], "out_hidden": sizes["mm_hidden_size"], "pos_embedding": False, "max_windows": 1024, "center_windows": False, "window": 16, "stride": 8}  # fmt: skip
         (tmp / ADAPTER_CONFIG).write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
@@ -234,11 +232,5 @@ def import_demo(
             "pretrain_mm_ignored": demo_cfg.get("pretrain_mm"), "rotate_z_up": rotate_z_up,
         }  # fmt: skip
         (tmp / "demo_import.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
-        if out.exists():
-            out.rmdir()
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     log.info("%s: %s checkpoint -> %s", ckpt, layout, out)
     return report

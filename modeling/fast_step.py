@@ -33,7 +33,7 @@ CHECKPOINTING = ("none", "selective", "full")
 class FastStepConfig:
     """Options of the fast path.
 
-    Best measured on one H100 (results/throughput_h100.md), Llama-3.1-8B shape with LoRA r 128:
+    Best measured on one H100 (results/gpu_throughput_llama8b.md), Llama-3.1-8B shape with LoRA r 128:
     ``checkpointing="none"``, ``compile=True`` and about 6,144 tokens a step (4,096 uncompiled);
     selective checkpointing fits 16 k tokens but is slower. ``compile_exact_casts`` keeps the
     compiled maths equal to eager's (without it the loss curve drifted by 7 % on the H100).

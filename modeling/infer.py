@@ -116,8 +116,8 @@ def generate(
     import torch
     from tqdm import tqdm
 
-    from modeling.batching import CPU_BATCH, is_oom
     from modeling.progress import TokenBar
+    from modeling.resources import CPU_BATCH, is_oom
 
     order = sorted(range(len(dataset)), key=lambda i: -dataset.examples[i].length())
     pad = tok.pad_token_id
@@ -208,7 +208,7 @@ def prepare(
     workers: int = 1,
 ) -> Prepared:
     """Load the run and the examples; resolve the batch size (and CPU threads) for this process."""
-    from modeling.batching import resolve_batch_size, set_cpu_threads
+    from modeling.resources import resolve_batch_size, set_cpu_threads
 
     device = pick_device(device)
     if device == "cpu":

@@ -2,7 +2,7 @@
 
 The parent starts N worker processes (``python -m modeling.infer_parallel SPEC``), one per GPU
 (``CUDA_VISIBLE_DEVICES`` set to one of the visible GPUs per worker) or, on a CPU, N processes
-that share the cores (``modeling.batching.cpu_threads``). Every worker loads the run, forms the
+that share the cores (``modeling.resources.cpu_threads``). Every worker loads the run, forms the
 same length-sorted batches as a single process and generates the batches ``b`` with
 ``b % N == k`` (round robin: long and short batches spread evenly). The parent merges the texts
 into the usual ``generated.json`` / ``predictions.json`` / ``infer_report.json``. With the same
@@ -56,7 +56,7 @@ def visible_gpus() -> list[str]:
 
 def plan_batch_size(run: str | Path, gen: Any, device: str, bf16: bool) -> int:
     """The one batch size every worker uses (``auto`` resolved here, before any worker starts)."""
-    from modeling.batching import CPU_BATCH, auto_batch_size, count_params
+    from modeling.resources import CPU_BATCH, auto_batch_size, count_params
 
     if str(gen.batch_size) != "auto":
         return int(gen.batch_size)

@@ -17,11 +17,10 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from compmo_gen.core.io import sha256_file, write_atomic
+from compmo_gen.core.io import atomic_dir, sha256_file, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -108,23 +107,20 @@ def store(llm: Any, gguf_path: str | Path, dtype: Any = None) -> Path | None:
     final = cache_dir(gguf_path, dtype)
     if (final / MARKER).is_file():
         return final
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=final.parent))
+    if final.exists() and not (final / MARKER).is_file():  # left by an earlier crash
+        shutil.rmtree(final, ignore_errors=True)
     try:
-        llm.hf_quantizer = None  # the weights were dequantised on load: save them as they are
-        llm.save_pretrained(str(tmp), safe_serialization=True)
-        gguf_path = Path(gguf_path)
-        tok = AutoTokenizer.from_pretrained(
-            str(gguf_path.parent), gguf_file=gguf_path.name, local_files_only=True
-        )
-        tok.save_pretrained(str(tmp))
-        meta = {"gguf": str(Path(gguf_path).resolve()), "dtype": _dtype_name(dtype)}
-        (tmp / MARKER).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
-        if final.exists() and not (final / MARKER).is_file():  # left by an earlier crash
-            shutil.rmtree(final)
-        os.replace(tmp, final)
+        with atomic_dir(final, exist_ok=True) as tmp:  # another process may finish first
+            llm.hf_quantizer = None  # the weights were dequantised on load: save them as they are
+            llm.save_pretrained(str(tmp), safe_serialization=True)
+            gguf_path = Path(gguf_path)
+            tok = AutoTokenizer.from_pretrained(
+                str(gguf_path.parent), gguf_file=gguf_path.name, local_files_only=True
+            )
+            tok.save_pretrained(str(tmp))
+            meta = {"gguf": str(Path(gguf_path).resolve()), "dtype": _dtype_name(dtype)}
+            (tmp / MARKER).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
         if (final / MARKER).is_file():  # another process finished first: theirs is as good
             return final
         log.warning("model cache: cannot write %s (%s); continuing without it", final, exc)

@@ -6,9 +6,8 @@
   draws ``OUT/render/<id>.gif`` (or ``.mp4``) with the predicted timeline (``compmo-gen render``).
 * A run with a ``prompt.json`` (``compmo-train import-demo``) uses that prompt (DEMO's) for test
   records and that decoding (DEMO samples: top-p 0.9, temperature 0.7) unless ``--sample false``.
-* CPU: ``torch.set_num_threads(--threads or min(usable cores, 4, idle cores))`` (torch's default
-  counts the host's cores, not the ones this process may use nor the ones other jobs keep busy: on a
-  busy 2-core machine two threads were several times slower than one), at most 256 new tokens
+* CPU: threads from ``--threads`` (as ``$COMPMO_THREADS``) or the one policy of
+  :func:`modeling.resources.cpu_threads` (usable and idle cores, at most 4), at most 256 new tokens
   unless ``--max-new-tokens`` says otherwise, and batches of one sequence, with progress bars per
   sequence and per token (``modeling.progress``).
 """
@@ -32,30 +31,6 @@ class GeneratorError(CompmoError):
 
 #: New-token bound by device when ``--max-new-tokens`` is not given.
 MAX_NEW_TOKENS = {"cpu": 256, "cuda": 500}
-MAX_CPU_THREADS = 4
-
-
-def usable_cores() -> int:
-    """Cores this process may run on: the affinity mask, capped by a cgroup CPU quota."""
-    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    try:
-        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
-        if quota != "max":
-            n = min(n, max(1, int(int(quota) // int(period))))
-    except (OSError, ValueError):
-        pass
-    return max(1, n)
-
-
-def default_threads() -> int:
-    """``min(usable cores, 4)``, less the cores other processes keep busy (1-minute load average):
-    on a loaded machine extra threads wait on each other (``results/cpu_threads.md``)."""
-    cores = usable_cores()
-    try:
-        busy = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        busy = 0.0
-    return max(1, min(cores, MAX_CPU_THREADS, round(cores - busy)))
 
 
 def configure_device(args: argparse.Namespace) -> str:
@@ -67,10 +42,13 @@ def configure_device(args: argparse.Namespace) -> str:
         device = "cuda" if torch.cuda.is_available() else "cpu"
     kind = "cpu" if device == "cpu" else "cuda"
     if kind == "cpu":
-        threads = args.threads or default_threads()
-        if threads < 1:
-            raise UserError(f"--threads {threads}: use at least 1")
-        torch.set_num_threads(threads)
+        from modeling.resources import set_cpu_threads, usable_cores
+
+        if args.threads is not None:
+            if args.threads < 1:
+                raise UserError(f"--threads {args.threads}: use at least 1")
+            os.environ["COMPMO_THREADS"] = str(args.threads)  # the one policy (and shard workers)
+        threads = set_cpu_threads()
         log.info("CPU inference: %d thread(s) (of %d usable cores)", threads, usable_cores())
     return device
 

@@ -15,7 +15,6 @@ log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.set_defaults(stage=parser.prog.split()[-1])
     parser.add_argument("--config", help="YAML file of config keys (options below override it)")
     parser.add_argument(
         "--set",
@@ -33,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from modeling.zero_config import launched_by_launcher
 
     given = options_given(args, TrainConfig)
-    cfg = build_config(args.config, args.set, **given, stage=args.stage, quiet=args.quiet)
+    cfg = build_config(args.config, args.set, **given, stage=args.command, quiet=args.quiet)
     explicit = "deepspeed" in given or "deepspeed" in parse_sets(args.set)
     if cfg.deepspeed and not explicit and not launched_by_launcher():
         log.warning(

@@ -1,7 +1,7 @@
 """Run `compmo-gen babel` on the hand-made BABEL fixtures and the real HumanML3D sample clips and
 write what it prints, and the resulting ground truth, to results/babel_fixtures.md.
 
-python scripts/babel_fixtures.py [--sample ../shared/data/humanml3d_sample]
+python -m scripts.babel_fixtures [--sample ../shared/data/humanml3d_sample]
 """
 
 from __future__ import annotations

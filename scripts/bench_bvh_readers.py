@@ -1,6 +1,6 @@
 """Compare BVH readers on PyPI on a real CMU walk: read + forward kinematics (all joints, all frames).
 
-    PYTHONPATH=/tmp/bvhio_t:/tmp/bvh_t python scripts/bench_bvh_readers.py [BVH]
+    PYTHONPATH=/tmp/bvhio_t:/tmp/bvh_t python -m scripts.bench_bvh_readers [BVH]
 
 (``pip install --target /tmp/bvhio_t bvhio==1.5.4`` and ``--target /tmp/bvh_t bvh==0.3`` keep the
 candidates out of the project's environment; a reader that is not importable is listed as such.)
@@ -67,7 +67,7 @@ def main() -> None:
         [
             "# BVH readers on PyPI",
             "",
-            f"`python scripts/bench_bvh_readers.py {path.relative_to(REPO) if path.is_relative_to(REPO) else path}` (one run, 2 shared cores).",  # fmt: skip
+            f"`python -m scripts.bench_bvh_readers {path.relative_to(REPO) if path.is_relative_to(REPO) else path}` (one run, 2 shared cores).",  # fmt: skip
             "",
             "| package | what was timed | seconds | output shape |",
             "|---|---|---|---|",

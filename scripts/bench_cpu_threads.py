@@ -1,6 +1,6 @@
 """CPU generation speed against the torch thread count (why compmo-infer sets min(cores, 4)).
 
-    python scripts/bench_cpu_threads.py [--threads 1 2 4 8 16] [--tokens 48]
+    python -m scripts.bench_cpu_threads [--threads 1 2 4 8 16] [--tokens 48]
 
 A random Llama (hidden 256, 4 layers; a stand-in, the weights do not matter for speed) generates
 ``--tokens`` new tokens greedily after a 200-token prompt, with KV cache, in interleaved
@@ -22,7 +22,7 @@ def main() -> None:
     import torch
     from transformers import AutoModelForCausalLM
 
-    from modeling.motion_infer import default_threads, usable_cores
+    from modeling.resources import cpu_threads, usable_cores
     from modeling.tiny import make_tiny_llm
 
     ap = argparse.ArgumentParser()
@@ -51,9 +51,9 @@ def main() -> None:
     lines = [
         "# CPU generation speed by torch thread count",
         "",
-        f"`python scripts/bench_cpu_threads.py` on this machine: {os.cpu_count()} CPUs seen, "
+        f"`python -m scripts.bench_cpu_threads` on this machine: {os.cpu_count()} CPUs seen, "
         f"{usable_cores()} usable, torch's default {torch_default} threads, compmo-infer's default "
-        f"{default_threads()} (1-minute load average {os.getloadavg()[0]:.1f}). Random Llama (hidden 256, 4 layers), 200-token prompt, "
+        f"{cpu_threads()} (1-minute load average {os.getloadavg()[0]:.1f}). Random Llama (hidden 256, 4 layers), 200-token prompt, "
         f"{args.tokens} new tokens, greedy, KV cache; median of {args.rounds} interleaved rounds "
         "(the cores are shared with other jobs).",
         "",

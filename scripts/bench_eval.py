@@ -10,9 +10,10 @@ Side by side, in one run, on two datasets:
    temporary directory (never into the repo), on ActivityNet-format files (DEMO's strings converted
    by ``scripts/reference_eval/prepare_demo_release.py``); only their print formats are widened;
 2. ``compmo-eval score --protocol demo`` on the same files (DEMO: the released files directly).
-Prints a table and writes ``results/eval_benchmark_real.md`` and ``.json``.
+Prints a table and writes ``results/raw/eval_speed_real_data/<date>_<commit>.md`` and ``.json``
+(then add the run's row to ``results/eval_speed_real_data.md``).
 
-    python scripts/bench_eval.py [--data DIR] [--anet DIR] [--mirror GITDIR] [--skip-reference]
+    python -m scripts.bench_eval [--data DIR] [--anet DIR] [--mirror CLONE] [--skip-reference]
 """
 
 from __future__ import annotations
@@ -30,23 +31,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from evaluation.published import RELEASE_TARGETS as TARGETS
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "demo_release"
-DEFAULT_MIRROR = Path("/work/.mirror/41xu+DEMO/repo")
+#: A clone of github.com/41xu/DEMO (docs/evaluation.md, "Reference sources"): --mirror or this.
+DEFAULT_MIRROR = os.environ.get("COMPMO_DEMO_REPO")
 SCRIPTS = ("cider.py", "soda.py", "overlap.py", "utils.py", "dataset.py")
-#: DEMO's numbers on this data, as DEMO's three scripts print them on the release (x100; F1 in float64).
-TARGETS = {
-    "SODA_c": 17.89958236775056,
-    "CIDEr": 134.6804157381805,
-    "METEOR": 16.38297877588815,
-    "ROUGE_L": 24.19879196373197,
-    "Bleu_1": 24.027680507978197,
-    "Bleu_4": 10.985057038131576,
-    "Precision": 68.35109153577883,
-    "Recall": 72.6287996031742,
-    "F1": 59.245949072657496,
-    "tIoU": 78.42829298912765,
-}
 #: A stand-in for torchmetrics.Metric (only add_state and float32 tensor states are used).
 TORCHMETRICS_SHIM = """import torch
 class Metric:
@@ -243,15 +234,28 @@ def report(results: dict, load: tuple) -> tuple[str, dict]:
     return "\n".join(lines), doc
 
 
+def default_out() -> Path:
+    """``results/raw/eval_speed_real_data/<date>_<commit>`` (the commit of the code measured)."""
+    rev = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                         capture_output=True, text=True, check=False).stdout.strip()  # fmt: skip
+    stem = f"{time.strftime('%Y-%m-%d')}_{rev or 'nogit'}"
+    return REPO / "results" / "raw" / "eval_speed_real_data" / stem
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="DEMO's release folder")
     ap.add_argument("--anet", type=Path, help="folder with ActivityNet's val_1.json, val_2.json")
-    ap.add_argument("--mirror", type=Path, default=DEFAULT_MIRROR, help="git dir of 41xu/DEMO")
+    ap.add_argument(
+        "--mirror",
+        type=Path,
+        default=DEFAULT_MIRROR,
+        help="a clone of 41xu/DEMO (default: $COMPMO_DEMO_REPO)",
+    )
     ap.add_argument("--skip-reference", action="store_true")
     ap.add_argument("--jobs", type=int, help="METEOR threads for compmo-eval (default: its own)")
     ap.add_argument("--repeat", type=int, default=3, help="compmo-eval runs (median reported)")
-    ap.add_argument("--out", type=Path, default=REPO / "results" / "eval_benchmark_real")
+    ap.add_argument("--out", type=Path, default=default_out(), help="output stem (.md, .json)")
     args = ap.parse_args()
     have_demo = (args.data / "result.json").is_file()
     have_anet = args.anet is not None and (args.anet / "val_1.json").is_file()
@@ -266,14 +270,15 @@ def main() -> int:
         env = None
         if args.skip_reference:
             print("reference side skipped (--skip-reference)")
+        elif args.mirror is None:
+            print("reference side skipped: no DEMO clone (--mirror or $COMPMO_DEMO_REPO)")
         elif not (args.mirror / "HEAD").exists() and not (args.mirror / ".git").exists():
             print(f"reference side skipped: no DEMO mirror at {args.mirror}")
         else:
             env = _scripts(args.mirror, work)
         if have_demo:
             d = args.data
-            sys.path.insert(0, str(REPO / "scripts" / "reference_eval"))
-            from prepare_demo_release import convert
+            from scripts.reference_eval.prepare_demo_release import convert
 
             ref = None
             if env is not None:

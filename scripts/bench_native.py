@@ -1,6 +1,6 @@
 """Speed of compmo-eval with the native tokenizer and METEOR against the Java path.
 
-python scripts/bench_native.py [--release DIR] [--repeat 1] [--out results/native_speed.md]
+python -m scripts.bench_native [--release DIR] [--repeat 1] [--out results/native_speed.md]
 
 Runs `compmo-eval --protocol demo` on DEMO's release (6,000 videos) with `--tokenizer native
 --meteor native` and with `--tokenizer java --meteor java` (each in a fresh process, alternating),
@@ -22,10 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from scripts.bench_eval import adopt_descendants, reap_descendants
 
-from scripts.bench_eval import adopt_descendants, reap_descendants  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def cli_run(release: Path, kind: str, out: Path) -> tuple[float, float, dict]:
@@ -99,7 +98,7 @@ def main() -> int:
     lines = [
         "# compmo-eval: native tokenizer + METEOR vs the Java path (DEMO release, --protocol demo)",
         "",
-        f"Command: `python scripts/bench_native.py --repeat {args.repeat}`. Machine: "
+        f"Command: `python -m scripts.bench_native --repeat {args.repeat}`. Machine: "
         f"{os.cpu_count()} cores, {platform.platform()}; load average before: {load:.2f}, after: "
         f"{os.getloadavg()[0]:.2f} (a shared machine: compare runs of one table only).",
         "",

@@ -1,8 +1,9 @@
 """Benchmark `compmo-gen render`: a 10 s (200-frame) sequence to GIF, MP4 and a PNG sheet.
 
-Usage: python scripts/bench_render.py [--repeats 3] [--out results/render_benchmark.md]
+Usage: python -m scripts.bench_render [--repeats 3] [--out results/render_benchmark.md]
 
-The motion is a real HumanML3D clip (``/work/shared/data/humanml3d_sample`` or ``--sample``) played
+The motion is a real HumanML3D clip (``--sample``; default: ``$COMPMO_HUMANML3D_SAMPLE`` or the shared
+sample ``../shared/data/humanml3d_sample`` beside the repository) played
 forward then backward up to 200 frames, or, when that folder is absent, the rest pose swaying. It
 carries 4 ground-truth segments and 3 predicted ones (two timelines, the heaviest layout).
 Wall-clock times are medians over ``--repeats`` runs, in one process, after one warm-up render.
@@ -29,7 +30,14 @@ from compmo_gen.core.segments import DenseAnnotation, Segment
 from compmo_gen.render import FrameRenderer, RenderStyle
 from compmo_gen.render_io import render_motion
 
-SAMPLE = Path("/work/shared/data/humanml3d_sample/new_joints/012314.npy")
+SAMPLE = (
+    Path(
+        os.environ.get("COMPMO_HUMANML3D_SAMPLE")
+        or Path(__file__).resolve().parents[2] / "shared" / "data" / "humanml3d_sample"
+    )
+    / "new_joints"
+    / "012314.npy"
+)
 N_FRAMES = 200
 
 
@@ -165,7 +173,7 @@ def main() -> None:
     lines = [
         "# Render benchmark",
         "",
-        f"`python scripts/bench_render.py --repeats {args.repeats}{dataset_arg}`: {N_FRAMES} frames (10 s at 20 fps), "
+        f"`python -m scripts.bench_render --repeats {args.repeats}{dataset_arg}`: {N_FRAMES} frames (10 s at 20 fps), "
         f"GT + prediction timelines, median of {args.repeats} runs after a warm-up.",
         "",
         f"- motion: {source}",

@@ -1,6 +1,6 @@
 """Where compmo-eval's CPU time goes, stage by stage, on one dataset (single process).
 
-python scripts/eval_breakdown.py --pred PRED --gt GT [--durations D] [--out results/eval_breakdown.md]
+python -m scripts.eval_breakdown --pred PRED --gt GT [--durations D] [--out results/eval_breakdown.md]
 
 Runs ``compmo-eval score --protocol demo``'s steps in this process with ``--jobs 1`` (every stage's
 CPU seconds counted once, in the thread that does it: no worker processes) and prints a table:
@@ -14,12 +14,10 @@ from __future__ import annotations
 import argparse
 import collections
 import functools
-import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 SPENT: collections.Counter = collections.Counter()
 
@@ -77,7 +75,7 @@ def main() -> int:
     )
     total = c3 - c0
     name = args.name or Path(args.pred).name
-    lines = [f"## {name}", "", f"`python scripts/eval_breakdown.py --pred {Path(args.pred).name} "
+    lines = [f"## {name}", "", f"`python -m scripts.eval_breakdown --pred {Path(args.pred).name} "
              f"--gt {Path(args.gt).name}{' --durations ...' if args.durations else ''}` "
              f"(native backends, one process, {len(inputs)} videos)", "",
              "| stage | CPU s | share |", "|---|---|---|"]  # fmt: skip

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Time training and generation of a random model shaped like SmolLM2-135M on builder data, so a
 # later full run can size its epochs to a time budget. Writes $PROBE (JSON: seconds per example).
-#   PROBE=/root/probe.json OUT=... bash scripts/gpu_probe.sh
+#   PROBE=$HOME/probe.json OUT=... bash scripts/gpu_probe.sh
 set -uo pipefail
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
 W=${WORK:-/tmp/compmo_probe}

@@ -1,7 +1,7 @@
 """Markdown tables from what scripts/gpu_score.sh wrote: metrics of the model and the baselines,
 plus timings and throughput of the GPU run.
 
-    python scripts/gpu_results_table.py DIR/by_sequence [DIR/by_atomic ...]
+    python -m scripts.gpu_results_table DIR/by_sequence [DIR/by_atomic ...]
 """
 
 from __future__ import annotations

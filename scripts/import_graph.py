@@ -3,7 +3,7 @@
 Writes ``results/import_graph.md``: a Mermaid diagram of which layer imports which (module-level and
 function-level imports alike), with the number of importing modules on each arrow.
 
-    python scripts/import_graph.py
+    python -m scripts.import_graph
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ def layer(module: str) -> str:
 def main() -> int:
     import grimp
 
-    sys.path.insert(0, str(ROOT))
     graph = grimp.build_graph("compmo_gen", "evaluation", "modeling")
     edges: Counter[tuple[str, str]] = Counter()
     for mod in graph.modules:
@@ -38,7 +37,7 @@ def main() -> int:
                 edges[(a, b)] += 1
     up = [(a, b) for a, b in edges if a == "compmo_gen.core"]
     nodes = sorted({x for e in edges for x in e})
-    lines = ["# Import graph by layer", "", "Written by `python scripts/import_graph.py`. An arrow",
+    lines = ["# Import graph by layer", "", "Written by `python -m scripts.import_graph`. An arrow",
              "A --> B means modules of A import B (the number of importing modules on the arrow).",
              f"Arrows out of `compmo_gen.core`: {len(up)}.", "", "```mermaid", "graph TD"]  # fmt: skip
     ids = {n: n.replace(".", "_") for n in nodes}

@@ -1,7 +1,7 @@
 """Render the README's "imported walk" GIF: a real CMU BVH walk (test fixture) imported with
 `compmo-gen import-motion`, drawn with `compmo-gen render`, and its walk statistics.
 
-    python scripts/import_walk_gif.py    # -> docs/import_walk.gif, results/import_walk.md
+    python -m scripts.import_walk_gif    # -> docs/import_walk.gif, results/import_walk.md
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def main() -> None:
     lines = [
         "# Imported walk (CMU 12_01, BVH)",
         "",
-        f"`python scripts/import_walk_gif.py` imports `{BVH.relative_to(REPO)}` and renders "
+        f"`python -m scripts.import_walk_gif` imports `{BVH.relative_to(REPO)}` and renders "
         f"`docs/import_walk.gif` ({out_gif.stat().st_size / 1024:.0f} KiB).",
         "",
         "| quantity | value |",

@@ -1,6 +1,6 @@
 """Regenerate evaluation/meteor_native/java_pow.txt: where the JVM's Math.pow differs from C's pow.
 
-python scripts/meteor_pow_table.py [--max-sum 4000]
+python -m scripts.meteor_pow_table [--max-sum 4000]
 
 METEOR's fragmentation penalty is ``gamma * Math.pow(chunks / (matched / 2), beta)``. On x86-64,
 HotSpot (JDK 9+) computes Math.pow with its own intrinsic, which is not always correctly rounded:
@@ -67,7 +67,7 @@ def main() -> int:
         "# (chunks, matched words) whose Math.pow(chunks / (matched / 2), 0.2) on the JVM below",
         "# differs from C's pow; third column: the JVM's result (IEEE-754 bits, hex).",
         f"# {version.strip().splitlines()[0]}; matched <= {args.max_sum}; "
-        f"{len(rows)} of {total} differ. Regenerate: python scripts/meteor_pow_table.py",
+        f"{len(rows)} of {total} differ. Regenerate: python -m scripts.meteor_pow_table",
     ]
     from compmo_gen.core.io import write_atomic
 

@@ -1,6 +1,6 @@
 """Native PTB tokenizer and METEOR 1.5 against pycocoevalcap's jars, on every caption and pair.
 
-python scripts/native_parity.py [--release DIR] [--anet DIR] [--out results/native_parity.md]
+python -m scripts.native_parity [--release DIR] [--anet DIR] [--out results/native_parity.md]
 
 Per dataset (DEMO's release; with ``--anet DIR``, ActivityNet Captions' val_2 as predictions
 against val_1, as scripts/bench_eval.py scores them): the PTB tokens of every caption occurrence
@@ -20,13 +20,11 @@ import json
 import os
 import platform
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 
 def load_dataset(name: str, path: Path):
@@ -39,8 +37,7 @@ def load_dataset(name: str, path: Path):
         gt = load_annotations(str(path / "test.json"), role="gt", fmt="auto", **kw)
         pred = load_annotations(str(path / "result.json"), role="pred", fmt="auto", **kw)
         return gt, pred, pred.report.unparseable
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from bench_eval import anet_files
+    from scripts.bench_eval import anet_files
 
     work = Path(tempfile.mkdtemp(prefix="compmo-parity-"))
     pred_file, gt_file = anet_files(path, work)
@@ -214,7 +211,7 @@ def main() -> int:
     lines = [
         "# Native PTB tokenizer and METEOR 1.5 vs pycocoevalcap's jars",
         "",
-        f"Command: `python scripts/native_parity.py{' --anet DIR' if args.anet else ''}`. "
+        f"Command: `python -m scripts.native_parity{' --anet DIR' if args.anet else ''}`. "
         f"Machine: {os.cpu_count()} cores, {platform.platform()}; load average before: "
         f"{load[0]:.2f} (shared machine: timings are noisy). Equality is `==` on Python floats "
         "(the jar's printed value parsed by `float`).",

@@ -1,6 +1,6 @@
 """Real-data parity and the facts the README quotes about the released files.
 
-    python scripts/real_data_report.py [--data /work/realdata] [--pairs-videos 1500]
+    python -m scripts.real_data_report [--data DIR] [--pairs-videos 1500]
 
 1. compmo-eval on the committed excerpts (tests/evaluation/fixtures/) against the goldens the
    reference evaluators produced there (densevid_eval, fujiso/SODA, PDVC), every metric;
@@ -71,7 +71,6 @@ def parity(tmp: Path) -> list[tuple[str, str, float, float]]:
 
 
 def data_facts(data: Path, pairs_videos: int) -> dict:
-    sys.path.insert(0, str(REPO))
     from compmo_gen.core.formats.extra import load_any
     from evaluation.text import ptb_tokenize_in_context, remove_nonascii
 

@@ -1,10 +1,10 @@
-"""Regenerate results/leaderboard_compmo2k.md (and the README's compmo2k rows) from the current code.
+"""Regenerate results/leaderboard_compmo2k.md (and docs/evaluation.md's compmo2k rows) from the code.
 
 Runs the exact commands the results file lists: build both 2,000-sequence datasets (by sequence and by
 atomic action), the two baselines, `compmo-eval` with SODA(B) (MiniLM-L6, layer 6), the leaderboard
 with bootstrap intervals, the paired comparison and the HTML report. Nothing is typed by hand.
 
-    python scripts/regen_leaderboard.py [--work /tmp/lb] [--minilm PATH]
+    python -m scripts.regen_leaderboard [--work /tmp/lb] [--minilm PATH]
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def main() -> int:
     lines = [
         "# Leaderboard: baselines on a 2,000-sequence compmo-gen dataset",
         "",
-        "Written by `python scripts/regen_leaderboard.py` (code at commit "
+        "Written by `python -m scripts.regen_leaderboard` (code at commit "
         f"{commit}; datasets `compmo-gen build --out DIR --num 2000 --seed 0 --split-by sequence|atomic`, "
         f"embedded procedural library; {seq['n_train']:,} train / {seq['n_test']} test sequences each).",
         "Default `strict` protocol. Values x100, bootstrap 95 % intervals over the test videos (1,000",
@@ -144,17 +144,18 @@ def main() -> int:
         "",
         "`results/report_compmo2k_baselines.html` is the `compmo-eval report` of the sequence split.",
         "",
-        "README rows:",
+        "Rows of docs/evaluation.md:",
         "",
         *readme_rows(results),
         "",
     ]
     (ROOT / "results" / "leaderboard_compmo2k.md").write_text("\n".join(lines), encoding="utf-8")
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    page = ROOT / "docs" / "evaluation.md"  # the leaderboard table of the user's guide
+    readme = page.read_text(encoding="utf-8")
     for row in readme_rows(results):
         key = row.split(" | ")[0]
         readme = re.sub(rf"^{re.escape(key)} \|.*$", row, readme, flags=re.M)
-    (ROOT / "README.md").write_text(readme, encoding="utf-8")
+    page.write_text(readme, encoding="utf-8")
     print("\n".join(readme_rows(results)))
     return 0
 

@@ -1,8 +1,9 @@
-"""The README's training walkthrough, command for command, on CPU with a tiny random model.
+"""The README's walkthrough (build, train, infer, evaluate, leaderboard), command for command, on
+CPU with a tiny random model.
 
-Each line of the "Train and run the DEMO model" block runs as written, with only sizes and paths
-substituted (a tiny dataset, a tiny model for ``M``, a few training steps); the stage-2 line runs with
-its YAML (which names a DeepSpeed config) in a single process.
+Each line of the "Walkthrough" block runs as written, with only sizes and paths substituted (a tiny
+dataset, a tiny model for ``M``, a few training steps); the stage-2 line runs with its YAML (which
+names a DeepSpeed config) in a single process.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ EXTRA = {
 
 def _walkthrough() -> list[str]:
     text = (REPO / "README.md").read_text(encoding="utf-8")
-    section = text.split("## Train and run the DEMO model", 1)[1]
+    section = text.split("## Walkthrough", 1)[1]
     block = re.search(r"```bash\n(.*?)```", section, flags=re.S).group(1)
     lines = []
     for line in block.splitlines():
@@ -88,6 +89,8 @@ def test_readme_walkthrough_runs_as_written(tmp_path: Path, tiny_llm: Path) -> N
         assert proc.returncode == 0, f"{line}\n{proc.stderr[-3000:]}"
     assert (tmp_path / "runs" / "s2" / "pred" / "predictions.json").is_file()
     assert (tmp_path / "runs" / "s2_merged").is_dir()
+    assert any(line.startswith("compmo-eval leaderboard") for line in lines)
+    assert (tmp_path / "runs" / "base" / "results.json").is_file()
 
 
 @pytest.fixture(scope="module")

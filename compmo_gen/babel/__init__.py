@@ -1,5 +1,5 @@
 """The H3D+BABEL setting ("UniMotion setting"): dense captions of real HumanML3D motions from
-BABEL's frame labels (``compmo-gen babel``; docs in README and ../shared/docs/BABEL.md).
+BABEL's frame labels (``compmo-gen babel``; docs/babel.md).
 
 Modules: :mod:`~compmo_gen.babel.reader` (BABEL files), :mod:`~compmo_gen.babel.placement`
 (``index.csv``, cuts, mirrors, clip-local labels), :mod:`~compmo_gen.babel.policies` (labels to

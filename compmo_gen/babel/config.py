@@ -1,6 +1,8 @@
-"""The options of ``compmo-gen babel``: one frozen dataclass, named presets, validation.
+"""The options of ``compmo-gen babel``: one frozen dataclass on the core configuration mechanism
+(:mod:`compmo_gen.core.config`: ``--config FILE``, ``--set key=value``, one generated ``--flag`` per
+field documented by its ``#:`` comment), named presets, validation.
 
-Each option is a choice seen in published code (docs/BABEL.md). The default preset, ``demo-like``,
+Each option is a choice seen in published code (docs/babel.md). The default preset, ``demo-like``,
 takes one label per frame (the longest wins where labels overlap), merges runs of identical
 per-frame labels into segments and gives unlabeled spans to the neighbouring segment (DEMO's
 ``mm:ss:ms - text`` strings keep start times only, so its ground truth has no gaps). DEMO's exact
@@ -9,45 +11,73 @@ rule is not published; this is the likely one.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
+import os
+import typing
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
+from compmo_gen.core import config as core_config
+from compmo_gen.core.config import setting
 from compmo_gen.core.errors import ConfigError
 
-LABEL_TEXTS = ("raw", "proc", "act_cat")
-TRANSITIONS = ("keep", "drop", "rename", "split")
-OVERLAPS = ("longest", "first", "join", "multi-track")
-GAPS = ("keep", "fill")
-ANNOTATORS = ("dense", "dense-then-extra", "all")
-SPLIT_BY = ("humanml3d", "unimotion", "source")
+LabelText = Literal["raw", "proc", "act_cat"]
+Transitions = Literal["keep", "drop", "rename", "split"]
+Overlap = Literal["longest", "first", "join", "multi-track"]
+Gaps = Literal["keep", "fill"]
+Annotators = Literal["dense", "dense-then-extra", "all"]
+SplitBy = Literal["humanml3d", "unimotion", "source"]
+LABEL_TEXTS = typing.get_args(LabelText)
+TRANSITIONS = typing.get_args(Transitions)
+OVERLAPS = typing.get_args(Overlap)
+GAPS = typing.get_args(Gaps)
+ANNOTATORS = typing.get_args(Annotators)
+SPLIT_BY = typing.get_args(SplitBy)
+#: Largest split share accepted (shares are relative: 80,10,10 is 0.8,0.1,0.1).
+MAX_RATIO = 1e6
 
 
 @dataclass(frozen=True)
 class BabelConfig:
-    """How BABEL labels become dense captions of HumanML3D clips."""
+    """How BABEL labels become dense captions of HumanML3D clips (``compmo-gen babel`` options,
+    a YAML ``--config`` file or ``--set key=value``; saved in the manifest)."""
 
-    label_text: str = "raw"  # raw_label (sanitised) | proc_label | act_cat
-    transitions: str = "keep"  # keep (UniMotion) | drop (MLP) | rename | split (TEACH)
-    overlap: str = "longest"  # longest | first (per frame) | join (" and ") | multi-track
-    gaps: str = "fill"  # fill unlabeled spans from the neighbour (DEMO strings) | keep them
-    annotators: str = "dense-then-extra"  # dense only | extra when not in dense | all (multi-track)
-    mirrors: bool = True  # also the M-prefixed (left-right mirrored) clips
-    min_frames: int = 40  # UniMotion's length filter: 40 <= frames < 200
-    max_frames: int = 200  # exclusive; 0 disables the upper bound
-    split_by: str = "humanml3d"  # humanml3d | unimotion (*_ft.txt lists) | source (AMASS sequence)
-    ratios: tuple[float, float, float] = (0.8, 0.1, 0.1)  # split_by=source only
-    seed: int = 0  # split_by=source only
+    #: Caption text: raw_label (sanitised), proc_label or act_cat.
+    label_text: LabelText = "raw"
+    #: BABEL 'transition' labels: keep (UniMotion), drop (MLP), rename, split (TEACH).
+    transitions: Transitions = "keep"
+    #: Overlapping labels: one per frame (longest or first wins), joined with " and ", or kept.
+    overlap: Overlap = "longest"
+    #: Unlabeled spans: fill from the neighbour (DEMO strings have no gaps) or keep them.
+    gaps: Gaps = "fill"
+    #: Which annotators: dense only, extra when not in dense, all (needs overlap multi-track).
+    annotators: Annotators = "dense-then-extra"
+    #: Also the M-prefixed (left-right mirrored) clips (--no-mirrors skips them).
+    mirrors: bool = True
+    #: Length filter: keep clips of at least this many frames (UniMotion: 40).
+    min_frames: int = setting(40, ge=1)
+    #: Length filter: keep clips shorter than this many frames (UniMotion: 200); 0 = no limit.
+    max_frames: int = setting(200, ge=0)
+    #: Splits: humanml3d's lists, unimotion's *_ft.txt lists, or by source AMASS sequence.
+    split_by: SplitBy = "humanml3d"
+    #: Train, val and test shares for split_by source (relative, not all 0).
+    ratios: tuple[float, float, float] = setting(default=(0.8, 0.1, 0.1), ge=0, le=MAX_RATIO)
+    #: Seed of split_by source.
+    seed: int = setting(0, ge=0, lt=2**63)
 
     def to_dict(self) -> dict[str, Any]:
         """The options as JSON-ready data (saved in the manifest)."""
-        return json.loads(json.dumps({"babel": dataclasses.asdict(self)}))
+        return {"babel": core_config.to_dict(self)}
 
     def sha256(self) -> str:
         """Hash of the options (identifies the setting in the manifest)."""
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+
+    def validate(self) -> None:
+        """Cross-field rules (each field's type and limits were checked when it was read)."""
+        validate(self)
 
 
 #: Named presets: a starting point that single options override.
@@ -82,18 +112,35 @@ def validate(cfg: BabelConfig) -> BabelConfig:
         raise ConfigError("babel option gaps=fill is not defined for overlap=multi-track")
     if cfg.min_frames < 1 or (cfg.max_frames and cfg.max_frames <= cfg.min_frames):
         raise ConfigError("babel options: need 1 <= min_frames < max_frames (or max_frames 0)")
-    if len(cfg.ratios) != 3 or min(cfg.ratios) < 0 or sum(cfg.ratios) <= 0:
-        raise ConfigError("babel option ratios: three values >= 0, not all 0")
+    if len(cfg.ratios) != 3 or not all(0 <= r <= MAX_RATIO for r in cfg.ratios):
+        raise ConfigError(f"babel option ratios: three finite values in [0, {MAX_RATIO:g}]")
+    if sum(cfg.ratios) <= 0:
+        raise ConfigError("babel option ratios: not all 0")
     return cfg
 
 
 def make_config(preset: str = "demo-like", **overrides: Any) -> BabelConfig:
-    """A preset with some options replaced (``None`` values are ignored)."""
+    """A preset with some options replaced (``None`` values are ignored), checked like a file."""
+    values = {k: v for k, v in overrides.items() if v is not None}
+    return load_config(preset, values=values)
+
+
+def load_config(
+    preset: str = "demo-like",
+    path: str | os.PathLike[str] | None = None,
+    *,
+    sets: Iterable[str] = (),
+    values: Mapping[str, Any] | None = None,
+) -> BabelConfig:
+    """The named ``preset``, then the YAML file ``path``, then ``--set`` items (``"key=value"``),
+    then ``values`` (the command line's flags); typed, limited and validated by the core loader."""
     if preset not in PRESETS:
         raise ConfigError(f"babel preset {preset!r}: one of {', '.join(PRESETS)}")
-    values = {**PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None}}
-    try:
-        cfg = BabelConfig(**values)
-    except TypeError as exc:
-        raise ConfigError(f"babel options: {exc}") from None
+    cfg = core_config.apply(BabelConfig(), PRESETS[preset], f"preset {preset}")
+    if path is not None:
+        cfg = core_config.apply(cfg, core_config.read_yaml(path), str(path))
+    if sets:
+        cfg = core_config.apply(cfg, core_config.parse_sets(sets), "--set")
+    if values:
+        cfg = core_config.apply(cfg, values, "babel option")
     return validate(cfg)

@@ -190,8 +190,7 @@ def build_babel(
     Everything is written into a temporary sibling folder renamed to ``out`` at the end: a failure
     leaves no half-written dataset.
     """
-    import os
-    import shutil
+    from compmo_gen.core.io import atomic_dir
 
     out, h3d = Path(out), Path(h3d)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -203,17 +202,8 @@ def build_babel(
         Path(unimotion) if unimotion else None,
         Path(index) if index else None,
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.{os.getpid()}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
+    with atomic_dir(out) as tmp:
         manifest = _write(tmp, h3d, inputs, cfg, unimotion, progress)
-        if out.exists():
-            out.rmdir()
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return manifest
 
 

@@ -133,6 +133,7 @@ def dispatch(
     parser = OneLineParser(
         prog=f"{prog} {name}", description=cmd.help, formatter_class=DefaultsHelpFormatter
     )
+    parser.set_defaults(command=name)  # one module may serve several commands (stage1, stage2)
     module.configure(parser)
     group = parser.add_argument_group("logging")
     group.add_argument(

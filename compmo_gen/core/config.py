@@ -25,7 +25,6 @@ import json
 import math
 import os
 import re
-import tempfile
 import types
 import typing
 from collections.abc import Iterable, Mapping
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from compmo_gen.core.errors import ConfigError
+from compmo_gen.core.io import write_atomic
 
 T = TypeVar("T")
 
@@ -335,28 +335,16 @@ def config_hash(cfg: Any) -> str:
     return hashlib.sha256(json.dumps(to_dict(cfg), sort_keys=True).encode()).hexdigest()
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_yaml(cfg: Any, path: str | os.PathLike[str]) -> None:
     """Write ``cfg`` as YAML in field order (atomically), readable back by :func:`load`."""
     import yaml
 
-    _write(Path(path), yaml.safe_dump(to_dict(cfg), sort_keys=False))
+    write_atomic(path, yaml.safe_dump(to_dict(cfg), sort_keys=False))
 
 
 def save_json(cfg: Any, path: str | os.PathLike[str]) -> None:
     """Write ``cfg`` as sorted, indented JSON (atomically), readable back by :func:`from_dict`."""
-    _write(Path(path), json.dumps(to_dict(cfg), indent=1, sort_keys=True) + "\n")
+    write_atomic(path, json.dumps(to_dict(cfg), indent=1, sort_keys=True) + "\n")
 
 
 __all__ = [

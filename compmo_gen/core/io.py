@@ -3,12 +3,14 @@ and the one loader of joint arrays."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import glob
 import hashlib
 import json
 import math
 import os
+import shutil
 import stat
 import sys
 import tempfile
@@ -232,9 +234,10 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     return h.hexdigest()
 
 
-def write_atomic(path: str | os.PathLike[str], text: str | Iterable[str]) -> None:
-    """Write text (or chunks of text, streamed) to ``path`` through a temporary file and a rename:
-    never a half-written file, also when producing the chunks fails."""
+def write_atomic(path: str | os.PathLike[str], data: str | bytes | Iterable[str]) -> None:
+    """Write text, bytes or chunks of text (streamed) to ``path`` through a temporary file and a
+    rename, with the mode a plain ``open`` would give (``0o666`` less the umask): never a
+    half-written file, also when producing the chunks fails. The one atomic writer of the repo."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -242,11 +245,15 @@ def write_atomic(path: str | os.PathLike[str], text: str | Iterable[str]) -> Non
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            if isinstance(text, str):
-                f.write(text)
-            else:
-                f.writelines(text)
+        if isinstance(data, bytes):
+            with os.fdopen(fd, "wb") as fb:
+                fb.write(data)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                if isinstance(data, str):
+                    f.write(data)
+                else:
+                    f.writelines(data)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
     except OSError as exc:
@@ -255,6 +262,28 @@ def write_atomic(path: str | os.PathLike[str], text: str | Iterable[str]) -> Non
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def atomic_dir(target: str | os.PathLike[str], *, exist_ok: bool = False) -> Iterator[Path]:
+    """Yield a new temporary sibling folder of ``target``, renamed to ``target`` when the block
+    ends normally and removed when it raises: never a half-written folder. An empty ``target`` is
+    replaced; a non-empty one (another process finished first) keeps its content and ours is
+    dropped with ``exist_ok`` (caches), else :class:`OutputError`."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    try:
+        yield tmp
+        if target.is_dir() and not any(target.iterdir()):
+            target.rmdir()
+        try:
+            tmp.rename(target)
+        except OSError as exc:
+            if not (exist_ok and target.is_dir()):
+                raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def check_writable(path: str | os.PathLike[str] | None) -> None:

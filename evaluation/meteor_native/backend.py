@@ -115,7 +115,7 @@ class NativeMeteor:
         """CPU seconds of the live worker processes (0 without them)."""
         from evaluation.meteor import cpu_seconds
 
-        procs = [p for pool in self._pools for p in (getattr(pool, "_processes", {}) or {})]
+        procs = [pid for pool in self._pools for pid in pool.pids()]
         return cpu_seconds(procs) if procs else 0.0
 
     def cpu_seconds(self) -> float:
@@ -237,20 +237,10 @@ class NativeMeteor:
         return out
 
     def _start_pools(self) -> None:
-        from concurrent.futures import ProcessPoolExecutor
+        from evaluation.workers import WorkerPool
 
-        from evaluation.workers import worker_context
-
-        context = worker_context()
-        self._pools = [
-            ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=context,
-                initializer=_worker_init,
-                initargs=(self.directory,),
-            )
-            for _ in range(self.jobs)
-        ]  # one process each, so that a group's pairs stay in one process
+        # one process each, so that a group's pairs stay in one process
+        self._pools = [WorkerPool(1, _worker_init, (self.directory,)) for _ in range(self.jobs)]
         for pool in self._pools:
             pool.submit(int)  # a task makes the executor start its process now
 

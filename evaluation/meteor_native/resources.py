@@ -13,14 +13,13 @@ import hashlib
 import json
 import logging
 import os
-import shutil
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from compmo_gen.core.io import atomic_dir
 from evaluation.meteor_native.normalize import parse_prefixes, split_tokens
 from evaluation.meteor_native.paraphrase import build_paraphrase_index
 
@@ -129,19 +128,10 @@ def index_dir() -> Path:
     if (target / "done").is_file():
         return target
     log.info("building the METEOR resource index in %s (once; about a minute)", target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="meteor-native-", dir=target.parent))
-    try:
+    with atomic_dir(target, exist_ok=True) as tmp:  # another process may finish first
         _write_lexicon(_read_lexicon(jar), tmp)
         build_paraphrase_index(para, tmp)
         (tmp / "done").write_text(_FORMAT)
-        try:
-            tmp.rename(target)
-        except OSError:  # another process finished first
-            shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return target
 
 

@@ -1,6 +1,6 @@
 """Cut the small real-data fixtures of tests/evaluation/fixtures/ from the released files.
 
-    python scripts/reference_eval/build_real_fixtures.py --data /work/realdata
+    python -m scripts.reference_eval.build_real_fixtures --data DIR
 
 ``--data`` holds, unchanged, ActivityNet Captions ``val_1.json``/``val_2.json`` and the paragraph
 files ``anet_entities_val_{1,2}_para.json`` and YouCook2 ``yc2_val.json`` (all from

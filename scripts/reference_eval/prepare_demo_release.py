@@ -4,7 +4,7 @@ A re-statement of ``prepare.py`` (same regex, same time conversion, same "skip p
 timestamp" rule) that reads durations from a ``{id: seconds}`` JSON file instead of the unreleased
 motion files. Used only to feed DEMO's reference scripts in ``scripts/bench_eval.py``.
 
-    python scripts/reference_eval/prepare_demo_release.py TEST.json RESULT.json DURATIONS.json OUTDIR
+    python -m scripts.reference_eval.prepare_demo_release TEST.json RESULT.json DURATIONS.json OUTDIR
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Goldens for tests/evaluation/fixtures/ by running the reference evaluators themselves.
 
-    python scripts/reference_eval/real_goldens.py [--mirrors /work/.mirror] [--fixtures DIR]
+    python -m scripts.reference_eval.real_goldens [--mirrors DIR] [--fixtures DIR]
 
 Copies, at run time and into a temporary directory only (never into this repository), the
 reference code from local git mirrors of github.com/ranjaykrishna/densevid_eval (evaluate.py,
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -23,11 +24,21 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "evaluation" / "fixtures"
-MIRRORS = {
-    "densevid_eval": "ranjaykrishna+densevid_eval/repo/.git",
-    "SODA": "fujiso+SODA/repo",
-    "PDVC": "ttengwang+PDVC/repo",
-}
+#: The reference repositories: a clone of each under ``--mirrors`` (docs/evaluation.md,
+#: "Reference sources"), named as the repository or ``owner+name/repo``.
+MIRRORS = {"densevid_eval": "ranjaykrishna", "SODA": "fujiso", "PDVC": "ttengwang"}
+
+
+def _repo(mirrors: Path, name: str) -> Path:
+    """The git dir of ``name``'s clone under ``mirrors``."""
+    for base in (mirrors / name, mirrors / f"{MIRRORS[name]}+{name}" / "repo"):
+        if (base / ".git").is_dir():
+            return base / ".git"
+        if (base / "HEAD").is_file():
+            return base
+    raise SystemExit(f"no clone of github.com/{MIRRORS[name]}/{name} under {mirrors}")
+
+
 NUM = r"(?:np\.float64\()?([-+\d.eE]+|nan)\)?"
 
 
@@ -46,8 +57,8 @@ def _py3(src: str) -> str:
 
 def _checkout(mirrors: Path, work: Path) -> dict[str, str]:
     commits = {}
-    for name, rel in MIRRORS.items():
-        git = mirrors / rel
+    for name in MIRRORS:
+        git = _repo(mirrors, name)
         commits[name] = _git(git, "rev-parse", "HEAD").strip()
         files = _git(git, "ls-tree", "-r", "--name-only", "HEAD").split()
         for f in files:
@@ -69,9 +80,9 @@ def _checkout(mirrors: Path, work: Path) -> dict[str, str]:
             dest.write_text(text)
     # PDVC pins fujiso/SODA as the git submodule densevid_eval3/SODA: the same files, at the
     # commit the submodule names (checked).
-    pinned = _git(mirrors / MIRRORS["PDVC"], "ls-tree", "HEAD", "densevid_eval3/SODA").split()[2]
+    pinned = _git(_repo(mirrors, "PDVC"), "ls-tree", "HEAD", "densevid_eval3/SODA").split()[2]
     for f in ("soda.py", "dataset.py", "utils.py"):
-        text = _git(mirrors / MIRRORS["SODA"], "show", f"{pinned}:{f}")
+        text = _git(_repo(mirrors, "SODA"), "show", f"{pinned}:{f}")
         dest = work / "PDVC" / "densevid_eval3" / "SODA" / f
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_text(text)
@@ -101,25 +112,24 @@ def soda(work: Path, pred: Path, refs: list[Path], multi: bool) -> dict[str, flo
 
 PDVC_HARNESS = """
 import json, sys
-sys.path.insert(0, {root!r})
-sys.path.insert(0, {root!r} + '/densevid_eval3/SODA')
 from densevid_eval3.eval_dvc import eval_dvc
 from densevid_eval3.eval_soda import eval_soda
 from densevid_eval3.eval_para import eval_para
 pred, refs, paras = sys.argv[1], sys.argv[2].split(','), sys.argv[3].split(',')
 dvc = eval_dvc(json_path=pred, reference=refs, version='2018')
-out = {{'dvc_' + k: sum(v) / len(v) for k, v in dvc.items()}}
+out = {'dvc_' + k: sum(v) / len(v) for k, v in dvc.items()}
 out.update(eval_soda(pred, ref_list=refs))
 out.update(eval_para(pred, referneces=paras))
-print('PDVC_JSON ' + json.dumps({{k: float(v) for k, v in out.items()}}))
+print('PDVC_JSON ' + json.dumps({k: float(v) for k, v in out.items()}))
 """
 
 
 def pdvc(work: Path, pred: Path, refs: list[Path], paras: list[Path]) -> dict[str, float]:
     root = work / "PDVC"
-    (root / "harness.py").write_text(PDVC_HARNESS.format(root=str(root)))
+    (root / "harness.py").write_text(PDVC_HARNESS)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(root / "densevid_eval3" / "SODA")])}  # fmt: skip
     out = _run([sys.executable, "harness.py", str(pred), ",".join(map(str, refs)),
-                ",".join(map(str, paras))], root)  # fmt: skip
+                ",".join(map(str, paras))], root, env)  # fmt: skip
     return json.loads(out.split("PDVC_JSON ", 1)[1].splitlines()[0])
 
 
@@ -134,7 +144,13 @@ def to_submission(pred: Path, dest: Path) -> Path:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
+    ap.add_argument(
+        "--mirrors",
+        type=Path,
+        default=os.environ.get("COMPMO_REFERENCE_REPOS"),
+        required="COMPMO_REFERENCE_REPOS" not in os.environ,
+        help="folder of the reference clones (default: $COMPMO_REFERENCE_REPOS)",
+    )
     ap.add_argument("--fixtures", type=Path, default=FIXTURES)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="compmo-goldens-") as tmp:

@@ -49,7 +49,7 @@ def test_stage_files_from_a_built_dataset(dataset: Path) -> None:
 
 def test_reroot_checks_every_file_and_stays_under_root(dataset: Path, tmp_path: Path) -> None:
     released = [
-        {"id": "test000", "motion": "/home/someone/final/test000.npy", "gt": "00:00:00 - a"},
+        {"id": "test000", "motion": "/mnt/someone/final/test000.npy", "gt": "00:00:00 - a"},
         {"id": "test001", "motion": "/elsewhere/test001.npy", "gt": "00:00:00 - b"},
     ]
     src = tmp_path / "released.json"

@@ -14,21 +14,10 @@ from pathlib import Path
 import pytest
 
 from evaluation.cli import main
+from evaluation.published import RELEASE_TARGETS as TARGETS
 
 RELEASE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "demo_release"
 
-TARGETS = {
-    "SODA_c": 17.89958236775056,
-    "CIDEr": 134.6804157381805,
-    "METEOR": 16.38297877588815,
-    "ROUGE_L": 24.19879196373197,
-    "Bleu_1": 24.027680507978197,
-    "Bleu_4": 10.985057038131576,
-    "Precision": 68.35109153577883,
-    "Recall": 72.6287996031742,
-    "F1": 59.245949072657496,
-    "tIoU": 78.42829298912765,
-}
 
 pytestmark = pytest.mark.skipif(
     not (RELEASE / "result.json").is_file() or shutil.which("java") is None,

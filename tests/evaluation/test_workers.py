@@ -7,25 +7,27 @@ import os
 import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from evaluation.workers import stop_pools
+import pytest
+
+from evaluation.workers import WorkerPool, stop_pools
 
 
 def test_stop_pools_kills_idle_workers_after_their_results():
-    pools = [
-        ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) for _ in range(2)
-    ]
+    pools = [WorkerPool(1) for _ in range(2)]
     pids = [pool.submit(os.getpid).result() for pool in pools]
     assert len(set(pids)) == 2 and os.getpid() not in pids
+    assert [pool.pids() for pool in pools] == [[pid] for pid in pids]  # announced by the workers
     stop_pools(pools)
-    for pid in pids:  # gone (reaped by stop_pools or by the executor's own thread)
+    for pid in pids:  # gone (reaped by the fork server or by the executor's own thread)
         deadline = time.monotonic() + 10
         while _exists(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not _exists(pid)
-    assert all(pool._shutdown_thread for pool in pools)
+    for pool in pools:
+        with pytest.raises(RuntimeError):  # shut down
+            pool.submit(int)
 
 
 def _exists(pid: int) -> bool:
@@ -43,10 +45,9 @@ def _exists(pid: int) -> bool:
 
 PARENT = """
 import os, sys, time
-from concurrent.futures import ProcessPoolExecutor
-from evaluation.workers import worker_context, worker_init
+from evaluation.workers import WorkerPool
 if __name__ == "__main__":
-    pool = ProcessPoolExecutor(1, mp_context=worker_context(), initializer=worker_init)
+    pool = WorkerPool(1)
     print(pool.submit(os.getpid).result(), flush=True)
     pool.submit(time.sleep, 120)
     time.sleep(120)

@@ -22,7 +22,7 @@ def test_cpu_takes_the_plain_step() -> None:
 
 
 def test_small_model_takes_the_packed_eager_step_on_a_gpu() -> None:
-    # measured (results/issue15_h200*.md): SmolLM2-135M stage 2 through compmo-train, same global
+    # measured (results/gpu_train_infer_speed.md): SmolLM2-135M stage 2 through compmo-train, same global
     # batch: packed eager 1.46x / 1.65x plain, packed compiled 1.53x / 0.89x (two runs)
     d = choose(Facts(**SMOL, cuda=True, free_bytes=79 * GIB, longest=900, trainable=10**7))
     assert (d.packing, d.compile, d.gradient_checkpointing) == (True, False, False)
@@ -80,7 +80,7 @@ def test_auto_keys_parse_and_explicit_values_are_kept(tiny_llm: Path) -> None:
 def test_parameter_count_from_the_config_alone() -> None:
     from transformers import LlamaConfig
 
-    from modeling.batching import count_params
+    from modeling.resources import count_params
 
     smol = LlamaConfig(
         hidden_size=576,

@@ -76,7 +76,8 @@ def test_bench_default_mode_is_compmo_trains(tmp_path: Path) -> None:
 
 def test_bench_script_help() -> None:
     out = subprocess.run(
-        [sys.executable, str(ROOT / "scripts/bench_throughput.py"), "--help"],
+        [sys.executable, "-m", "scripts.bench_throughput", "--help"],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from modeling import batching
+from modeling import resources
 
 
 def test_auto_batch_size_follows_memory_and_kv_cache() -> None:
@@ -22,41 +22,42 @@ def test_auto_batch_size_follows_memory_and_kv_cache() -> None:
         intermediate_size=1536,
         vocab_size=49152,
     )
-    per = batching.per_sequence_bytes(smol, 1000, 500, 2)
+    per = resources.per_sequence_bytes(smol, 1000, 500, 2)
     assert per == 23_040 * 1000 + 500 * (6 * 576 + 3 * 1536) * 2 + 2 * 49152 * 4
     free = 10 * per
     assert (
-        batching.auto_batch_size(
+        resources.auto_batch_size(
             smol, free_bytes=free, seq_tokens=1000, prompt_tokens=500, dtype_bytes=2
         )
         == 8
     )  # 80 % of the free memory
     assert (
-        batching.auto_batch_size(
+        resources.auto_batch_size(
             smol, free_bytes=10**15, seq_tokens=1000, prompt_tokens=500, dtype_bytes=2
         )
-        == batching.MAX_AUTO_BATCH
+        == resources.MAX_AUTO_BATCH
     )
     assert (
-        batching.auto_batch_size(
+        resources.auto_batch_size(
             smol, free_bytes=0, seq_tokens=1000, prompt_tokens=500, dtype_bytes=2
         )
         == 1
     )
     kw = dict(device="cpu", config=smol, seq_tokens=10, prompt_tokens=5, dtype_bytes=4)
-    assert batching.resolve_batch_size("auto", **kw) == batching.CPU_BATCH
-    assert batching.resolve_batch_size(3, **kw) == 3
+    assert resources.resolve_batch_size("auto", **kw) == resources.CPU_BATCH
+    assert resources.resolve_batch_size(3, **kw) == 3
 
 
 def test_cpu_threads(monkeypatch) -> None:
     monkeypatch.delenv("COMPMO_THREADS", raising=False)
-    monkeypatch.setattr(batching, "usable_cores", lambda: 16)
-    assert batching.cpu_threads() == 4
-    assert batching.cpu_threads(4) == 4 and batching.cpu_threads(32) == 1
-    monkeypatch.setattr(batching, "usable_cores", lambda: 2)
-    assert batching.cpu_threads() == 2 and batching.cpu_threads(2) == 1
+    monkeypatch.setattr(resources.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setattr(resources, "usable_cores", lambda: 16)
+    assert resources.cpu_threads() == 4
+    assert resources.cpu_threads(4) == 4 and resources.cpu_threads(32) == 1
+    monkeypatch.setattr(resources, "usable_cores", lambda: 2)
+    assert resources.cpu_threads() == 2 and resources.cpu_threads(2) == 1
     monkeypatch.setenv("COMPMO_THREADS", "3")
-    assert batching.cpu_threads(2) == 3
+    assert resources.cpu_threads(2) == 3
 
 
 def test_cli_rejects_bad_batch_size_and_shards(capsys) -> None:

@@ -10,9 +10,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,7 @@ __all__ = [
     "FORMATS",
     "Dialect",
     "GenerationLog",
+    "check_records",
     "detect_format",
     "file_content",
     "dump_annotations",
@@ -213,29 +215,50 @@ def load_annotations(
     report = ReadReport()
     root = None if motion_root is None else Path(motion_root)
     raw, log = _raw_records(path, fmt, obj)
+
+    def parse(key: Any, rec: Any) -> DenseAnnotation:
+        if fmt == "stmc":
+            return rec
+        if fmt == "anet-gt":
+            return anet_gt_record(key, rec, file)
+        if fmt == "anet-pred":
+            ann = anet_pred_record(key, rec, file, None)
+            return ann if log is None else _from_log(key, ann, log, dialect, report)
+        return demo_record(rec, int(key), file, role, durations, root, fps, dialect, report)
+
+    parsers = (functools.partial(parse, key, rec) for key, rec in raw)
+    return check_records(
+        parsers, file, fmt, role, report, durations=None if fmt == "demo" else durations,
+        lenient=lenient, past_duration=past_duration,
+    )  # fmt: skip
+
+
+def check_records(
+    parsers: Iterable[Callable[[], DenseAnnotation]],
+    file: str,
+    fmt: str,
+    role: Role,
+    report: ReadReport,
+    *,
+    durations: Mapping[str, float] | None,
+    lenient: bool,
+    past_duration: str,
+) -> AnnotationSet:
+    """The one record loop of every reader: parse each record (a call raising
+    :class:`AnnotationError` when it is unusable), give it its duration from ``durations`` (a GT id
+    missing there is an error), refuse duplicate ids, validate ground truth (``past_duration``) or
+    count prediction anomalies; ``lenient`` turns a record's error into a counted, reported skip."""
     out: dict[str, DenseAnnotation] = {}
-    for key, rec in raw:
+    for parse in parsers:
         report.records += 1
         n_unparseable = len(report.unparseable)
         try:
-            if fmt == "stmc":
-                ann = rec
-            elif fmt == "anet-gt":
-                ann = anet_gt_record(key, rec, file)
-            elif fmt == "anet-pred":
-                ann = anet_pred_record(key, rec, file, None)
-                if log is not None:
-                    ann = _from_log(key, ann, log, dialect, report)
-            else:
-                ann = demo_record(rec, int(key), file, role, durations, root, fps, dialect, report)
-            if durations is not None and fmt != "demo":
-                if ann.id not in durations:
-                    if role == "gt":
-                        raise AnnotationError(
-                            file, ann.id, "duration", "id not in the durations given"
-                        )
-                else:
+            ann = parse()
+            if durations is not None:
+                if ann.id in durations:
                     ann = DenseAnnotation(ann.id, float(durations[ann.id]), ann.segments)
+                elif role == "gt":
+                    raise AnnotationError(file, ann.id, "duration", "id not in the durations given")
             if ann.id in out:
                 raise AnnotationError(file, ann.id, "id", "duplicate id")
             if role == "gt":

@@ -14,23 +14,17 @@ prediction ids to ground-truth ids, counting every normalisation.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from compmo_gen.core.errors import AnnotationError
-from compmo_gen.core.formats import load_annotations
+from compmo_gen.core.formats import check_records, load_annotations
 from compmo_gen.core.formats.roles import check_role
 from compmo_gen.core.formats.timechat import is_caption_predictions
-from compmo_gen.core.segments import (
-    AnnotationSet,
-    DenseAnnotation,
-    ReadReport,
-    apply_past_duration,
-    prediction_anomalies,
-    validate_ground_truth,
-)
+from compmo_gen.core.segments import AnnotationSet, DenseAnnotation, ReadReport, Role
 
 EXTRA_FORMATS = ("youcook2", "vitt", "caption-pred")
 #: Video-file extensions stripped from prediction ids that do not match a GT id as they are.
@@ -71,41 +65,29 @@ def detect_extra(path: Path, role: str) -> tuple[str | None, Any]:
     return None, obj
 
 
+def _raise_or(item: DenseAnnotation | AnnotationError) -> DenseAnnotation:
+    if isinstance(item, AnnotationError):
+        raise item
+    return item
+
+
 def _finish(
     items: Iterable[tuple[str, DenseAnnotation | AnnotationError]],
     file: str,
     fmt: str,
-    role: str,
+    role: Role,
     report: ReadReport,
     *,
     durations: Mapping[str, float] | None,
     lenient: bool,
     past_duration: str,
 ) -> AnnotationSet:
-    """The checks of ``load_annotations`` on already parsed records."""
-    out: dict[str, DenseAnnotation] = {}
-    for vid, ann in items:
-        report.records += 1
-        try:
-            if isinstance(ann, AnnotationError):
-                raise ann
-            if durations is not None and fmt != "vitt" and vid in durations:
-                ann = DenseAnnotation(ann.id, float(durations[vid]), ann.segments)
-            if ann.id in out:
-                raise AnnotationError(file, ann.id, "id", "duplicate id")
-            if role == "gt":
-                ann = apply_past_duration(ann, past_duration, report)
-                validate_ground_truth(ann, file=file, check_duration=past_duration == "error")
-            else:
-                report.counts.update(prediction_anomalies(ann))
-        except AnnotationError as exc:
-            if not lenient:
-                raise
-            report.skipped.append(str(exc))
-            report.note("skipped_records")
-            continue
-        out[ann.id] = ann
-    return AnnotationSet(out, report, file, fmt)
+    """The checks of ``load_annotations`` on already parsed records (ViTT applied ``durations``)."""
+    parsers = (functools.partial(_raise_or, item) for _vid, item in items)
+    return check_records(
+        parsers, file, fmt, role, report, durations=None if fmt == "vitt" else durations,
+        lenient=lenient, past_duration=past_duration,
+    )  # fmt: skip
 
 
 def load_any(
