@@ -30,6 +30,8 @@ from compmo_gen.overlay import (
 
 #: Third word of the overlay generator's seed key (the base uses attempt numbers 0, 1, ...).
 OVERLAY_STREAM = 0x6D74  # "mt"
+#: Parts given to a base action that names none (standing idle) in a multi-track sequence.
+IDLE_PARTS: tuple[str, ...] = ("legs",)
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,9 @@ def add_overlays(
             taken |= set(meta["parts"])
             meta["base_segment"] = n
             placed.append(meta)
-    segments = list(base.segments) + [
+    # A part-less base action (standing idle) is held by the legs while other parts act.
+    segments = [s if s.parts else Segment(s.start, s.end, s.caption, IDLE_PARTS) for s in base.segments]
+    segments += [
         Segment(m["start_frame"] / FPS, m["end_frame"] / FPS, m["caption"], tuple(m["parts"]))
         for m in placed
     ]
