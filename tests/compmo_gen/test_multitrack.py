@@ -159,5 +159,8 @@ def test_done_when_50_sequence_build(tmp_path):
     assert same["F1"] == pytest.approx(100, abs=1e-4)
     swapped = _scores(tmp_path, gt_path, submission(swap=True), "swapped")
     assert swapped["multitrack"] == same
+    full = _scores(tmp_path, gt_path, submission(), "same")
+    for key in ("metrics", "per_tiou", "overlap_per_threshold"):  # the classic metrics too
+        assert swapped[key] == full[key]
     dropped = _scores(tmp_path, gt_path, submission(drop=pair[1]), "dropped")["multitrack"]
     assert dropped["concurrency_recall"] < same["concurrency_recall"] == pytest.approx(100)
