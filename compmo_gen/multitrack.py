@@ -157,7 +157,9 @@ def add_overlays(
             meta["base_segment"] = n
             placed.append(meta)
     # A part-less base action (standing idle) is held by the legs while other parts act.
-    segments = [s if s.parts else Segment(s.start, s.end, s.caption, IDLE_PARTS) for s in base.segments]
+    segments = [
+        s if s.parts else Segment(s.start, s.end, s.caption, IDLE_PARTS) for s in base.segments
+    ]
     segments += [
         Segment(m["start_frame"] / FPS, m["end_frame"] / FPS, m["caption"], tuple(m["parts"]))
         for m in placed

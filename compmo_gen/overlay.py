@@ -93,9 +93,7 @@ def fade_weights(n: int, fade: int) -> np.ndarray:
     return w
 
 
-def overlay(
-    base: np.ndarray, src: np.ndarray, parts: tuple[str, ...], w: np.ndarray
-) -> np.ndarray:
+def overlay(base: np.ndarray, src: np.ndarray, parts: tuple[str, ...], w: np.ndarray) -> np.ndarray:
     """``base`` (T, 22, 3) with ``parts`` of ``src`` (same T) blended in with weights ``w`` (T,).
 
     Raises ``ValueError`` for a part that cannot be overlaid (see :data:`OVERLAY_PARTS`).
@@ -117,9 +115,7 @@ def overlay(
             ua = _in(pa, _unit(base[:, j] - base[:, par]))
             ub = _in(pb, _unit(src[:, j] - src[:, par]))
             out[:, j] = out[:, par] + length[:, j, None] * _out(pa, slerp(ua, ub, ww))
-        rel = _rot_slerp(
-            np.einsum("tji,tjk->tik", pa, ca), np.einsum("tji,tjk->tik", pb, cb), w
-        )
+        rel = _rot_slerp(np.einsum("tji,tjk->tik", pa, ca), np.einsum("tji,tjk->tik", pb, cb), w)
         cn = np.einsum("tij,tjk->tik", pa, rel)
         for j in CHEST_JOINTS:  # carried rigidly by the chest
             out[:, j] = out[:, 9] + _out(cn, _in(ca, base[:, j] - base[:, 9]))
@@ -172,7 +168,10 @@ def overlay_checks(
     from compmo_gen.quality import foot_skate
 
     lo, hi = span
-    joints = sorted({j for q in parts for j in PART_JOINTS[q]} | (set(CHEST_JOINTS) if "spine" in parts else set()))
+    joints = sorted(
+        {j for q in parts for j in PART_JOINTS[q]}
+        | (set(CHEST_JOINTS) if "spine" in parts else set())
+    )
     bone = float(np.abs(bone_lengths(out) - bone_lengths(base)).max())
     skate = foot_skate(out) - foot_skate(base)
     speed = _speed(out, joints, fps)

@@ -87,7 +87,9 @@ def _prf(m: float, n_gt: int, n_pred: int) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r > 0 else 0.0)
 
 
-def concurrency(gt: Sequence[Seg], pred: Sequence[Seg], pairs: Sequence[tuple[int, int]]) -> tuple[float, float]:
+def concurrency(
+    gt: Sequence[Seg], pred: Sequence[Seg], pairs: Sequence[tuple[int, int]]
+) -> tuple[float, float]:
     """(concurrent GT seconds, of which covered) of one video; ``pairs`` index ``gt``/``pred``."""
     cuts = sorted({x for s in (*gt, *pred) for x in (s.start, s.end)})
     partner = dict(pairs)
@@ -158,7 +160,10 @@ def score_all(
 ) -> dict:
     """Corpus figures (x100) over ``(id, gt, pred or None)``; a video without predictions scores 0
     (and its concurrent GT time counts as not covered)."""
-    rows = [(vid, score_video(gt, pred or (), scorer, part_aware=part_aware)) for vid, gt, pred in videos]
+    rows = [
+        (vid, score_video(gt, pred or (), scorer, part_aware=part_aware))
+        for vid, gt, pred in videos
+    ]
     n = max(len(rows), 1)
 
     def mean(values: Sequence[float]) -> float:
@@ -173,7 +178,9 @@ def score_all(
         "videos": len(rows),
         "part_aware": part_aware,
         "F1": float(np.mean([mean([v.f1[k] for _, v in rows]) for k in range(len(F1_TIOUS))])),
-        "Precision": float(np.mean([mean([v.p[k] for _, v in rows]) for k in range(len(PR_TIOUS))])),
+        "Precision": float(
+            np.mean([mean([v.p[k] for _, v in rows]) for k in range(len(PR_TIOUS))])
+        ),
         "Recall": float(np.mean([mean([v.r[k] for _, v in rows]) for k in range(len(PR_TIOUS))])),
         "tIoU": mean([v.tiou for _, v in rows]),
         "SODA_c": mean([v.soda[2] for _, v in rows]),

@@ -45,8 +45,7 @@ def _segs(ann: DenseAnnotation | None, tokens: Sequence[str]) -> list[Seg]:
     if ann is None:
         return []
     return [
-        Seg(s.start, s.end, t, tuple(s.parts))
-        for s, t in zip(ann.segments, tokens, strict=False)
+        Seg(s.start, s.end, t, tuple(s.parts)) for s, t in zip(ann.segments, tokens, strict=False)
     ]
 
 
@@ -94,8 +93,7 @@ def table(res: Mapping[str, Any]) -> str:
         f"tIoU {res['tIoU']:.2f}  SODA_c {res['SODA_c']:.2f}  "
         f"SODA_c track mean {res['SODA_c_track_mean']:.2f}  "
         f"concurrency recall {'n/a' if conc is None else f'{conc:.2f}'}",
-        "  SODA_c per track: "
-        + ", ".join(f"{t} {v:.2f}" for t, v in res["SODA_c_tracks"].items()),
+        "  SODA_c per track: " + ", ".join(f"{t} {v:.2f}" for t, v in res["SODA_c_tracks"].items()),
     ]
     return "\n".join(lines)
 

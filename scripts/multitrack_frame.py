@@ -26,7 +26,9 @@ def main() -> None:
     args = ap.parse_args()
     gt = None
     for split in ("train", "val", "test"):
-        anns = load_annotations(args.dataset / "annotations" / f"{split}.json", role="gt").annotations
+        anns = load_annotations(
+            args.dataset / "annotations" / f"{split}.json", role="gt"
+        ).annotations
         gt = anns.get(args.id, gt)
     if gt is None:
         raise SystemExit(f"{args.id}: not in {args.dataset}/annotations")
@@ -34,7 +36,9 @@ def main() -> None:
     i, j = concurrent_pairs(gt.segments)[0]
     a, b = gt.segments[i], gt.segments[j]
     t = (max(a.start, b.start) + min(a.end, b.end)) / 2
-    r = FrameRenderer(joints, gt, style=RenderStyle(width=args.width, view_height=int(args.width * 0.8)))
+    r = FrameRenderer(
+        joints, gt, style=RenderStyle(width=args.width, view_height=int(args.width * 0.8))
+    )
     r.frame(min(int(t * r.fps), r.n_frames - 1)).save(args.out, optimize=True)
     print(f"wrote {args.out} (frame at {t:.2f} s)")
 

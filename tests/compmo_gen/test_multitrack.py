@@ -116,9 +116,7 @@ def _scores(tmp_path, gt_path, sub, name):
 
 
 def test_done_when_50_sequence_build(tmp_path):
-    cfg = load_config(
-        "datasets/multitrack.yaml", sets=["num=50", "chunk=25", "library.per_kind=6"]
-    )
+    cfg = load_config("datasets/multitrack.yaml", sets=["num=50", "chunk=25", "library.per_kind=6"])
     out = tmp_path / "mt"
     assert run_build(cfg, out, progress=False).finalized
     problems, summary = validate_dataset(out)

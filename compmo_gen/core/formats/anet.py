@@ -55,7 +55,10 @@ def read_parts(value: Any, file: str, record: str, fld: str) -> tuple[str, ...]:
         part = normalize_part(item) if isinstance(item, str) else None
         if part is None:
             raise AnnotationError(
-                file, record, f"{fld}[{k}]", f"unknown body part {item!r} (one of {', '.join(PARTS)})"
+                file,
+                record,
+                f"{fld}[{k}]",
+                f"unknown body part {item!r} (one of {', '.join(PARTS)})",
             )
         out.append(part)
     return tuple(out)
@@ -97,7 +100,9 @@ def anet_gt_entry(a: DenseAnnotation) -> dict[str, Any]:
     rec["sentences"] = [s.caption for s in a.segments]
     from compmo_gen.core.tracks import has_overlap
 
-    if has_overlap(a.segments):  # multi-track: the body parts that let simultaneous segments be told apart
+    if has_overlap(
+        a.segments
+    ):  # multi-track: the body parts that let simultaneous segments be told apart
         rec["parts"] = [list(s.parts) for s in a.segments]
     return rec
 

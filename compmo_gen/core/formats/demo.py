@@ -36,9 +36,7 @@ _TIME = r"\d{1,3}:\d{1,2}(?::\d{1,3}|\.\d+)"
 # then "-" (spaces optional).
 _DEMO_START = re.compile(rf"(?<![\d.])(?<!\d:)({_TIME})\s*-\s*")
 # The multi-track form: start and end glued by "-", optional [parts], then "-".
-_TRACK_START = re.compile(
-    rf"(?<![\d.])(?<!\d:)({_TIME})-({_TIME})(?:\s*\[([^\[\]]*)\])?\s*-\s*"
-)
+_TRACK_START = re.compile(rf"(?<![\d.])(?<!\d:)({_TIME})-({_TIME})(?:\s*\[([^\[\]]*)\])?\s*-\s*")
 # DEMO's own parser (eval/prepare.py), for the reference dialect.
 _DEMO_REFERENCE = re.compile(r"(\d{2}:\d{2}:\d{1,3})\s*-\s*([^,]+(?:,[^,\d{2}]+)*)")
 
@@ -226,7 +224,9 @@ def read_generation(
                 cap = cap[:-1].rstrip()  # the separator; a caption's own trailing comma survives
             starts.append(_checked_time(t0, dropped))
             captions.append(cap)
-            given.append((None if t1 is None else _checked_time(t1, dropped), _parts(parts, dropped)))
+            given.append(
+                (None if t1 is None else _checked_time(t1, dropped), _parts(parts, dropped))
+            )
         if matches and re.search(r"[^\W_]", text[: matches[0][0]]):
             dropped["leading_text"] += 1
         if any(g != (None, ()) for g in given):
