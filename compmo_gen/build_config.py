@@ -63,10 +63,7 @@ class BuildConfig:
         return data
 
     def sha256(self) -> str:
-        import hashlib
-        import json
-
-        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+        return core_config.config_hash(self)  # of to_dict() above
 
     def validate(self, where: str = "config") -> None:
         """Cross-field rules (each field's type was checked when it was read)."""

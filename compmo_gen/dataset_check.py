@@ -102,7 +102,9 @@ def check_dataset(
             )
         from compmo_gen.multitrack_check import check_split
 
-        multi_problems, n_multi = check_split(out, split, gt.annotations)
+        config = manifest.get("config") if isinstance(manifest.get("config"), dict) else {}
+        strict = bool((config.get("multitrack") or {}).get("enabled"))
+        multi_problems, n_multi = check_split(out, split, gt.annotations, strict=strict)
         problems += multi_problems
         if n_multi:
             summary.setdefault("multitrack", {})[split] = n_multi

@@ -124,14 +124,16 @@ def to_anet_submission(
     dialect and the ids that did not parse are kept under the extra key ``"compmo"``, which the
     reference evaluators ignore and :func:`read_generation_log` restores.
     """
-    results = {
-        a.id: [
+    from compmo_gen.core.tracks import has_overlap
+
+    results = {}
+    for a in annotations:  # parts only where segments overlap (multi-track), as in GT records
+        multi = has_overlap(a.segments)
+        results[a.id] = [
             {"sentence": s.caption, "timestamp": [s.start, s.end]}
-            | ({"parts": list(s.parts)} if s.parts else {})
+            | ({"parts": list(s.parts)} if multi and s.parts else {})
             for s in a.segments
         ]
-        for a in annotations
-    }
     out = {"version": version, "results": results, "external_data": {"used": False, "details": ""}}
     if generations is not None:
         out[GENERATION_KEY] = generations.to_json()
