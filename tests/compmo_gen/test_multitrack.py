@@ -162,3 +162,33 @@ def test_done_when_50_sequence_build(tmp_path):
         assert swapped[key] == full[key]
     dropped = _scores(tmp_path, gt_path, submission(drop=pair[1]), "dropped")["multitrack"]
     assert dropped["concurrency_recall"] < same["concurrency_recall"] == pytest.approx(100)
+
+
+def test_humanml3d_source_overlays_parts_inferred_from_motion(
+    tmp_path, small_library, hml_folder, caption_line
+):
+    """A HumanML3D-layout folder (library motions, no part labels): overlay candidates come from
+    the parts :func:`compmo_gen.humanml3d.infer_parts` finds, and the build validates."""
+    kinds = ("walk", "wave", "raise_arm", "nod", "squat", "look", "jog", "clap")
+    picked = [next(c for c in small_library if c.kind == k) for k in kinds]
+    clips = {
+        f"{i:06d}": (c.joints, caption_line(c.captions[0])) for i, c in enumerate(picked, start=1)
+    }
+    root = hml_folder(tmp_path / "HumanML3D", clips, {"all": list(clips)})
+    cfg = load_config(
+        "datasets/multitrack.yaml",
+        sets=["num=12", "chunk=12", "humanml3d.min_frames=20", "multitrack.overlay_prob=1.0"],
+        overrides={"source": f"humanml3d:{root}"},
+    )
+    out = tmp_path / "h3d"
+    assert run_build(cfg, out, progress=False).finalized
+    assert validate_dataset(out)[0] == []
+    meta = [
+        json.loads(x)
+        for p in (out / "metadata").glob("*.jsonl")
+        for x in p.read_text().splitlines()
+    ]
+    overlays = [o for r in meta for o in r["overlays"]]
+    assert overlays and all(o["source"].startswith("humanml3d:") for o in overlays)
+    assert all("legs" not in o["parts"] for o in overlays)
+    assert max(o["checks"]["bone_error"] for o in overlays) < 1e-4
