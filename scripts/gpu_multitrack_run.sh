@@ -8,7 +8,9 @@
 #   DRY_RUN=1 OUT=/tmp/mt_dry bash scripts/gpu_multitrack_run.sh     # CPU, tiny random model, minutes
 #
 # Environment: MODEL, OUT (results), WORK (scratch, default /tmp/compmo_mt), NUM (sequences per
-# dataset, default 5000), MODES (default "multitrack sequential"), EP1 / EP2 (epochs, default 1 / 5),
+# dataset, default 4000), MODES (default "multitrack sequential"), EP1 / EP2 (epochs, default 2 / 4,
+# the settings of results/model_gpu_run.md's run 2: about 470 s per mode on an H100, so under a
+# 10-minute command limit run MODES=multitrack and MODES=sequential as two calls, same OUT),
 # DRY_RUN=1 (tiny random Llama made on the fly, 16 sequences, a few steps, no bf16: checks the
 # whole chain on a CPU; its scores mean nothing).
 set -uo pipefail
@@ -39,10 +41,10 @@ if [ "$DRY_RUN" = 1 ]; then
   S2=(--max-steps 3 --batch-size 4 --lora-r 8 --lora-alpha 16 --num-workers 0)
   INF=(--batch-size 4 --max-new-tokens 48)
 else
-  NUM=${NUM:-5000}
+  NUM=${NUM:-4000}
   BUILD=(--workers 14)
-  S1=(--epochs "${EP1:-1}" --learning-rate 5e-4 --batch-size 64 --pos-embedding true --center-windows true --bf16 true --num-workers 8 --model-max-length 1024)
-  S2=(--epochs "${EP2:-5}" --learning-rate 3e-4 --batch-size 32 --pos-embedding true --center-windows true --bf16 true --lora-r 64 --lora-alpha 128 --lora-dropout 0.05 --lora-targets all-linear --num-workers 8 --model-max-length 1024)
+  S1=(--epochs "${EP1:-2}" --learning-rate 5e-4 --batch-size 64 --pos-embedding true --center-windows true --bf16 true --num-workers 8 --model-max-length 1024)
+  S2=(--epochs "${EP2:-4}" --learning-rate 3e-4 --batch-size 32 --pos-embedding true --center-windows true --bf16 true --lora-r 64 --lora-alpha 128 --lora-dropout 0.05 --lora-targets all-linear --num-workers 8 --model-max-length 1024)
   INF=(--batch-size 200 --bf16 --max-new-tokens 400)
 fi
 
@@ -79,6 +81,11 @@ PY
     --out "$OUT/${mode}.part_aware.results.json" -q || return 1
   ev score "$d/annotations/test.json" --gt "$d/annotations/test.json" --fmt anet-gt --multitrack on \
     --out "$OUT/${mode}.gt_as_pred.results.json" -q || return 1
+  ev baselines "$d" --out-dir "$r/baselines" -q || return 1  # uniform, nn-oracle (GT boundaries)
+  for b in uniform nn-oracle; do
+    ev score "$r/baselines/${b}_test.json" --gt "$d/annotations/test.json" --multitrack on \
+      --out "$OUT/${mode}.${b}.results.json" -q || return 1
+  done
   cp "$r/pred/generated.json" "$OUT/${mode}.generated.json"
   cp "$d/stats.json" "$OUT/${mode}.stats.json"
   cp "$t" "$OUT/${mode}.timings.txt"

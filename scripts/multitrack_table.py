@@ -10,6 +10,14 @@ import sys
 from pathlib import Path
 
 SEQ = ("SODA_c", "CIDEr", "METEOR", "tIoU", "F1")
+#: Result files of one build (``<mode>.<tag>.json``) and their row names.
+TAGS = {
+    "results": "model",
+    "part_aware.results": "model, part-aware",
+    "uniform.results": "uniform baseline",
+    "nn-oracle.results": "nn-oracle (GT boundaries)",
+    "gt_as_pred.results": "GT as prediction",
+}
 MT = ("F1", "Precision", "Recall", "tIoU", "SODA_c", "SODA_c_track_mean", "concurrency_recall")
 
 
@@ -23,14 +31,13 @@ def main(out: Path) -> str:
         "|---|---|" + "---|" * (len(SEQ) + len(MT)),
     ]
     for mode in ("multitrack", "sequential"):
-        for tag in ("results", "part_aware.results", "gt_as_pred.results"):
+        for tag in TAGS:
             path = out / f"{mode}.{tag}.json"
             if not path.is_file():
                 continue
             r = json.loads(path.read_text())
             m, mt = r.get("metrics", {}), r.get("multitrack", {})
-            name = {"results": "model", "part_aware.results": "model, part-aware",
-                    "gt_as_pred.results": "GT as prediction"}[tag]  # fmt: skip
+            name = TAGS[tag]
             lines.append(
                 f"| {mode} | {name} | "
                 + " | ".join(_fmt(m.get(k)) for k in SEQ)
