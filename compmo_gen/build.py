@@ -84,6 +84,10 @@ def build_chunk(c: int) -> int:
     for i in range(c * cfg.chunk, min((c + 1) * cfg.chunk, cfg.num)):
         split = split_of(i, ranges)
         seq = build_sequence(_STATE["pools"][split], [cfg.seed, i], cfg.composition)
+        if cfg.multitrack.enabled:  # overlays on disjoint body parts (compmo_gen.multitrack)
+            from compmo_gen.multitrack import add_overlays
+
+            seq = add_overlays(seq, _STATE["pools"][split], [cfg.seed, i], cfg.multitrack)
         sid = sequence_id(i, cfg.num)
         data = npy_bytes(seq.joints)
         write_atomic(out / "motions" / f"{sid}.npy", data)

@@ -18,6 +18,7 @@ from compmo_gen.core import config as core_config
 from compmo_gen.core.config import setting
 from compmo_gen.core.errors import ConfigError
 from compmo_gen.humanml3d import LoadOptions
+from compmo_gen.multitrack import MultitrackOptions
 from compmo_gen.quality import Gate
 from compmo_gen.transitions import MODES
 
@@ -52,12 +53,17 @@ class BuildConfig:
     humanml3d: LoadOptions = field(default_factory=LoadOptions)
     #: Composition of sequences.
     composition: ComposeConfig = field(default_factory=ComposeConfig)
+    #: Overlaid actions on disjoint body parts (docs/multitrack.md); off by default.
+    multitrack: MultitrackOptions = field(default_factory=MultitrackOptions)
 
     def to_dict(self) -> dict[str, Any]:
-        return core_config.to_dict(self)
+        data = core_config.to_dict(self)
+        if not self.multitrack.enabled:  # sequential builds keep their bytes and their hash
+            data.pop("multitrack")
+        return data
 
     def sha256(self) -> str:
-        return core_config.config_hash(self)
+        return core_config.config_hash(self)  # of to_dict() above
 
     def validate(self, where: str = "config") -> None:
         """Cross-field rules (each field's type was checked when it was read)."""
@@ -78,6 +84,9 @@ class BuildConfig:
             )
         if min(self.ratios) < 0 or sum(self.ratios) <= 0 or self.library.per_kind < 1:
             raise ConfigError(f"{where}: ratios must be >= 0 and library.per_kind >= 1")
+        problems = self.multitrack.validate(where) if self.multitrack.enabled else []
+        if problems:
+            raise ConfigError(problems[0])
 
 
 def validate(cfg: BuildConfig, where: str = "config") -> BuildConfig:

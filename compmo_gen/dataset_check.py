@@ -100,6 +100,14 @@ def check_dataset(
             problems.append(
                 f"{ann}: {len(gt.annotations)} sequences, manifest says {counts.get(split)}"
             )
+        from compmo_gen.multitrack_check import check_split
+
+        config = manifest.get("config") if isinstance(manifest.get("config"), dict) else {}
+        strict = bool((config.get("multitrack") or {}).get("enabled"))
+        multi_problems, n_multi = check_split(out, split, gt.annotations, strict=strict)
+        problems += multi_problems
+        if n_multi:
+            summary.setdefault("multitrack", {})[split] = n_multi
         missing = [vid for vid in gt.annotations if f"motions/{vid}.npy" not in files]
         if missing:
             problems.append(f"{ann}: {len(missing)} ids without a motion (e.g. {missing[0]})")

@@ -137,8 +137,19 @@ class Track:
 
 
 def tracks_for(gt: DenseAnnotation | None, pred: DenseAnnotation | None) -> list[Track]:
+    from compmo_gen.render_tracks import PART_COLORS, PART_LABELS, is_multitrack, part_rows
+
     gt_segs = gt.segments if gt is not None else ()
     out = [Track("GT", gt_segs, tuple(segment_colors(gt_segs)))] if gt is not None else []
+    if is_multitrack(gt):  # simultaneous segments: one row per body part, in part colours
+        out = [
+            Track(
+                PART_LABELS[p],
+                tuple(gt_segs[i] for i in idx),
+                tuple(shade(PART_COLORS[p], 2 * (k % 2)) for k in range(len(idx))),
+            )
+            for p, idx in part_rows(gt)
+        ]
     if pred is not None:
         out.append(Track("Pred", pred.segments, tuple(match_colors(pred.segments, gt_segs))))
     return out
@@ -162,6 +173,11 @@ class FrameRenderer:
         given = [a.duration for a in (gt, pred) if a is not None and a.duration]
         self.duration = float(given[0]) if given else self.n_frames / fps
         self.tracks = tracks_for(gt, pred)
+        self.part_rows: list[str] = []  # multi-track GT: the body part of each leading row
+        if gt is not None and self.tracks and self.tracks[0].label != "GT":
+            from compmo_gen.render_tracks import part_rows
+
+            self.part_rows = [p for p, _ in part_rows(gt)]
         s = style.scale
         self.line_h = round((style.font_size + 4) * s)
         self.font = font(max(8, round(style.font_size * s)))
@@ -257,6 +273,11 @@ class FrameRenderer:
 
     def bone_colors(self, i: int) -> list[Color]:
         """Colour of each joint's bone (index = child joint) at frame ``i``."""
+        if self.part_rows:  # multi-track: the moving parts in their colours
+            from compmo_gen.render_tracks import bone_colors
+
+            active = [a[i] for a in self.active[: len(self.part_rows)]]
+            return bone_colors(self.part_rows, active, JOINT_SIDES, shade)
         idx = self.active[0][i] if self.tracks and self.tracks[0].label == "GT" else None
         base = NEUTRAL if idx is None else self.tracks[0].colors[idx]
         return [shade(base, int(side)) for side in JOINT_SIDES]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from compmo_gen.core.constants import FPS
 from compmo_gen.core.errors import AnnotationError
-from compmo_gen.core.formats import format_demo_string, load_annotations
+from compmo_gen.core.formats import format_demo_answer, load_annotations
 from compmo_gen.core.io import MotionError, load_joints, read_text, resolve_under
 from compmo_gen.core.prompts import STAGE2_SYSTEM, stage1_prompt, stage2_user
 from compmo_gen.core.segments import DenseAnnotation
@@ -55,7 +55,7 @@ def stage2_from_dataset(
 ) -> Iterator[StageRecord]:
     """Stage-2 records (or test records with ``gt`` only) of a built dataset's split."""
     for vid, ann in _dataset_split(dataset, split).items():
-        target = format_demo_string(ann.segments)
+        target = format_demo_answer(ann.segments)  # multi-track form when segments overlap
         motion = _motion_rel(dataset, vid, out_dir)
         if test:
             yield StageRecord(vid, motion, gt=target)

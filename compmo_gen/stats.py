@@ -57,6 +57,8 @@ def dataset_card(records: Iterable[Mapping], sources: Mapping | None = None) -> 
     }
     if records and all("qc" in r for r in records):
         card["qc"] = _qc_figures(records)
+    if any("overlay_rejected" in r.get("qc", {}) for r in records):
+        card["multitrack"] = _multitrack_figures(records)
     if sources is not None:
         card["source"] = sources.get("source", {})
         card["splits"] = sources.get("splits", {})
@@ -89,6 +91,19 @@ def _qc_figures(records: Sequence[Mapping]) -> dict:
     }
 
 
+def _multitrack_figures(records: Sequence[Mapping]) -> dict:
+    """Share of sequences with simultaneous segments on disjoint parts; overlay rejections."""
+    from compmo_gen.core.tracks import concurrent_pairs
+
+    with_pairs = sum(1 for r in records if concurrent_pairs(r["annotation"].segments))
+    reasons = Counter(k for r in records for k in r["qc"].get("overlay_rejected", ()))
+    return {
+        "sequences_with_simultaneous_actions": with_pairs,
+        "share": round(with_pairs / max(len(records), 1), 4),
+        "overlay_rejections_by_check": dict(sorted(reasons.items())),
+    }
+
+
 def render_card(card: Mapping) -> str:
     """The card as short Markdown."""
     seq, qc = card["sequences"], card.get("qc")
@@ -116,6 +131,13 @@ def render_card(card: Mapping) -> str:
         lines.append(
             f"- demo/{split}.json omits {omitted['count']} sequences whose gaps or overlaps DEMO "
             f"strings cannot hold (annotations/ and timelines/ have them), e.g. {omitted['examples'][0]}"
+        )
+    mt = card.get("multitrack")
+    if mt:
+        lines.append(
+            f"- multi-track: {mt['sequences_with_simultaneous_actions']} sequences "
+            f"({100 * mt['share']:.1f} %) hold simultaneous actions on disjoint body parts; "
+            f"overlay draws rejected by check: {mt['overlay_rejections_by_check'] or 'none'}"
         )
     if qc is None:
         return "\n".join(lines) + "\n"

@@ -86,6 +86,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", help="write every metric, counts and the signature as JSON")
     parser.add_argument("--per-video", help="write per-video scores (JSON lines)")
+    from evaluation.multitrack_run import add_arguments as add_multitrack_arguments
+
+    add_multitrack_arguments(parser)
     add_bertscore_arguments(parser)
 
 
@@ -170,6 +173,15 @@ def run(args: argparse.Namespace) -> int:
         write_atomic(out, results_json(summary, cfg, counts, inputs=files, per_video=pv))
     if args.per_video:
         write_atomic(Path(args.per_video), per_video_json(scores, cfg))
+    from evaluation import multitrack_run
+
+    if multitrack_run.wanted(args.multitrack, gts[0].annotations):
+        mt = multitrack_run.run_multitrack(
+            gts[0].annotations, pred.annotations, inputs, cfg, part_aware=args.part_aware
+        )
+        print(multitrack_run.table(mt))
+        if args.out:
+            multitrack_run.merge_into(Path(args.out), mt)
     if bert is not None:
         from evaluation.bertscore import soda_b_from_inputs
         from evaluation.sodab_files import merge_per_video, merge_results

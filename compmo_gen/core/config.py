@@ -331,8 +331,11 @@ def to_dict(cfg: Any) -> dict[str, Any]:
 
 
 def config_hash(cfg: Any) -> str:
-    """sha256 of the canonical JSON (sorted keys) of :func:`to_dict`."""
-    return hashlib.sha256(json.dumps(to_dict(cfg), sort_keys=True).encode()).hexdigest()
+    """sha256 of the canonical JSON (sorted keys) of :func:`to_dict`, or of the class's own
+    ``to_dict()`` when it has one (e.g. one that leaves out a section that is switched off)."""
+    own = getattr(cfg, "to_dict", None)
+    data = own() if callable(own) else to_dict(cfg)
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
 def save_yaml(cfg: Any, path: str | os.PathLike[str]) -> None:

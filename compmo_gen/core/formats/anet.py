@@ -33,7 +33,35 @@ def anet_gt_record(vid: str, rec: Any, file: str) -> DenseAnnotation:
         start = as_time(t[0], file, vid, f"timestamps[{i}]")
         end = as_time(t[1], file, vid, f"timestamps[{i}]")
         segs.append(Segment(start, end, as_caption(s, file, vid, f"sentences[{i}]")))
+    if rec.get("parts") is not None:  # multi-track ground truth: body parts per segment
+        parts = rec["parts"]
+        if not isinstance(parts, list) or len(parts) != len(segs):
+            raise AnnotationError(file, vid, "parts", "expected one list of body parts per segment")
+        segs = [
+            Segment(s.start, s.end, s.caption, read_parts(p, file, vid, f"parts[{i}]"))
+            for i, (s, p) in enumerate(zip(segs, parts, strict=True))
+        ]
     return DenseAnnotation(vid, duration, tuple(segs))
+
+
+def read_parts(value: Any, file: str, record: str, fld: str) -> tuple[str, ...]:
+    """A list of STMC body parts (aliases such as ``torso`` accepted), else AnnotationError."""
+    from compmo_gen.core.tracks import PARTS, normalize_part
+
+    if not isinstance(value, list):
+        raise AnnotationError(file, record, fld, "expected a list of body parts")
+    out = []
+    for k, item in enumerate(value):
+        part = normalize_part(item) if isinstance(item, str) else None
+        if part is None:
+            raise AnnotationError(
+                file,
+                record,
+                f"{fld}[{k}]",
+                f"unknown body part {item!r} (one of {', '.join(PARTS)})",
+            )
+        out.append(part)
+    return tuple(out)
 
 
 def anet_pred_record(vid: str, rec: Any, file: str, duration: float | None) -> DenseAnnotation:
@@ -51,8 +79,14 @@ def anet_pred_record(vid: str, rec: Any, file: str, duration: float | None) -> D
             raise AnnotationError(file, vid, f"[{i}].timestamp", "missing or not [start, end]")
         start = as_time(t[0], file, vid, f"[{i}].timestamp")
         end = as_time(t[1], file, vid, f"[{i}].timestamp")
+        parts = p.get("parts")
         segs.append(
-            Segment(start, end, as_caption(p.get("sentence"), file, vid, f"[{i}].sentence"))
+            Segment(
+                start,
+                end,
+                as_caption(p.get("sentence"), file, vid, f"[{i}].sentence"),
+                () if parts is None else read_parts(parts, file, vid, f"[{i}].parts"),
+            )
         )
     return DenseAnnotation(vid, duration, tuple(segs))
 
@@ -64,6 +98,12 @@ def anet_gt_entry(a: DenseAnnotation) -> dict[str, Any]:
         rec["duration"] = a.duration
     rec["timestamps"] = [[s.start, s.end] for s in a.segments]
     rec["sentences"] = [s.caption for s in a.segments]
+    from compmo_gen.core.tracks import has_overlap
+
+    if has_overlap(
+        a.segments
+    ):  # multi-track: the body parts that let simultaneous segments be told apart
+        rec["parts"] = [list(s.parts) for s in a.segments]
     return rec
 
 
@@ -84,10 +124,16 @@ def to_anet_submission(
     dialect and the ids that did not parse are kept under the extra key ``"compmo"``, which the
     reference evaluators ignore and :func:`read_generation_log` restores.
     """
-    results = {
-        a.id: [{"sentence": s.caption, "timestamp": [s.start, s.end]} for s in a.segments]
-        for a in annotations
-    }
+    from compmo_gen.core.tracks import has_overlap
+
+    results = {}
+    for a in annotations:  # parts only where segments overlap (multi-track), as in GT records
+        multi = has_overlap(a.segments)
+        results[a.id] = [
+            {"sentence": s.caption, "timestamp": [s.start, s.end]}
+            | ({"parts": list(s.parts)} if multi and s.parts else {})
+            for s in a.segments
+        ]
     out = {"version": version, "results": results, "external_data": {"used": False, "details": ""}}
     if generations is not None:
         out[GENERATION_KEY] = generations.to_json()

@@ -7,6 +7,11 @@ One reader for every DEMO string: ground truth in ``test.json``, model generatio
   time (quotes, "Sure, here is ...") never costs a segment, it is counted as ``leading_text``;
 - ``demo``: DEMO's own regular expression (eval/prepare.py), for exact parity with its scripts; it cuts
   a caption at a digit after a comma, and the text it drops is counted as ``dropped_fragments``.
+
+Multi-track extension (compmo dialect; docs/multitrack.md): a segment may give its end glued to its
+start and its body parts in brackets, ``00:02:00-00:05:00 [right arm] - waves the right hand``, so
+simultaneous segments can be written (:func:`format_demo_tracks`). A segment without an end still
+ends where the next one starts; the classic form reads exactly as before.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -30,6 +35,8 @@ _TIME = r"\d{1,3}:\d{1,2}(?::\d{1,3}|\.\d+)"
 # A segment start: a time not glued to a longer number (no digit, "digit:" or "." right before it),
 # then "-" (spaces optional).
 _DEMO_START = re.compile(rf"(?<![\d.])(?<!\d:)({_TIME})\s*-\s*")
+# The multi-track form: start and end glued by "-", optional [parts], then "-".
+_TRACK_START = re.compile(rf"(?<![\d.])(?<!\d:)({_TIME})-({_TIME})(?:\s*\[([^\[\]]*)\])?\s*-\s*")
 # DEMO's own parser (eval/prepare.py), for the reference dialect.
 _DEMO_REFERENCE = re.compile(r"(\d{2}:\d{2}:\d{1,3})\s*-\s*([^,]+(?:,[^,\d{2}]+)*)")
 
@@ -87,6 +94,35 @@ def format_demo_string(segments: Iterable[Segment], *, legacy_times: bool = Fals
     return ", ".join(out)
 
 
+def format_demo_tracks(segments: Iterable[Segment], *, legacy_times: bool = False) -> str:
+    """The multi-track form: ``'00:00:00-00:08:00 [legs] - walks, 00:02:00-00:05:00 [right arm] -
+    waves'``, every segment with its end and (when it has some) its body parts, in (start, end)
+    order. Raises ``ValueError`` like :func:`format_demo_string`, and for a part holding ``[``,
+    ``]`` or ``,``."""
+    out = []
+    for seg in sorted(segments, key=lambda s: (s.start, s.end)):
+        cap = seg.caption
+        if not cap or cap != cap.strip():
+            raise ValueError(f"caption {cap!r} cannot be written as a DEMO string")
+        if splits_demo_string(cap):
+            raise ValueError(f"caption {cap!r} contains 'mm:ss:ms -' and would split on reading")
+        if any(not p or set(p) & set("[],") or p != p.strip() for p in seg.parts):
+            raise ValueError(f"parts {seg.parts!r} cannot be written in brackets")
+        times = "-".join(format_demo_time(t, legacy=legacy_times) for t in (seg.start, seg.end))
+        parts = f" [{', '.join(seg.parts)}]" if seg.parts else ""
+        out.append(f"{times}{parts} - {cap}")
+    return ", ".join(out)
+
+
+def format_demo_answer(segments: Sequence[Segment], *, legacy_times: bool = False) -> str:
+    """The classic start-time string, or the multi-track form when segments overlap in time."""
+    from compmo_gen.core.tracks import has_overlap
+
+    if has_overlap(segments):
+        return format_demo_tracks(segments, legacy_times=legacy_times)
+    return format_demo_string(segments, legacy_times=legacy_times)
+
+
 @dataclass(frozen=True)
 class Generation:
     """What one DEMO string parsed to: ``segments`` (None if no time parsed) and what was dropped."""
@@ -96,10 +132,46 @@ class Generation:
 
 
 def _close_segments(
-    starts: list[float], captions: list[str], duration: float | None
+    starts: list[float],
+    captions: list[str],
+    duration: float | None,
+    given: list[tuple[float | None, tuple[str, ...]]] | None = None,
 ) -> tuple[Segment, ...]:
     ends = starts[1:] + [duration if duration is not None else math.nan]
-    return tuple(Segment(s, e, c) for s, e, c in zip(starts, ends, captions, strict=True))
+    if given is None:
+        return tuple(Segment(s, e, c) for s, e, c in zip(starts, ends, captions, strict=True))
+    return tuple(
+        Segment(s, e if g[0] is None else g[0], c, g[1])
+        for s, e, c, g in zip(starts, ends, captions, given, strict=True)
+    )
+
+
+def _parts(text: str | None, counts: Counter[str]) -> tuple[str, ...]:
+    """Body parts in brackets (comma-separated, STMC names or aliases); unknown ones are dropped
+    and counted as ``unknown_parts``."""
+    from compmo_gen.core.tracks import normalize_part
+
+    out = []
+    for raw in (text or "").split(","):
+        if not raw.strip():
+            continue
+        part = normalize_part(raw)
+        if part is None:
+            counts["unknown_parts"] += 1
+        elif part not in out:
+            out.append(part)
+    return tuple(out)
+
+
+def _starts(text: str) -> list[tuple[int, int, str, str | None, str | None]]:
+    """Segment starts in ``text``: (span start, span end, start, end or None, parts or None)."""
+    found = {m.start(): (m.start(), m.end(), m.group(1), m.group(2), m.group(3))
+             for m in _TRACK_START.finditer(text)}  # fmt: skip
+    for m in _DEMO_START.finditer(text):
+        inside = any(a <= m.start() < b for a, b, *_ in found.values())
+        if not inside:
+            found[m.start()] = (m.start(), m.end(), m.group(1), None, None)
+    return [found[k] for k in sorted(found)]
 
 
 def _dropped(text: str, kept: list[tuple[int, int]]) -> int:
@@ -143,16 +215,22 @@ def read_generation(
         if between:
             dropped["dropped_fragments"] += between
     elif dialect == "compmo":
-        matches = list(_DEMO_START.finditer(text))
-        for i, m in enumerate(matches):
-            stop = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-            cap = text[m.end() : stop].strip()
+        matches = _starts(text)
+        given = []
+        for i, (_, m_end, t0, t1, parts) in enumerate(matches):
+            stop = matches[i + 1][0] if i + 1 < len(matches) else len(text)
+            cap = text[m_end:stop].strip()
             if i + 1 < len(matches) and cap.endswith(","):
                 cap = cap[:-1].rstrip()  # the separator; a caption's own trailing comma survives
-            starts.append(_checked_time(m.group(1), dropped))
+            starts.append(_checked_time(t0, dropped))
             captions.append(cap)
-        if matches and re.search(r"[^\W_]", text[: matches[0].start()]):
+            given.append(
+                (None if t1 is None else _checked_time(t1, dropped), _parts(parts, dropped))
+            )
+        if matches and re.search(r"[^\W_]", text[: matches[0][0]]):
             dropped["leading_text"] += 1
+        if any(g != (None, ()) for g in given):
+            return Generation(_close_segments(starts, captions, duration, given), dropped)
     else:
         raise ValueError(f"unknown DEMO-string dialect {dialect!r} (one of {', '.join(DIALECTS)})")
     if not starts:
@@ -232,7 +310,16 @@ def _duration_from_motion(rec: dict, vid: str, file: str, root: Path, fps: float
 def demo_entry(
     a: DenseAnnotation, role: Role, motion_template: str, legacy_times: bool
 ) -> dict[str, str]:
-    """One DEMO list record; raises ``ValueError`` when start times alone cannot hold ``a``."""
+    """One DEMO list record; raises ``ValueError`` when start times alone cannot hold ``a``.
+
+    Segments that overlap in time are written in the multi-track form (ends and parts kept)."""
+    from compmo_gen.core.tracks import has_overlap
+
+    if has_overlap(a.segments):
+        text = format_demo_tracks(a.segments, legacy_times=legacy_times)
+        if role == "gt":
+            return {"id": a.id, "motion": motion_template.format(id=a.id), "gt": text}
+        return {"id": a.id, "generated": text}
     for i in range(len(a.segments) - 1):
         if abs(a.segments[i].end - a.segments[i + 1].start) > TIME_TOL:
             raise ValueError(
