@@ -111,7 +111,9 @@ def store(llm: Any, gguf_path: str | Path, dtype: Any = None) -> Path | None:
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=final.parent))
     try:
-        llm.hf_quantizer = None  # the weights were dequantised on load: save them as they are
+        from modeling.model import drop_gguf_quantization
+
+        drop_gguf_quantization(llm)  # the weights were dequantised on load: save them as they are
         llm.save_pretrained(str(tmp), safe_serialization=True)
         gguf_path = Path(gguf_path)
         tok = AutoTokenizer.from_pretrained(
