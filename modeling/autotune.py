@@ -197,7 +197,11 @@ STATIC = {
 
 def settled(cfg: Any) -> Any:
     """``cfg`` with any ``auto`` key left undecided set to its static default (``STATIC``)."""
-    left = {k: v for k, v in STATIC.items() if getattr(cfg, k) == AUTO}
+    from modeling.config import resolve_bf16
+
+    left: dict[str, Any] = {k: v for k, v in STATIC.items() if getattr(cfg, k) == AUTO}
+    if cfg.bf16 == AUTO:
+        left["bf16"] = resolve_bf16(cfg.bf16)
     if cfg.compile is True and "packing" in left:
         left["packing"] = True  # compile asked for: the compiled step is the packed one
     return dataclasses.replace(cfg, **left) if left else cfg

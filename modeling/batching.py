@@ -6,47 +6,86 @@ the model's config, the longest sequence ``model_max_length`` and a 20 % reserve
 ``MAX_AUTO_BATCH``; generation halves it and retries a batch that still runs out of memory. On a
 CPU a small batch (``CPU_BATCH``): large CPU batches gain nothing and pad more.
 
-CPU threads: ``torch``'s default (one per core, hyper-threads included) was 14x slower than one
-thread on a busy 2-core machine; ``cpu_threads`` takes ``$COMPMO_THREADS``, else
-``min(cores, 4)`` for one process, ``cores // workers`` (at least 1) for sharded inference.
+CPU threads (:func:`cpu_threads`, the one rule that ``--help`` and the docs quote as
+``THREADS_RULE``): ``torch``'s default (one per core, hyper-threads included) was 14x slower than
+one thread on a busy 2-core machine, so ``--threads N`` if given, else ``$COMPMO_THREADS``, else
+``min(4, idle cores // workers)`` (at least 1), where the idle cores are the usable ones (affinity
+mask, cgroup CPU quota) less the 1-minute load average.
+
+New tokens: ``max_new_tokens: auto`` is ``MAX_NEW_TOKENS[device kind]`` (500 on a GPU, 256 on a
+CPU), or a DEMO run's own bound when smaller.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
 
-CPU_BATCH = 8
+#: ``--batch-size auto`` on a CPU (larger CPU batches gain nothing and pad more).
+CPU_BATCH = 1
 MAX_AUTO_BATCH = 512
 #: Share of the free memory kept free (allocator fragmentation, the adapter, sampling buffers).
 RESERVE = 0.2
+#: ``max_new_tokens: auto`` by device kind.
+MAX_NEW_TOKENS = {"cpu": 256, "cuda": 500}
+MAX_CPU_THREADS = 4
+#: The CPU thread default in words (``--threads`` help, docs/training.md).
+THREADS_RULE = "$COMPMO_THREADS, else min(4, idle cores / worker processes), at least 1"
 
 
 def usable_cores() -> int:
+    """Cores this process may run on: the affinity mask, capped by a cgroup CPU quota."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        n = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+        n = os.cpu_count() or 1
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            n = min(n, max(1, int(int(quota) // int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, n)
 
 
-def cpu_threads(workers: int = 1) -> int:
-    """Torch threads for one of ``workers`` processes sharing this machine's cores."""
+def idle_cores() -> int:
+    """Usable cores less the ones other processes keep busy (1-minute load average)."""
+    cores = usable_cores()
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        busy = 0.0
+    return max(1, round(cores - busy))
+
+
+def cpu_threads(workers: int = 1, requested: int | None = None) -> int:
+    """Torch threads for one of ``workers`` processes sharing this machine's cores
+    (``THREADS_RULE``; ``requested``: ``--threads``)."""
+    if requested:
+        return int(requested)
     env = os.environ.get("COMPMO_THREADS")
     if env and env.isdigit() and int(env) > 0:
         return int(env)
-    cores = usable_cores()
-    return min(cores, 4) if workers <= 1 else max(1, cores // workers)
+    return max(1, min(MAX_CPU_THREADS, idle_cores() // max(1, workers)))
 
 
-def set_cpu_threads(workers: int = 1) -> int:
+def set_cpu_threads(workers: int = 1, requested: int | None = None) -> int:
     import torch
 
-    n = cpu_threads(workers)
+    n = cpu_threads(workers, requested)
     torch.set_num_threads(n)
     return n
+
+
+def resolve_new_tokens(requested: int | str, device: str) -> int:
+    """``max_new_tokens`` as an int: ``auto`` is ``MAX_NEW_TOKENS`` of the device kind."""
+    if str(requested) != "auto":
+        return int(requested)
+    return MAX_NEW_TOKENS["cuda" if str(device).startswith("cuda") else "cpu"]
 
 
 def _get(config: Any, *names: str, default: int = 0) -> int:

@@ -216,13 +216,15 @@ def prepare(
     limit: int | None = None,
     prompt_kind: str = "stage2",
     workers: int = 1,
+    threads: int | None = None,
 ) -> Prepared:
     """Load the run and the examples; resolve the batch size (and CPU threads) for this process."""
     from modeling.batching import resolve_batch_size, set_cpu_threads
 
     device = pick_device(device)
     if device == "cpu":
-        set_cpu_threads(workers)
+        n = set_cpu_threads(workers, threads)
+        log.info("CPU inference: %d thread(s) per process", n)
     t0 = time.perf_counter()
     model, tok, spec = load_run(run, device=device, bf16=bf16)
     cfg = load_run_config(run)
@@ -236,8 +238,10 @@ def prepare(
         prompt_kind=prompt_kind,
         counts=counts,
     )
-    if limit is not None:
+    if limit is not None and len(examples) > limit:  # records = examples + skipped + left out
+        counts["left_out_by_limit"] = len(examples) - limit
         examples = examples[:limit]
+        counts["examples"] = len(examples)
     dataset = MotionTextDataset(examples, center=spec.get("center_windows", False))
     longest = max((ex.length() for ex in examples), default=1)
     size = resolve_batch_size(
@@ -263,11 +267,16 @@ def infer(
     limit: int | None = None,
     prompt_kind: str = "stage2",
     quiet: bool = False,
+    threads: int | None = None,
 ) -> dict[str, Any]:
     """Generate for every record of ``data`` and write the prediction files into ``out``
     (one process; ``modeling.infer_parallel.infer_sharded`` for several)."""
+    from modeling.batching import resolve_new_tokens
+
+    device = pick_device(device)
     gen = gen or GenerationConfig()
-    opts = dict(motion_root=motion_root, device=device, bf16=bf16, limit=limit)
+    gen = dataclasses.replace(gen, max_new_tokens=resolve_new_tokens(gen.max_new_tokens, device))
+    opts = dict(motion_root=motion_root, device=device, bf16=bf16, limit=limit, threads=threads)
     p = prepare(run, data, gen=gen, prompt_kind=prompt_kind, **opts)
     gen = dataclasses.replace(gen, batch_size=p.batch_size)
     t1 = time.perf_counter()

@@ -6,18 +6,14 @@
   draws ``OUT/render/<id>.gif`` (or ``.mp4``) with the predicted timeline (``compmo-gen render``).
 * A run with a ``prompt.json`` (``compmo-train import-demo``) uses that prompt (DEMO's) for test
   records and that decoding (DEMO samples: top-p 0.9, temperature 0.7) unless ``--sample false``.
-* CPU: ``torch.set_num_threads(--threads or min(usable cores, 4, idle cores))`` (torch's default
-  counts the host's cores, not the ones this process may use nor the ones other jobs keep busy: on a
-  busy 2-core machine two threads were several times slower than one), at most 256 new tokens
-  unless ``--max-new-tokens`` says otherwise, and batches of one sequence, with progress bars per
-  sequence and per token (``modeling.progress``).
+* CPU: threads, ``auto`` batch size (1) and new-token bound (256) from ``modeling.batching``, with
+  progress bars per sequence and per token (``modeling.progress``).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -30,48 +26,15 @@ class GeneratorError(CompmoError):
     """A ``compmo-gen`` step (motion import, rendering) failed; its own one-line message."""
 
 
-#: New-token bound by device when ``--max-new-tokens`` is not given.
-MAX_NEW_TOKENS = {"cpu": 256, "cuda": 500}
-MAX_CPU_THREADS = 4
-
-
-def usable_cores() -> int:
-    """Cores this process may run on: the affinity mask, capped by a cgroup CPU quota."""
-    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    try:
-        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
-        if quota != "max":
-            n = min(n, max(1, int(int(quota) // int(period))))
-    except (OSError, ValueError):
-        pass
-    return max(1, n)
-
-
-def default_threads() -> int:
-    """``min(usable cores, 4)``, less the cores other processes keep busy (1-minute load average):
-    on a loaded machine extra threads wait on each other (``results/cpu_threads.md``)."""
-    cores = usable_cores()
-    try:
-        busy = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        busy = 0.0
-    return max(1, min(cores, MAX_CPU_THREADS, round(cores - busy)))
-
-
 def configure_device(args: argparse.Namespace) -> str:
-    """Resolve ``--device``; on CPU set the thread count, the token bound and the batch size."""
+    """Resolve ``--device`` (threads are set when the run loads: ``modeling.batching``)."""
     import torch
 
+    if args.threads is not None and args.threads < 1:
+        raise UserError(f"--threads {args.threads}: use at least 1")
     device = args.device
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    kind = "cpu" if device == "cpu" else "cuda"
-    if kind == "cpu":
-        threads = args.threads or default_threads()
-        if threads < 1:
-            raise UserError(f"--threads {threads}: use at least 1")
-        torch.set_num_threads(threads)
-        log.info("CPU inference: %d thread(s) (of %d usable cores)", threads, usable_cores())
     return device
 
 
@@ -95,17 +58,17 @@ def _explicit_keys(args: argparse.Namespace) -> set[str]:
 
 def generation_settings(args: argparse.Namespace, device: str, spec: dict | None) -> Any:
     """``GenerationConfig`` from ``--config``, ``--set`` and options; keys set nowhere take the
-    run's decoding (DEMO: sampling) and the device's defaults (CPU: batch 1, <= 256 new tokens)."""
+    run's decoding (DEMO: sampling, at most its own new-token bound) and ``auto``."""
     from compmo_gen.core.config import load
     from compmo_gen.core.config_cli import options_given
+    from modeling.batching import MAX_NEW_TOKENS
     from modeling.config import GenerationConfig
 
     kind = "cpu" if device == "cpu" else "cuda"
     run_gen = dict((spec or {}).get("generation", {}))
     defaults = {k: run_gen[k] for k in ("sample", "temperature", "top_p") if k in run_gen}
-    defaults["max_new_tokens"] = min(int(run_gen.get("max_new_tokens", 500)), MAX_NEW_TOKENS[kind])
-    if kind == "cpu":
-        defaults["batch_size"] = 1  # the per-sequence bar counts sequences; GPU: the config's
+    if "max_new_tokens" in run_gen:  # a DEMO run's bound, never above the device's `auto`
+        defaults["max_new_tokens"] = min(int(run_gen["max_new_tokens"]), MAX_NEW_TOKENS[kind])
     explicit = _explicit_keys(args)
     values = {k: v for k, v in defaults.items() if k not in explicit}
     values.update(options_given(args, GenerationConfig))

@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from compmo_gen.core.errors import ConfigError, OutputError, UserError
 
@@ -57,12 +58,15 @@ def staged_folder(out: str | os.PathLike[str], what: str = "output folder") -> I
 RUN_FILES = ("config.yaml", "motion_adapter.json", "motion_adapter.safetensors")
 
 
-def check_run_folder(run: str | os.PathLike[str], option: str = "--run") -> Path:
-    """A trained run folder (stage 1/2, merged or imported), checked before any model loads."""
+def check_run_folder(
+    run: str | os.PathLike[str], option: str = "--run", files: tuple[str, ...] = RUN_FILES
+) -> Path:
+    """A trained run folder (stage 1/2, merged or imported) holding ``files``, checked before
+    any model loads."""
     run = Path(run)
     if not run.is_dir():
         raise UserError(f"{option} {run}: no such folder")
-    for name in RUN_FILES:
+    for name in files:
         if not (run / name).is_file():
             raise ConfigError(f"{run / name}: not found (not a trained compmo-train run folder?)")
     return run
@@ -77,3 +81,46 @@ def check_input_file(path: str | os.PathLike[str] | None, option: str) -> None:
         raise UserError(f"{option} {p}: no such file")
     if not p.is_file():
         raise UserError(f"{option} {p}: not a regular file")
+
+
+def check_folder(path: str | os.PathLike[str] | None, option: str) -> None:
+    """An input folder named by ``option`` exists (checked before loading)."""
+    if path is None or str(path) == "":
+        return
+    if not Path(path).is_dir():
+        raise UserError(f"{option} {path}: no such folder")
+
+
+def check_train_inputs(cfg: Any) -> None:
+    """Every input of a training run, before the tokenizer or the model loads: the model, the
+    stage file, the motion root, stage 2's ``init_from`` run, the DeepSpeed JSON, the checkpoint
+    to resume from, and an output folder that is not a file."""
+    from modeling.model import resolve_model
+
+    resolve_model(cfg.model, cfg.gguf_file)
+    check_input_file(cfg.train_file, "train_file:")
+    check_folder(cfg.motion_root, "motion_root:")
+    if cfg.stage == "stage2" and cfg.init_from:
+        check_run_folder(cfg.init_from, "init_from:", RUN_FILES[1:])  # the adapter it reads
+    if cfg.deepspeed:
+        check_input_file(cfg.deepspeed, "deepspeed:")
+    if cfg.resume not in (None, "", "none", "auto"):
+        check_folder(cfg.resume, "resume:")
+    out = Path(cfg.output_dir)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"output_dir: {out}: exists and is not a folder")
+
+
+def check_infer_inputs(args: Any) -> None:
+    """Every input of ``compmo-infer``, before the model loads."""
+    check_run_folder(args.run)
+    check_input_file(args.data, "--data")
+    for motion in args.motion or ():
+        check_input_file(motion, "--motion")
+    check_input_file(args.config, "--config")
+    check_input_file(getattr(args, "joint_map", None), "--joint-map")
+    check_folder(args.motion_root, "--motion-root")
+    check_folder(getattr(args, "smpl_dir", None), "--smpl-dir")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: exists and is not a folder")

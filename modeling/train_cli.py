@@ -29,7 +29,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from modeling.train import train
+    from modeling.staging import check_train_inputs
     from modeling.zero_config import launched_by_launcher
 
     given = options_given(args, TrainConfig)
@@ -42,6 +42,9 @@ def run(args: argparse.Namespace) -> int:
             cfg.deepspeed,
         )
         cfg = dataclasses.replace(cfg, deepspeed=None)
+    check_train_inputs(cfg)  # every input before torch is imported and the model loads
+    from modeling.train import train
+
     report = train(cfg)
     tps = report.get("tokens_per_s")
     print(

@@ -22,7 +22,7 @@ def main() -> None:
     import torch
     from transformers import AutoModelForCausalLM
 
-    from modeling.motion_infer import default_threads, usable_cores
+    from modeling.batching import cpu_threads, usable_cores
     from modeling.tiny import make_tiny_llm
 
     ap = argparse.ArgumentParser()
@@ -53,7 +53,7 @@ def main() -> None:
         "",
         f"`python scripts/bench_cpu_threads.py` on this machine: {os.cpu_count()} CPUs seen, "
         f"{usable_cores()} usable, torch's default {torch_default} threads, compmo-infer's default "
-        f"{default_threads()} (1-minute load average {os.getloadavg()[0]:.1f}). Random Llama (hidden 256, 4 layers), 200-token prompt, "
+        f"{cpu_threads()} (1-minute load average {os.getloadavg()[0]:.1f}). Random Llama (hidden 256, 4 layers), 200-token prompt, "
         f"{args.tokens} new tokens, greedy, KV cache; median of {args.rounds} interleaved rounds "
         "(the cores are shared with other jobs).",
         "",

@@ -155,8 +155,9 @@ def test_bad_checkpoints_are_one_line(tiny_llm: Path, tmp_path: Path, capsys) ->
 
 
 def test_cpu_thread_default_follows_cores_and_load(monkeypatch) -> None:
-    from modeling import motion_infer
+    from modeling import batching
 
+    monkeypatch.delenv("COMPMO_THREADS", raising=False)
     for cores, load, expect in (
         (2, 0.0, 2),
         (2, 10.0, 1),
@@ -164,9 +165,9 @@ def test_cpu_thread_default_follows_cores_and_load(monkeypatch) -> None:
         (16, 13.6, 2),
         (1, 0.0, 1),
     ):
-        monkeypatch.setattr(motion_infer, "usable_cores", lambda c=cores: c)
-        monkeypatch.setattr(motion_infer.os, "getloadavg", lambda x=load: (x, x, x))
-        assert motion_infer.default_threads() == expect, (cores, load)
+        monkeypatch.setattr(batching, "usable_cores", lambda c=cores: c)
+        monkeypatch.setattr(batching.os, "getloadavg", lambda x=load: (x, x, x))
+        assert batching.cpu_threads() == expect, (cores, load)
 
 
 def test_demo_prompt_on_a_test_file_and_compmo_prompt_without_it(

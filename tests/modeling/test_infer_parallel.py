@@ -50,11 +50,13 @@ def test_auto_batch_size_follows_memory_and_kv_cache() -> None:
 
 def test_cpu_threads(monkeypatch) -> None:
     monkeypatch.delenv("COMPMO_THREADS", raising=False)
+    monkeypatch.setattr(batching.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     monkeypatch.setattr(batching, "usable_cores", lambda: 16)
     assert batching.cpu_threads() == 4
     assert batching.cpu_threads(4) == 4 and batching.cpu_threads(32) == 1
     monkeypatch.setattr(batching, "usable_cores", lambda: 2)
     assert batching.cpu_threads() == 2 and batching.cpu_threads(2) == 1
+    assert batching.cpu_threads(2, requested=3) == 3  # --threads wins
     monkeypatch.setenv("COMPMO_THREADS", "3")
     assert batching.cpu_threads(2) == 3
 
