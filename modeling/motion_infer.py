@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -102,17 +103,35 @@ def add_motion_args(parser: argparse.ArgumentParser) -> None:
 
 
 def run_generator(argv: list[str]) -> None:
-    """Run a ``compmo-gen`` command in a child process (the model does not import the generator);
-    its one-line error becomes ours."""
+    """Run a ``compmo-gen`` command in a child process (the model does not import the generator).
+    Its one-line error (``compmo-gen CMD: error: ...``) becomes ours; a child that crashed (a
+    traceback: a bug) becomes one line naming the exception and a log file holding the child's
+    whole output."""
     import subprocess
     import sys
+    import tempfile
 
     proc = subprocess.run(
         [sys.executable, "-m", "compmo_gen.cli", *argv], capture_output=True, text=True, check=False
     )
-    if proc.returncode != 0:
-        lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-        raise GeneratorError(lines[-1] if lines else f"compmo-gen {argv[0]} failed ({proc.returncode})")  # fmt: skip
+    if proc.returncode == 0:
+        return
+    lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith(f"compmo-gen {argv[0]}") and ": error: " in ln]
+    if errors and "Traceback (most recent call last)" not in proc.stderr:
+        raise GeneratorError(f"compmo-gen {argv[0]}: {errors[-1].split(': error: ', 1)[1]}")
+    where = ""
+    try:
+        fd, path = tempfile.mkstemp(prefix=f"compmo-gen-{argv[0]}-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(proc.stdout + proc.stderr)
+        where = f"; its output is in {path}"
+    except OSError:
+        pass
+    last = lines[-1] if lines else "no output"
+    raise GeneratorError(
+        f"compmo-gen {argv[0]} failed unexpectedly (exit {proc.returncode}: {last[:300]}){where}"
+    )
 
 
 def motion_stage_file(args: argparse.Namespace, spec: dict | None, out: Path) -> Path:

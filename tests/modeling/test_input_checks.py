@@ -94,3 +94,34 @@ def test_training_checks_every_input_first(tiny_llm, tmp_path, capsys, no_model_
         lines = [ln for ln in err.splitlines() if ln.strip()]
         assert code == 2 and len(lines) == 1 and name in lines[0] and why in lines[0], err
     assert not (tmp_path / "r").exists()
+
+
+def test_a_crashing_generator_child_is_one_line(monkeypatch, tmp_path) -> None:
+    """``compmo-infer --motion`` runs ``compmo-gen``: its one-line error is passed on as such;
+    a traceback becomes one line naming the exception and the log holding the whole output."""
+    import subprocess
+
+    from modeling.motion_infer import GeneratorError, run_generator
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    outputs = {
+        "error": "compmo-gen import-motion: error: a.bvh: BVH without a ROOT joint\n",
+        "crash": "Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\n"
+        "compmo-gen import-motion: error: looks like one\nZeroDivisionError: division by zero\n",
+    }
+    for kind, stderr in outputs.items():
+        done = subprocess.CompletedProcess([], 1 if kind == "crash" else 2, "", stderr)
+        monkeypatch.setattr(subprocess, "run", lambda *a, _d=done, **k: _d)
+        with pytest.raises(GeneratorError) as err:
+            run_generator(["import-motion", "a.bvh"])
+        msg = str(err.value)
+        assert "\n" not in msg and "Traceback" not in msg
+        if kind == "error":
+            assert msg == "compmo-gen import-motion: a.bvh: BVH without a ROOT joint"
+        else:
+            assert "failed unexpectedly (exit 1: ZeroDivisionError: division by zero)" in msg
+            log = Path(msg.rsplit("its output is in ", 1)[1])
+            assert log.parent == tmp_path and "Traceback" in log.read_text()
