@@ -125,3 +125,22 @@ def test_a_crashing_generator_child_is_one_line(monkeypatch, tmp_path) -> None:
             assert "failed unexpectedly (exit 1: ZeroDivisionError: division by zero)" in msg
             log = Path(msg.rsplit("its output is in ", 1)[1])
             assert log.parent == tmp_path and "Traceback" in log.read_text()
+
+
+def test_quiet_flag_before_the_command_silences_library_bars(monkeypatch, tmp_path, capsys) -> None:
+    from transformers.utils import logging as hf_logging
+
+    for name in ("HF_HUB_DISABLE_PROGRESS_BARS", "TQDM_DISABLE", "TRANSFORMERS_VERBOSITY"):
+        monkeypatch.setenv(name, "")  # restored after the test
+    hf_logging.enable_progress_bar()
+    try:
+        code = train_main(["-q", "stage2", "--model", str(tmp_path / "m"), "--train-file", "x"])
+        _one_line(code, capsys, "no such folder", str(tmp_path / "m"))
+        assert not hf_logging.is_progress_bar_enabled()
+        assert os.environ["TQDM_DISABLE"] == "1" and os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] == "1"
+        code = infer_main(["-q", "--run", str(tmp_path / "r"), "--data", "d", "--out", "o"])
+        _one_line(code, capsys, "no such folder", "--run")
+        code = train_main(["-v", "-q", "merge", str(tmp_path / "r"), "--out", str(tmp_path / "o")])
+        _one_line(code, capsys, "no such folder", "RUN")
+    finally:
+        hf_logging.enable_progress_bar()
