@@ -83,7 +83,7 @@ def merge_run(run: str | Path, out: str | Path) -> Path:
     import shutil
 
     from modeling.demo_prompt import PROMPT_FILE
-    from modeling.model import drop_gguf_quantization
+    from modeling.model_cache import drop_gguf_quantization
     from modeling.staging import RUN_FILES, check_new_folder, check_run_folder, staged_folder
 
     run, out = check_run_folder(run, "RUN"), check_new_folder(out, "--out folder")

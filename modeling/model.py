@@ -83,24 +83,10 @@ def load_llm(
     llm = AutoModelForCausalLM.from_pretrained(
         path, local_files_only=True, dtype=dtype, attn_implementation=pick_attention(attn), **kwargs
     )
-    drop_gguf_quantization(llm)  # also a cache folder written before this was done on store
+    model_cache.drop_gguf_quantization(llm)  # also cache folders written before it was dropped
     if gguf and source is not None:
         model_cache.store(llm, source, dtype)
     log.info("loaded %s (%s, %s)", model, llm.dtype, llm.config._attn_implementation)
-    return llm
-
-
-def drop_gguf_quantization(llm: Any) -> Any:
-    """Forget that ``llm`` came from a GGUF file: its weights were dequantised on load, so it
-    saves as a plain model (``save_pretrained`` refuses a model that keeps the GGUF quantizer, and
-    a saved ``quantization_config`` would bring it back on the next load)."""
-    config = getattr(llm, "config", None)
-    qc = getattr(config, "quantization_config", None)
-    method = qc.get("quant_method") if isinstance(qc, dict) else getattr(qc, "quant_method", None)
-    if str(getattr(method, "value", method)).lower() != "gguf":
-        return llm
-    llm.hf_quantizer = None
-    del config.quantization_config
     return llm
 
 

@@ -117,18 +117,37 @@ MUTATORS: dict[str, Mutator] = {
     **{f"weights-{k}": _bytes(k) for k in ("garbage", "truncated", "empty", "header-only")},
     "bin-pickled-code": _pickled(lambda: {"model.mm_projector.weight": Evil()}),
     "bin-a-list": _pickled(lambda: [torch.ones(2)]),
-    "bin-non-tensor-values": _pickled(lambda: {"model.vision_tower.0.weight": "w", "model.mm_projector.bias": 3}),  # fmt: skip
+    "bin-non-tensor-values": _pickled(
+        lambda: {"model.vision_tower.0.weight": "w", "model.mm_projector.bias": 3}
+    ),  # fmt: skip
     "weights-1d": _vision_tensors(lambda k, v: v.flatten()),
     "weights-3d": _vision_tensors(lambda k, v: v.unsqueeze(0)),
     "weights-empty": _vision_tensors(lambda k, v: v[:0]),
     "weights-int": _vision_tensors(lambda k, v: v.to(torch.int32)),
     "weights-nan": _vision_tensors(lambda k, v: v * float("nan")),
     "bias-mismatch": _vision_tensors(lambda k, v: v[:-1] if k.endswith("bias") else v),
-    **{f"hidden_size={v!r:.12}": _json_field("config.json", "hidden_size", v) for v in BAD_VALUES if v is not None},  # fmt: skip
-    **{f"r={v!r:.12}": _json_field("adapter_config.json", "r", v) for v in BAD_VALUES if v is not None},  # fmt: skip
-    **{f"lora_alpha={v!r:.12}": _json_field("adapter_config.json", "lora_alpha", v) for v in ("x", [1], -1)},  # fmt: skip
-    **{f"max_length={v!r:.12}": _json_field("config.json", "tokenizer_model_max_length", v) for v in BAD_VALUES if v is not None},  # fmt: skip
-    "base-path-a-number": lambda c, t: _json_field("adapter_config.json", "base_model_name_or_path", 17)(c, t) + ["--no-base"],  # fmt: skip
+    **{
+        f"hidden_size={v!r:.12}": _json_field("config.json", "hidden_size", v)
+        for v in BAD_VALUES
+        if v is not None
+    },  # fmt: skip
+    **{
+        f"r={v!r:.12}": _json_field("adapter_config.json", "r", v)
+        for v in BAD_VALUES
+        if v is not None
+    },  # fmt: skip
+    **{
+        f"lora_alpha={v!r:.12}": _json_field("adapter_config.json", "lora_alpha", v)
+        for v in ("x", [1], -1)
+    },  # fmt: skip
+    **{
+        f"max_length={v!r:.12}": _json_field("config.json", "tokenizer_model_max_length", v)
+        for v in BAD_VALUES
+        if v is not None
+    },  # fmt: skip
+    "base-path-a-number": lambda c, t: (
+        _json_field("adapter_config.json", "base_model_name_or_path", 17)(c, t) + ["--no-base"]
+    ),  # fmt: skip
     "config-a-list": _json_file("config.json", "[1, 2]"),
     "config-nested-deep": _json_file("config.json", "[" * 100_000 + "]" * 100_000),
     "config-huge-int": _json_file("config.json", '{"hidden_size": ' + "9" * 5000 + "}"),
@@ -154,7 +173,9 @@ CASES = [(layout, name) for layout in ("merged", "lora", "stage1") for name in M
 @pytest.fixture(scope="module")
 def good(tiny_llm: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("good_ckpts")
-    return {layout: write_ckpt(tiny_llm, root, layout)[0] for layout in ("merged", "lora", "stage1")}
+    return {
+        layout: write_ckpt(tiny_llm, root, layout)[0] for layout in ("merged", "lora", "stage1")
+    }
 
 
 def test_good_checkpoints_import(good, tiny_llm: Path, tmp_path: Path, capsys) -> None:

@@ -109,7 +109,7 @@ def test_a_crashing_generator_child_is_one_line(monkeypatch, tmp_path) -> None:
     monkeypatch.setattr(tempfile, "tempdir", None)
     outputs = {
         "error": "compmo-gen import-motion: error: a.bvh: BVH without a ROOT joint\n",
-        "crash": "Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\n"
+        "crash": 'Traceback (most recent call last):\n  File "x.py", line 1, in <module>\n'
         "compmo-gen import-motion: error: looks like one\nZeroDivisionError: division by zero\n",
     }
     for kind, stderr in outputs.items():
@@ -137,7 +137,9 @@ def test_quiet_flag_before_the_command_silences_library_bars(monkeypatch, tmp_pa
         code = train_main(["-q", "stage2", "--model", str(tmp_path / "m"), "--train-file", "x"])
         _one_line(code, capsys, "no such folder", str(tmp_path / "m"))
         assert not hf_logging.is_progress_bar_enabled()
-        assert os.environ["TQDM_DISABLE"] == "1" and os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] == "1"
+        assert (
+            os.environ["TQDM_DISABLE"] == "1" and os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] == "1"
+        )
         code = infer_main(["-q", "--run", str(tmp_path / "r"), "--data", "d", "--out", "o"])
         _one_line(code, capsys, "no such folder", "--run")
         code = train_main(["-v", "-q", "merge", str(tmp_path / "r"), "--out", str(tmp_path / "o")])

@@ -39,9 +39,7 @@ def _losses(run: Path, step: int) -> list[float]:
     return [h["loss"] for h in state["log_history"] if "loss" in h]
 
 
-def test_torchrun_two_processes_equal_one_and_resume_in_one(
-    tiny_llm: Path, tmp_path: Path
-) -> None:
+def test_torchrun_two_processes_equal_one_and_resume_in_one(tiny_llm: Path, tmp_path: Path) -> None:
     from modeling.tiny import make_tiny_dataset
 
     ds = make_tiny_dataset(tmp_path / "ds", n_train=16, n_test=1)

@@ -67,10 +67,22 @@ OPTION_DEFAULT = [
     re.compile(r"`--([a-z][a-z0-9-]*)`[^.;()\n]{0,60}\(default:?\s*`?([^`\s);,]+)`?"),
 ]
 CLAIMS = [  # (pattern, the code's value, what)
-    (re.compile(r"--batch-size auto.{0,400}?\b(\d+) on a CPU", re.S), batching.CPU_BATCH, "CPU batch"),  # fmt: skip
+    (
+        re.compile(r"--batch-size auto.{0,400}?\b(\d+) on a CPU", re.S),
+        batching.CPU_BATCH,
+        "CPU batch",
+    ),  # fmt: skip
     (re.compile(r"auto: [^.]*?\b(\d+) on a CPU", re.S), None, "auto on a CPU"),
-    (re.compile(r"\b(\d+) new tokens.{0,40}?\bCPU|CPU.{0,600}?\b(\d+) new tokens", re.S), batching.MAX_NEW_TOKENS["cpu"], "CPU new tokens"),  # fmt: skip
-    (re.compile(r"new.tokens.{0,80}?\b(\d+) on a GPU", re.S), batching.MAX_NEW_TOKENS["cuda"], "GPU new tokens"),  # fmt: skip
+    (
+        re.compile(r"\b(\d+) new tokens.{0,40}?\bCPU|CPU.{0,600}?\b(\d+) new tokens", re.S),
+        batching.MAX_NEW_TOKENS["cpu"],
+        "CPU new tokens",
+    ),  # fmt: skip
+    (
+        re.compile(r"new.tokens.{0,80}?\b(\d+) on a GPU", re.S),
+        batching.MAX_NEW_TOKENS["cuda"],
+        "GPU new tokens",
+    ),  # fmt: skip
 ]
 
 
@@ -106,7 +118,9 @@ def check_text(text: str, where: str, *, option_defaults: bool = True) -> list[s
                 expect = batching.CPU_BATCH if "batch" in text.lower() else batching.MAX_NEW_TOKENS["cpu"]  # fmt: skip
             check_text.checked += 1  # type: ignore[attr-defined]
             if stated != expect:
-                bad.append(f"{where}: {what}: {m.group(0)!r} states {stated}, the code uses {expect}")
+                bad.append(
+                    f"{where}: {what}: {m.group(0)!r} states {stated}, the code uses {expect}"
+                )
     for sentence in re.split(r"(?<=[.;])\s", text):
         if "thread" in sentence.lower() and "min(" in sentence:
             check_text.checked += 1  # type: ignore[attr-defined]
