@@ -275,6 +275,13 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
 
     _check_one_gpu_per_process()
     check_train_inputs(cfg)  # every input before the tokenizer and the model load
+    import torch
+
+    if not torch.cuda.is_available():  # the one CPU thread rule, per process of a launcher
+        from modeling.batching import set_cpu_threads
+
+        n = set_cpu_threads(int(os.environ.get("LOCAL_WORLD_SIZE", "1") or 1))
+        log.info("CPU training: %d thread(s) per process", n)
     out = Path(cfg.output_dir)
     save_config(cfg, out / "config.yaml")
     tokenizer = load_tokenizer(cfg.model, cfg.gguf_file)
