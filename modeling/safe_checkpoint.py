@@ -4,7 +4,8 @@ DeepSpeed's ``TorchCheckpointEngine.load`` calls ``torch.load(weights_only=False
 checkpoint file, so a crafted ``mp_rank_00_model_states.pt`` could run code on resume.
 :func:`install` replaces it with ``torch.load(weights_only=True)`` that allows, besides tensors and
 plain containers, only the few DeepSpeed classes its own checkpoints hold (loss scalers, the ZeRO
-stage enum). Anything else fails with a one-line :class:`PrerequisiteError`.
+stage enum, ZeRO-2's ``fragment_address`` slices: found by loading real ZeRO-2 checkpoints in
+``tests/modeling/test_multiprocess.py``). Anything else fails with a one-line :class:`PrerequisiteError`.
 
 Enum members are pickled in one of two ways depending on the Python that wrote the file: by value
 (``ZeroStageEnum(2)``) or, on some Python 3.11 releases (Debian's 3.11.2), by name through
@@ -25,8 +26,14 @@ from compmo_gen.core.errors import PrerequisiteError
 log = logging.getLogger(__name__)
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-#: Lines of torch's refusal message that are not its reason.
-_GENERIC = ("Weights only load failed", "Check the documentation", "Please file an issue")
+#: Lines of torch's refusal message that are not its reason (its numbered advice included).
+_GENERIC = (
+    "Weights only load failed",
+    "Check the documentation",
+    "Please file an issue",
+    "(1) ",
+    "(2) ",
+)
 
 
 def _enums() -> list[type[enum.Enum]]:
@@ -55,6 +62,12 @@ def _allowed() -> list[Any]:
 
         allowed += [loss_scaler.LossScaler, loss_scaler.DynamicLossScaler]
     except ImportError:  # pragma: no cover (deepspeed layout changed)
+        pass
+    try:  # ZeRO-1/2 optimizer states: (numel, start) of each parameter's slice
+        from deepspeed.utils.tensor_fragment import fragment_address
+
+        allowed.append(fragment_address)
+    except ImportError:  # pragma: no cover
         pass
     return allowed
 

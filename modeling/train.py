@@ -342,7 +342,16 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         from modeling.safe_checkpoint import install
 
         install()  # a resumed ZeRO checkpoint is loaded with weights_only=True
-    result = trainer.train(resume_from_checkpoint=_resume_path(cfg))
+    resume = _resume_path(cfg)
+    try:
+        result = trainer.train(resume_from_checkpoint=resume)
+    except Exception as exc:  # DeepSpeed's refusal to re-partition a ZeRO checkpoint: one line
+        if type(exc).__name__ != "ZeRORuntimeException" or "world size" not in str(exc):
+            raise
+        raise ConfigError(
+            f"resume: {resume}: {str(exc).strip().splitlines()[0]} (resume with as many "
+            "processes as wrote the checkpoint)"
+        ) from None
     model = trainer.accelerator.unwrap_model(trainer.model)
     report: dict[str, Any] = {
         "stage": cfg.stage,

@@ -120,3 +120,16 @@ def test_reason_drops_escape_codes_and_torch_advice() -> None:
         "safe_globals([a.b])` if you trust it.\x1b[0m\n\nCheck the documentation of torch.load"
     )
     assert _reason(exc) == "Unsupported global: GLOBAL a.b was not an allowed global by default."
+    torch_2_13 = pickle.UnpicklingError(  # the message torch 2.13 gives, escape codes and all
+        "Weights only load failed. This file can still be loaded, to do so you have two options, "
+        "\x1b[1mdo those steps only if you trust the source of the checkpoint\x1b[0m. \n\t(1) In "
+        "PyTorch 2.6, we changed the default value of the `weights_only` argument.\n\t(2) "
+        "Alternatively, to load with `weights_only=True` please check the recommended steps in "
+        "the following error message.\n\tWeightsUnpickler error: Unsupported global: GLOBAL "
+        "x.y was not an allowed global by default. Please use `torch.serialization.add_safe_"
+        "globals([x.y])` or ...\n\nCheck the documentation of torch.load to learn more"
+    )
+    assert (
+        _reason(torch_2_13)
+        == "Unsupported global: GLOBAL x.y was not an allowed global by default."
+    )
