@@ -29,7 +29,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from modeling.staging import check_train_inputs
     from modeling.zero_config import launched_by_launcher
 
     given = options_given(args, TrainConfig)
@@ -42,8 +41,7 @@ def run(args: argparse.Namespace) -> int:
             cfg.deepspeed,
         )
         cfg = dataclasses.replace(cfg, deepspeed=None)
-    check_train_inputs(cfg)  # every input before torch is imported and the model loads
-    from modeling.train import train
+    from modeling.train import train  # checks the GPUs, then every input, then loads
 
     report = train(cfg)
     tps = report.get("tokens_per_s")
