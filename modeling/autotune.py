@@ -62,7 +62,10 @@ class Facts:
     longest: int = 0
     zero3: bool = False
     bf16: bool = True
-    trainable: int = 0
+    #: Upper bound of the trainable parameters for the memory budget (all-linear LoRA, a
+    #: 1024-wide adapter), known before the model is built; the exact count is
+    #: ``train_report.json``'s ``trainable_parameters``.
+    trainable_estimate: int = 0
 
 
 @dataclass
@@ -75,7 +78,9 @@ class Decision:
 
 
 def _budget(f: Facts, per_token: int) -> int:
-    weights = f.params * (2 if f.bf16 else 4) + f.trainable * 16  # + fp32 master, AdamW moments
+    weights = (
+        f.params * (2 if f.bf16 else 4) + f.trainable_estimate * 16
+    )  # + fp32 master, AdamW moments
     left = int(f.free_bytes * (1 - RESERVE)) - weights
     return max(0, left) // max(per_token, 1)
 
@@ -181,7 +186,7 @@ def gather_facts(cfg: Any, lengths: Sequence[int]) -> Facts:
         longest=max(lengths, default=0),
         zero3=_zero_stage(cfg) == 3,
         bf16=bool(cfg.bf16),
-        trainable=lora + 3 * 1024 * 1024,
+        trainable_estimate=lora + 3 * 1024 * 1024,
     )
 
 
@@ -196,7 +201,11 @@ STATIC = {
 
 def settled(cfg: Any) -> Any:
     """``cfg`` with any ``auto`` key left undecided set to its static default (``STATIC``)."""
-    left = {k: v for k, v in STATIC.items() if getattr(cfg, k) == AUTO}
+    from modeling.config import resolve_bf16
+
+    left: dict[str, Any] = {k: v for k, v in STATIC.items() if getattr(cfg, k) == AUTO}
+    if cfg.bf16 == AUTO:
+        left["bf16"] = resolve_bf16(cfg.bf16)
     if cfg.compile is True and "packing" in left:
         left["packing"] = True  # compile asked for: the compiled step is the packed one
     return dataclasses.replace(cfg, **left) if left else cfg

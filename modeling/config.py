@@ -94,8 +94,9 @@ class TrainConfig:
     max_grad_norm: float = setting(default=1.0, ge=0)
     #: Longest sample in tokens (over-long samples keep fewer motion windows, never less text).
     model_max_length: int = setting(default=3072, gt=0)
-    #: Train in bfloat16.
-    bf16: bool = False
+    #: Train in bfloat16; auto: on a GPU that supports it, float32 on a CPU (where bfloat16 is
+    #: many times slower).
+    bf16: bool | Literal["auto"] = "auto"
     #: Activation checkpointing in the LLM (ignored with packing); auto: modeling/autotune.py.
     gradient_checkpointing: bool | Literal["auto"] = "auto"
     #: Batch samples of similar length together (unused with packing).
@@ -147,10 +148,11 @@ class GenerationConfig:
     """Decoding settings of ``compmo-infer`` (recorded in ``infer_report.json``)."""
 
     #: Sequences generated together (sorted by motion length); auto: the most that fit in the
-    #: GPU memory (modeling/resources.py), 8 on a CPU.
+    #: GPU memory (modeling/resources.py), 1 on a CPU.
     batch_size: int | Literal["auto"] = setting(default="auto", gt=0)
-    #: Most new tokens per sequence.
-    max_new_tokens: int = setting(default=500, gt=0)
+    #: Most new tokens per sequence; auto: 500 on a GPU, 256 on a CPU (a DEMO run's own bound
+    #: when smaller).
+    max_new_tokens: int | Literal["auto"] = setting(default="auto", gt=0)
     #: Sample (seeded) instead of greedy decoding.
     sample: bool = False
     #: Sampling temperature.
@@ -159,6 +161,16 @@ class GenerationConfig:
     top_p: float = setting(default=0.9, gt=0, le=1)
     #: Sampling seed.
     seed: int = setting(default=0, ge=0)
+
+
+def resolve_bf16(value: bool | str) -> bool:
+    """``bf16: auto``: bfloat16 on a CUDA GPU that supports it, float32 otherwise (on a 2-core
+    CPU, bfloat16 made stage 1 and stage 2 steps tens of times slower: docs/training.md)."""
+    if value != AUTO:
+        return bool(value)
+    import torch
+
+    return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
 
 
 def build_config(
@@ -190,5 +202,6 @@ __all__ = [
     "TrainConfig",
     "build_config",
     "load_run_config",
+    "resolve_bf16",
     "save_config",
 ]

@@ -82,6 +82,7 @@ def load_examples(
     file = str(stage_file)
     out = []
     for rec in read_stage_file(stage_file):
+        counts["records"] += 1
         if with_answer and (rec.user is None or not rec.answer):
             raise AnnotationError(file, rec.id, "conversations", "no 'gpt' answer to train on")
         path = motion_path(rec, file=file, root=motion_root)

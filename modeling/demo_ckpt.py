@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from compmo_gen.core.errors import CompmoError
-from compmo_gen.core.io import atomic_dir
+from compmo_gen.core.io import load_json
 from modeling.demo_prompt import PROMPT_FILE, demo_prompt_spec
+from modeling.staging import check_new_folder, staged_folder
 
 log = logging.getLogger(__name__)
 
@@ -58,31 +59,81 @@ def detect_layout(ckpt: Path) -> str:
     )
 
 
+#: Sizes read from a checkpoint's JSON files are refused outside 1..MAX_SIZE.
+MAX_SIZE = 1 << 24
+
+
 def _json(path: Path) -> dict[str, Any]:
-    try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DemoCheckpointError(f"{path}: unreadable ({exc})") from None
+    """A JSON object file (missing, FIFO, bad JSON, huge numbers, deep nesting: one line)."""
+    obj = load_json(path)
     if not isinstance(obj, dict):
-        raise DemoCheckpointError(f"{path}: expected a JSON object")
+        raise DemoCheckpointError(f"{path}: expected a JSON object, got {type(obj).__name__}")
     return obj
 
 
+def _size(cfg: dict[str, Any], key: str, where: Path | str, default: int | None = None) -> int:
+    """A positive integer field of a checkpoint's JSON (``default`` when absent or null)."""
+    value = cfg.get(key)
+    if value is None and default is not None:
+        return default
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SIZE:
+        shown = json.dumps(value)[:40] if not isinstance(value, (dict, list)) else type(value).__name__  # fmt: skip
+        raise DemoCheckpointError(
+            f"{where}: field {key!r}: expected an integer in 1..{MAX_SIZE}, got {shown}"
+        )
+    return value
+
+
+def _reason(exc: BaseException) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return lines[0][:200] if lines else type(exc).__name__
+
+
 def load_weights(path: Path) -> dict[str, Any]:
-    """Tensors of a ``.safetensors`` file or a ``.bin`` state dict (restricted unpickler)."""
+    """Tensors of a ``.safetensors`` file or a ``.bin`` state dict (restricted unpickler); any
+    file that does not read as one (garbage, truncated, pickled code, not a dict of tensors) is a
+    one-line :class:`DemoCheckpointError`."""
     import torch
 
+    _regular(path)
     try:
         if path.suffix == ".safetensors":
             from safetensors.torch import load_file
 
-            return load_file(str(path))
-        sd = torch.load(path, map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError, ValueError, EOFError) as exc:
-        raise DemoCheckpointError(f"{path}: unreadable weights ({str(exc).splitlines()[0]})") from None  # fmt: skip
+            sd = load_file(str(path))
+        else:
+            sd = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 (a hostile file may fail in any parser layer)
+        raise DemoCheckpointError(f"{path}: unreadable weights ({_reason(exc)})") from None
     if not isinstance(sd, dict):
-        raise DemoCheckpointError(f"{path}: expected a state dict")
+        raise DemoCheckpointError(f"{path}: expected a state dict, got {type(sd).__name__}")
     return sd
+
+
+def _regular(path: Path) -> None:
+    """``path`` is a regular file (not a folder, FIFO or device that would hang a read)."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise DemoCheckpointError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(mode):
+        raise DemoCheckpointError(f"{path}: not a regular file")
+
+
+def _check_safetensors(path: Path) -> list[str]:
+    """The tensor names of a safetensors file whose header reads (garbage: one line)."""
+    from safetensors import safe_open
+
+    _regular(path)
+    try:
+        with safe_open(str(path), framework="pt") as st:
+            return list(st.keys())
+    except Exception as exc:  # noqa: BLE001 (a hostile file may fail in any parser layer)
+        raise DemoCheckpointError(f"{path}: unreadable safetensors ({_reason(exc)})") from None
 
 
 def _vision_from_safetensors(ckpt: Path) -> dict[str, Any]:
@@ -90,18 +141,28 @@ def _vision_from_safetensors(ckpt: Path) -> dict[str, Any]:
 
     out = {}
     for f in sorted(ckpt.glob("*.safetensors")):
-        with safe_open(str(f), framework="pt") as st:
-            out.update({k: st.get_tensor(k) for k in st.keys() if "vision_tower" in k or "mm_projector" in k})  # fmt: skip
+        _check_safetensors(f)
+        try:
+            with safe_open(str(f), framework="pt") as st:
+                out.update({k: st.get_tensor(k) for k in st.keys() if "vision_tower" in k or "mm_projector" in k})  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 (truncated data behind a valid header)
+            raise DemoCheckpointError(f"{f}: unreadable safetensors ({_reason(exc)})") from None
     return out
 
 
 def adapter_state(sd: dict[str, Any], where: str) -> dict[str, Any]:
     """compmo adapter state (``mlp.0``, ``mlp.2``, ``proj``) from DEMO/LLaVA key names."""
+    import torch
+
     out = {}
     for key, value in sd.items():
         for src, dst in _ADAPTER_KEYS.items():
             mark = f"{src}."
-            if mark in key:
+            if isinstance(key, str) and mark in key:
+                if not isinstance(value, torch.Tensor) or not value.is_floating_point():
+                    raise DemoCheckpointError(f"{where}: {key}: expected a float tensor, got {type(value).__name__}")  # fmt: skip
+                if not bool(torch.isfinite(value).all()):
+                    raise DemoCheckpointError(f"{where}: {key}: holds NaN or infinite values")
                 out[f"{dst}.{key.split(mark, 1)[1]}"] = value.detach().float().contiguous()
     want = [f"{m}.{p}" for m in _ADAPTER_KEYS.values() for p in ("weight", "bias")]
     missing = [k for k in want if k not in out]
@@ -114,7 +175,17 @@ def adapter_state(sd: dict[str, Any], where: str) -> dict[str, Any]:
 
 
 def _check_shapes(state: dict[str, Any], hidden_size: int, where: str) -> dict[str, int]:
+    for name, value in state.items():
+        want = 2 if name.endswith(".weight") else 1
+        if value.dim() != want or 0 in value.shape:
+            raise DemoCheckpointError(
+                f"{where}: {name.replace('mlp.', 'vision_tower.').replace('proj.', 'mm_projector.')}: "
+                f"shape {tuple(value.shape)}, expected a non-empty {want}-D tensor"
+            )
     w0, w2, wp = state["mlp.0.weight"], state["mlp.2.weight"], state["proj.weight"]
+    for layer in ("mlp.0", "mlp.2", "proj"):
+        if state[f"{layer}.bias"].shape[0] != state[f"{layer}.weight"].shape[0]:
+            raise DemoCheckpointError(f"{where}: {layer}: bias and weight sizes differ")
     if w0.shape[1] != _WINDOW_DIM:
         raise DemoCheckpointError(
             f"{where}: motion_dim {w0.shape[1]}: compmo feeds windows of 16 frames x 22 joints x 3 "
@@ -161,9 +232,8 @@ def import_demo(
     from modeling.config import build_config, save_config
     from modeling.model import ADAPTER_CONFIG, ADAPTER_WEIGHTS, LORA_DIR, MERGED_DIR
 
-    ckpt, out = Path(ckpt), Path(out)
-    if out.exists() and any(out.iterdir()):
-        raise DemoCheckpointError(f"{out}: exists and is not empty (choose a new run folder)")
+    ckpt = Path(ckpt)
+    out = check_new_folder(out, "run folder")
     layout = detect_layout(ckpt)
     cfg_path = ckpt / "config.json"
     demo_cfg = _json(cfg_path) if cfg_path.is_file() else {}
@@ -180,21 +250,32 @@ def import_demo(
         sd = load_weights(Path(where))
     state = adapter_state(sd, where)
     peft_cfg = _json(ckpt / "adapter_config.json") if layout == "lora" else {}
+    if layout == "lora":
+        lora_r = _size(peft_cfg, "r", ckpt / "adapter_config.json", 128)
+        lora_alpha = _size(peft_cfg, "lora_alpha", ckpt / "adapter_config.json", 256)
+        lora_file = ckpt / "adapter_model.safetensors"
+        if lora_file.exists():
+            _check_safetensors(lora_file)
+        elif not (ckpt / "adapter_model.bin").exists():
+            raise DemoCheckpointError(f"{ckpt}: no adapter_model.safetensors or adapter_model.bin (the LoRA weights)")  # fmt: skip
+    else:
+        lora_r, lora_alpha = 128, 256
+    max_length = _size(demo_cfg, "tokenizer_model_max_length", cfg_path, 3072)
     if layout != "merged":
         base = base or peft_cfg.get("base_model_name_or_path")
-        if not base or not Path(base).is_dir():
+        if not isinstance(base, str) or not base or not Path(base).is_dir():
             raise DemoCheckpointError(
                 f"{ckpt}: a {layout} checkpoint needs the base LLM folder: pass --base "
                 f"(the Llama-3.1-8B-Instruct folder DEMO was trained on); got {base!r}"
             )
         base_cfg = _json(Path(base) / "config.json")
-        hidden = int(base_cfg.get("hidden_size", 0))
+        hidden = _size(base_cfg, "hidden_size", Path(base) / "config.json")
     else:
-        hidden = int(demo_cfg.get("hidden_size", 0))
+        hidden = _size(demo_cfg, "hidden_size", cfg_path)
     sizes = _check_shapes(state, hidden, where)
     if rotate_z_up:
         rotate_inputs_y_to_z_up(state)
-    with atomic_dir(out) as tmp:
+    with staged_folder(out, "run folder") as tmp:
         save_file(state, str(tmp / ADAPTER_WEIGHTS))
         spec = {"d_model": hidden, "hidden": sizes["mlp_hidden"], "out_hidden": sizes["mm_hidden_size"], "pos_embedding": False, "max_windows": 1024, "center_windows": False, "window": 16, "stride": 8}  # fmt: skip
         (tmp / ADAPTER_CONFIG).write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
@@ -220,9 +301,8 @@ def import_demo(
                 save_file({k: v.contiguous() for k, v in lw.items() if isinstance(v, torch.Tensor)}, str(lora / "adapter_model.safetensors"))  # fmt: skip
         cfg = build_config(
             stage="stage2", model=model, train_file=f"demo:{ckpt}", output_dir=str(out),
-            adapter_hidden=sizes["mlp_hidden"], lora_r=int(peft_cfg.get("r", 128)),
-            lora_alpha=int(peft_cfg.get("lora_alpha", 256)),
-            model_max_length=int(demo_cfg.get("tokenizer_model_max_length") or 3072),
+            adapter_hidden=sizes["mlp_hidden"], lora_r=lora_r, lora_alpha=lora_alpha,
+            model_max_length=max_length,
         )  # fmt: skip
         save_config(cfg, tmp / "config.yaml")
         (tmp / PROMPT_FILE).write_text(json.dumps(demo_prompt_spec(), indent=1) + "\n", encoding="utf-8")  # fmt: skip

@@ -76,19 +76,29 @@ def load_run(
 
 
 def merge_run(run: str | Path, out: str | Path) -> Path:
-    """Merge the LoRA weights into the LLM: ``out`` is a run folder that needs no PEFT."""
+    """Merge the LoRA weights into the LLM: ``out`` is a run folder that needs no PEFT.
+
+    Both folders are checked before the model loads; ``out`` is written beside its place and
+    renamed into it, so a failure never leaves a half-written folder."""
     import shutil
 
-    run, out = Path(run), Path(out)
+    from modeling.demo_prompt import PROMPT_FILE
+    from modeling.model_cache import drop_gguf_quantization
+    from modeling.staging import RUN_FILES, check_new_folder, check_run_folder, staged_folder
+
+    run, out = check_run_folder(run, "RUN"), check_new_folder(out, "--out folder")
     model, tok, _ = load_run(run)  # merged in memory
     llm = model.llm
     if hasattr(llm, "merge_and_unload"):
         llm = llm.merge_and_unload()
-    out.mkdir(parents=True, exist_ok=True)
-    llm.save_pretrained(str(out / MERGED_DIR), safe_serialization=True)
-    tok.save_pretrained(str(out / MERGED_DIR))
-    for name in ("config.yaml", "motion_adapter.safetensors", "motion_adapter.json"):
-        shutil.copy2(run / name, out / name)
+    drop_gguf_quantization(llm)  # a GGUF base: its weights were dequantised on load
+    with staged_folder(out, "--out folder") as tmp:
+        llm.save_pretrained(str(tmp / MERGED_DIR), safe_serialization=True)
+        tok.save_pretrained(str(tmp / MERGED_DIR))
+        for name in RUN_FILES:
+            shutil.copy2(run / name, tmp / name)
+        if (run / PROMPT_FILE).is_file():  # an imported DEMO run's prompt and decoding
+            shutil.copy2(run / PROMPT_FILE, tmp / PROMPT_FILE)
     return out
 
 
@@ -206,13 +216,15 @@ def prepare(
     limit: int | None = None,
     prompt_kind: str = "stage2",
     workers: int = 1,
+    threads: int | None = None,
 ) -> Prepared:
     """Load the run and the examples; resolve the batch size (and CPU threads) for this process."""
     from modeling.resources import resolve_batch_size, set_cpu_threads
 
     device = pick_device(device)
     if device == "cpu":
-        set_cpu_threads(workers)
+        n = set_cpu_threads(workers, threads)
+        log.info("CPU inference: %d thread(s) per process", n)
     t0 = time.perf_counter()
     model, tok, spec = load_run(run, device=device, bf16=bf16)
     cfg = load_run_config(run)
@@ -226,8 +238,10 @@ def prepare(
         prompt_kind=prompt_kind,
         counts=counts,
     )
-    if limit is not None:
+    if limit is not None and len(examples) > limit:  # records = examples + skipped + left out
+        counts["left_out_by_limit"] = len(examples) - limit
         examples = examples[:limit]
+        counts["examples"] = len(examples)
     dataset = MotionTextDataset(examples, center=spec.get("center_windows", False))
     longest = max((ex.length() for ex in examples), default=1)
     size = resolve_batch_size(
@@ -253,11 +267,16 @@ def infer(
     limit: int | None = None,
     prompt_kind: str = "stage2",
     quiet: bool = False,
+    threads: int | None = None,
 ) -> dict[str, Any]:
     """Generate for every record of ``data`` and write the prediction files into ``out``
     (one process; ``modeling.infer_parallel.infer_sharded`` for several)."""
+    from modeling.resources import resolve_new_tokens
+
+    device = pick_device(device)
     gen = gen or GenerationConfig()
-    opts = dict(motion_root=motion_root, device=device, bf16=bf16, limit=limit)
+    gen = dataclasses.replace(gen, max_new_tokens=resolve_new_tokens(gen.max_new_tokens, device))
+    opts = dict(motion_root=motion_root, device=device, bf16=bf16, limit=limit, threads=threads)
     p = prepare(run, data, gen=gen, prompt_kind=prompt_kind, **opts)
     gen = dataclasses.replace(gen, batch_size=p.batch_size)
     t1 = time.perf_counter()

@@ -4,8 +4,8 @@ The decoding options are the keys of ``GenerationConfig`` (modeling/config.py), 
 their help; ``--config`` / ``--set`` read them from YAML / ``key=value`` as ``compmo-train`` does.
 ``--shards N`` (``--devices N``): data-parallel over N worker processes (modeling/infer_parallel.py).
 ``--motion FILE...`` captions your own motion files (imported on the fly, ``--render`` draws them);
-keys set nowhere take the run's decoding (``prompt.json`` of an imported DEMO run) and, on a CPU,
-batches of 1 and at most 256 new tokens (modeling/motion_infer.py).
+keys set nowhere take the run's decoding (``prompt.json`` of an imported DEMO run); ``auto``
+batch size and new-token bound depend on the device (modeling/resources.py).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import json
 
 from compmo_gen.core.config_cli import add_options
 from modeling.config import GenerationConfig
+from modeling.resources import THREADS_RULE
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -40,7 +41,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--prompt", choices=["stage1", "stage2"], default="stage2", help="prompt for test records"
     )
-    parser.add_argument("--threads", type=int, help="CPU threads (default: min(usable cores, 4, idle cores))")  # fmt: skip
+    parser.add_argument("--threads", type=int, help=f"CPU threads per process (default: {THREADS_RULE})")  # fmt: skip
     parser.add_argument("--render", choices=["gif", "mp4"], help="with --motion: draw each motion with its predicted timeline")  # fmt: skip
     gen = parser.add_argument_group("generation (GenerationConfig keys; modeling/config.py)")
     gen.add_argument("--config", help="YAML file of generation keys (options override it)")
@@ -55,14 +56,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from compmo_gen.core.errors import UserError
-    from modeling.infer import infer
-    from modeling.infer_parallel import infer_sharded
-    from modeling.motion_infer import prepare, render_predictions
+    from modeling.staging import check_infer_inputs
 
+    check_infer_inputs(args)  # every input before torch is imported and the model loads
     if args.limit is not None and args.limit < 1:
         raise UserError("--limit must be >= 1")
     if args.shards < 1:
         raise UserError(f"--shards: must be at least 1, got {args.shards}")
+    from modeling.infer import infer
+    from modeling.infer_parallel import infer_sharded
+    from modeling.motion_infer import prepare, render_predictions
+
     run_one = infer if args.shards == 1 else functools.partial(infer_sharded, shards=args.shards)
     data, motion_root, gen, device = prepare(args)
     report = run_one(
@@ -76,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
         limit=args.limit,
         prompt_kind=args.prompt,
         quiet=args.quiet,
+        threads=args.threads,
     )
     summary = {
         k: report[k] for k in ("examples", "unparseable", "empty_predictions", "new_tokens_per_s")

@@ -100,6 +100,7 @@ def infer_sharded(
     limit: int | None = None,
     prompt_kind: str = "stage2",
     quiet: bool = False,
+    threads: int | None = None,
 ) -> dict[str, Any]:
     """Run ``shards`` worker processes and merge their generations (see the module docstring)."""
     from modeling.infer import finish, pick_device
@@ -111,6 +112,9 @@ def infer_sharded(
         if len(gpus) < shards:
             raise ShardError(f"--shards {shards}: only {len(gpus)} GPU(s) visible")
     t0 = time.perf_counter()
+    from modeling.resources import resolve_new_tokens
+
+    gen = dataclasses.replace(gen, max_new_tokens=resolve_new_tokens(gen.max_new_tokens, device))
     gen = dataclasses.replace(gen, batch_size=plan_batch_size(run, gen, device, bf16))
     spec = {
         "run": str(run),
@@ -122,6 +126,7 @@ def infer_sharded(
         "limit": limit,
         "prompt_kind": prompt_kind,
         "shards": shards,
+        "threads": threads,
     }
     with tempfile.TemporaryDirectory(prefix="compmo-shards-") as tmp:
         procs = []
@@ -199,6 +204,7 @@ def worker(spec_path: str) -> int:
         limit=spec["limit"],
         prompt_kind=spec["prompt_kind"],
         workers=n,
+        threads=spec.get("threads"),
     )
     t1 = time.perf_counter()
     texts, new_tokens = generate(

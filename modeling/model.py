@@ -83,8 +83,7 @@ def load_llm(
     llm = AutoModelForCausalLM.from_pretrained(
         path, local_files_only=True, dtype=dtype, attn_implementation=pick_attention(attn), **kwargs
     )
-    if getattr(llm, "hf_quantizer", None) is not None and gguf:
-        llm.hf_quantizer = None  # GGUF weights are dequantized on load
+    model_cache.drop_gguf_quantization(llm)  # also cache folders written before it was dropped
     if gguf and source is not None:
         model_cache.store(llm, source, dtype)
     log.info("loaded %s (%s, %s)", model, llm.dtype, llm.config._attn_implementation)

@@ -96,6 +96,20 @@ def cached_tokenizer(gguf_path: str | Path) -> Path | None:
     return None
 
 
+def drop_gguf_quantization(llm: Any) -> Any:
+    """Forget that ``llm`` came from a GGUF file: its weights were dequantised on load, so it
+    saves as a plain model (``save_pretrained`` refuses a model that keeps the GGUF quantizer, and
+    a saved ``quantization_config`` would bring it back on the next load)."""
+    config = getattr(llm, "config", None)
+    qc = getattr(config, "quantization_config", None)
+    method = qc.get("quant_method") if isinstance(qc, dict) else getattr(qc, "quant_method", None)
+    if str(getattr(method, "value", method)).lower() != "gguf":
+        return llm
+    llm.hf_quantizer = None
+    del config.quantization_config
+    return llm
+
+
 def store(llm: Any, gguf_path: str | Path, dtype: Any = None) -> Path | None:
     """Save a model converted from ``gguf_path`` and its tokenizer into the cache, atomically.
 
@@ -111,7 +125,9 @@ def store(llm: Any, gguf_path: str | Path, dtype: Any = None) -> Path | None:
         shutil.rmtree(final, ignore_errors=True)
     try:
         with atomic_dir(final, exist_ok=True) as tmp:  # another process may finish first
-            llm.hf_quantizer = None  # the weights were dequantised on load: save them as they are
+            drop_gguf_quantization(
+                llm
+            )  # the weights were dequantised on load: save them as they are
             llm.save_pretrained(str(tmp), safe_serialization=True)
             gguf_path = Path(gguf_path)
             tok = AutoTokenizer.from_pretrained(

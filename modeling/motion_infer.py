@@ -6,10 +6,8 @@
   draws ``OUT/render/<id>.gif`` (or ``.mp4``) with the predicted timeline (``compmo-gen render``).
 * A run with a ``prompt.json`` (``compmo-train import-demo``) uses that prompt (DEMO's) for test
   records and that decoding (DEMO samples: top-p 0.9, temperature 0.7) unless ``--sample false``.
-* CPU: threads from ``--threads`` (as ``$COMPMO_THREADS``) or the one policy of
-  :func:`modeling.resources.cpu_threads` (usable and idle cores, at most 4), at most 256 new tokens
-  unless ``--max-new-tokens`` says otherwise, and batches of one sequence, with progress bars per
-  sequence and per token (``modeling.progress``).
+* CPU: threads, ``auto`` batch size (1) and new-token bound (256) from ``modeling.resources``, with
+  progress bars per sequence and per token (``modeling.progress``).
 """
 
 from __future__ import annotations
@@ -29,27 +27,15 @@ class GeneratorError(CompmoError):
     """A ``compmo-gen`` step (motion import, rendering) failed; its own one-line message."""
 
 
-#: New-token bound by device when ``--max-new-tokens`` is not given.
-MAX_NEW_TOKENS = {"cpu": 256, "cuda": 500}
-
-
 def configure_device(args: argparse.Namespace) -> str:
-    """Resolve ``--device``; on CPU set the thread count, the token bound and the batch size."""
+    """Resolve ``--device`` (threads are set when the run loads: ``modeling.resources``)."""
     import torch
 
+    if args.threads is not None and args.threads < 1:
+        raise UserError(f"--threads {args.threads}: use at least 1")
     device = args.device
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    kind = "cpu" if device == "cpu" else "cuda"
-    if kind == "cpu":
-        from modeling.resources import set_cpu_threads, usable_cores
-
-        if args.threads is not None:
-            if args.threads < 1:
-                raise UserError(f"--threads {args.threads}: use at least 1")
-            os.environ["COMPMO_THREADS"] = str(args.threads)  # the one policy (and shard workers)
-        threads = set_cpu_threads()
-        log.info("CPU inference: %d thread(s) (of %d usable cores)", threads, usable_cores())
     return device
 
 
@@ -73,17 +59,17 @@ def _explicit_keys(args: argparse.Namespace) -> set[str]:
 
 def generation_settings(args: argparse.Namespace, device: str, spec: dict | None) -> Any:
     """``GenerationConfig`` from ``--config``, ``--set`` and options; keys set nowhere take the
-    run's decoding (DEMO: sampling) and the device's defaults (CPU: batch 1, <= 256 new tokens)."""
+    run's decoding (DEMO: sampling, at most its own new-token bound) and ``auto``."""
     from compmo_gen.core.config import load
     from compmo_gen.core.config_cli import options_given
     from modeling.config import GenerationConfig
+    from modeling.resources import MAX_NEW_TOKENS
 
     kind = "cpu" if device == "cpu" else "cuda"
     run_gen = dict((spec or {}).get("generation", {}))
     defaults = {k: run_gen[k] for k in ("sample", "temperature", "top_p") if k in run_gen}
-    defaults["max_new_tokens"] = min(int(run_gen.get("max_new_tokens", 500)), MAX_NEW_TOKENS[kind])
-    if kind == "cpu":
-        defaults["batch_size"] = 1  # the per-sequence bar counts sequences; GPU: the config's
+    if "max_new_tokens" in run_gen:  # a DEMO run's bound, never above the device's `auto`
+        defaults["max_new_tokens"] = min(int(run_gen["max_new_tokens"]), MAX_NEW_TOKENS[kind])
     explicit = _explicit_keys(args)
     values = {k: v for k, v in defaults.items() if k not in explicit}
     values.update(options_given(args, GenerationConfig))
@@ -117,17 +103,35 @@ def add_motion_args(parser: argparse.ArgumentParser) -> None:
 
 
 def run_generator(argv: list[str]) -> None:
-    """Run a ``compmo-gen`` command in a child process (the model does not import the generator);
-    its one-line error becomes ours."""
+    """Run a ``compmo-gen`` command in a child process (the model does not import the generator).
+    Its one-line error (``compmo-gen CMD: error: ...``) becomes ours; a child that crashed (a
+    traceback: a bug) becomes one line naming the exception and a log file holding the child's
+    whole output."""
     import subprocess
     import sys
+    import tempfile
 
     proc = subprocess.run(
         [sys.executable, "-m", "compmo_gen.cli", *argv], capture_output=True, text=True, check=False
     )
-    if proc.returncode != 0:
-        lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-        raise GeneratorError(lines[-1] if lines else f"compmo-gen {argv[0]} failed ({proc.returncode})")  # fmt: skip
+    if proc.returncode == 0:
+        return
+    lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith(f"compmo-gen {argv[0]}") and ": error: " in ln]
+    if errors and "Traceback (most recent call last)" not in proc.stderr:
+        raise GeneratorError(f"compmo-gen {argv[0]}: {errors[-1].split(': error: ', 1)[1]}")
+    where = ""
+    try:
+        fd, path = tempfile.mkstemp(prefix=f"compmo-gen-{argv[0]}-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(proc.stdout + proc.stderr)
+        where = f"; its output is in {path}"
+    except OSError:
+        pass
+    last = lines[-1] if lines else "no output"
+    raise GeneratorError(
+        f"compmo-gen {argv[0]} failed unexpectedly (exit {proc.returncode}: {last[:300]}){where}"
+    )
 
 
 def motion_stage_file(args: argparse.Namespace, spec: dict | None, out: Path) -> Path:

@@ -6,11 +6,14 @@ the model's config, the longest sequence ``model_max_length`` and a 20 % reserve
 ``MAX_AUTO_BATCH``; generation halves it and retries a batch that still runs out of memory. On a
 CPU a small batch (``CPU_BATCH``): large CPU batches gain nothing and pad more.
 
-CPU threads, the one policy of every compmo-infer path (``cpu_threads``): ``$COMPMO_THREADS``
-(``--threads`` sets it) if given; else for one process ``min(usable cores, 4, idle cores)``
-(torch's default, one per core of the host, was 14x slower than one thread on a busy 2-core
-machine: ``results/cpu_threads.md``); for ``workers`` sharded processes ``usable cores // workers``
-(at least 1). Usable cores: the affinity mask, capped by a cgroup CPU quota.
+CPU threads (:func:`cpu_threads`, the one rule that ``--help`` and the docs quote as
+``THREADS_RULE``): ``torch``'s default (one per core, hyper-threads included) was 14x slower than
+one thread on a busy 2-core machine, so ``--threads N`` if given, else ``$COMPMO_THREADS``, else
+``min(4, idle cores // workers)`` (at least 1), where the idle cores are the usable ones (affinity
+mask, cgroup CPU quota) less the 1-minute load average.
+
+New tokens: ``max_new_tokens: auto`` is ``MAX_NEW_TOKENS[device kind]`` (500 on a GPU, 256 on a
+CPU), or a DEMO run's own bound when smaller.
 """
 
 from __future__ import annotations
@@ -22,10 +25,16 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-CPU_BATCH = 8
+#: ``--batch-size auto`` on a CPU (larger CPU batches gain nothing and pad more).
+CPU_BATCH = 1
 MAX_AUTO_BATCH = 512
 #: Share of the free memory kept free (allocator fragmentation, the adapter, sampling buffers).
 RESERVE = 0.2
+#: ``max_new_tokens: auto`` by device kind.
+MAX_NEW_TOKENS = {"cpu": 256, "cuda": 500}
+MAX_CPU_THREADS = 4
+#: The CPU thread default in words (``--threads`` help, docs/training.md).
+THREADS_RULE = "$COMPMO_THREADS, else min(4, idle cores / worker processes), at least 1"
 
 
 #: Threads of one inference process at most (more gained nothing: ``results/cpu_threads.md``).
@@ -34,7 +43,10 @@ MAX_CPU_THREADS = 4
 
 def usable_cores() -> int:
     """Cores this process may run on: the affinity mask, capped by a cgroup CPU quota."""
-    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        n = os.cpu_count() or 1
     try:
         quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
         if quota != "max":
@@ -44,28 +56,40 @@ def usable_cores() -> int:
     return max(1, n)
 
 
-def cpu_threads(workers: int = 1) -> int:
-    """Torch threads for one of ``workers`` processes sharing this machine's cores: the module's
-    policy above (``$COMPMO_THREADS``, else from the usable and, for one process, idle cores)."""
+def idle_cores() -> int:
+    """Usable cores less the ones other processes keep busy (1-minute load average)."""
+    cores = usable_cores()
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        busy = 0.0
+    return max(1, round(cores - busy))
+
+
+def cpu_threads(workers: int = 1, requested: int | None = None) -> int:
+    """Torch threads for one of ``workers`` processes sharing this machine's cores
+    (``THREADS_RULE``; ``requested``: ``--threads``)."""
+    if requested:
+        return int(requested)
     env = os.environ.get("COMPMO_THREADS")
     if env and env.isdigit() and int(env) > 0:
         return int(env)
-    cores = usable_cores()
-    if workers > 1:
-        return max(1, cores // workers)
-    try:
-        busy = os.getloadavg()[0]  # cores other processes keep busy (1-minute load average)
-    except (AttributeError, OSError):
-        busy = 0.0
-    return max(1, min(cores, MAX_CPU_THREADS, round(cores - busy)))
+    return max(1, min(MAX_CPU_THREADS, idle_cores() // max(1, workers)))
 
 
-def set_cpu_threads(workers: int = 1) -> int:
+def set_cpu_threads(workers: int = 1, requested: int | None = None) -> int:
     import torch
 
-    n = cpu_threads(workers)
+    n = cpu_threads(workers, requested)
     torch.set_num_threads(n)
     return n
+
+
+def resolve_new_tokens(requested: int | str, device: str) -> int:
+    """``max_new_tokens`` as an int: ``auto`` is ``MAX_NEW_TOKENS`` of the device kind."""
+    if str(requested) != "auto":
+        return int(requested)
+    return MAX_NEW_TOKENS["cuda" if str(device).startswith("cuda") else "cpu"]
 
 
 def _get(config: Any, *names: str, default: int = 0) -> int:

@@ -26,7 +26,7 @@ from typing import Any
 
 from compmo_gen.core.errors import AnnotationError, ConfigError, PrerequisiteError
 from modeling.batch import collate_padded
-from modeling.config import TrainConfig, save_config
+from modeling.config import TrainConfig, resolve_bf16, save_config
 from modeling.data import MotionTextDataset, load_examples
 from modeling.fast_step import configure_model, default_step_config
 from modeling.model import (
@@ -70,7 +70,7 @@ def _training_args(cfg: TrainConfig, steps: int, deepspeed: str | None) -> Any:
         "warmup_steps": int(math.ceil(cfg.warmup_ratio * steps)),
         "lr_scheduler_type": cfg.lr_scheduler,
         "max_grad_norm": cfg.max_grad_norm,
-        "bf16": cfg.bf16,
+        "bf16": resolve_bf16(cfg.bf16),
         "logging_steps": cfg.logging_steps,
         "save_strategy": "steps",
         "save_steps": cfg.save_steps,
@@ -227,10 +227,21 @@ def build_model(cfg: TrainConfig, tokenizer: Any) -> tuple[Any, dict[str, Any]]:
         p.requires_grad_(True)  # the whole adapter, MLP included (the released code's bug)
     model = build_motion_lm(llm, adapter)
     model.accepts_loss_kwargs = cfg.packing  # packed loss normalised by the Trainer's count
-    n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    n_all = sum(p.numel() for p in model.parameters())
-    log.info("trainable parameters: %d of %d", n_train, n_all)
     return model, spec
+
+
+def count_parameters(model: Any) -> dict[str, int]:
+    """Trainable and all parameters of the built model (ZeRO-3 partitions counted whole): the
+    one count that the log and ``train_report.json`` both give."""
+
+    def numel(p: Any) -> int:
+        return int(getattr(p, "ds_numel", 0) or p.numel())
+
+    params = list(model.parameters())
+    return {
+        "trainable_parameters": sum(numel(p) for p in params if p.requires_grad),
+        "parameters": sum(numel(p) for p in params),
+    }
 
 
 def _resume_path(cfg: TrainConfig) -> str | None:
@@ -260,7 +271,17 @@ def _check_one_gpu_per_process() -> None:
 
 def train(cfg: TrainConfig) -> dict[str, Any]:
     """Run one training stage; return the report written to ``train_report.json``."""
+    from modeling.staging import check_train_inputs
+
     _check_one_gpu_per_process()
+    check_train_inputs(cfg)  # every input before the tokenizer and the model load
+    import torch
+
+    if not torch.cuda.is_available():  # the one CPU thread rule, per process of a launcher
+        from modeling.resources import set_cpu_threads
+
+        n = set_cpu_threads(int(os.environ.get("LOCAL_WORLD_SIZE", "1") or 1))
+        log.info("CPU training: %d thread(s) per process", n)
     out = Path(cfg.output_dir)
     save_config(cfg, out / "config.yaml")
     tokenizer = load_tokenizer(cfg.model, cfg.gguf_file)
@@ -279,12 +300,15 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     dataset = MotionTextDataset(examples, center=cfg.center_windows)
     from modeling.autotune import resolve
 
+    cfg = dataclasses.replace(cfg, bf16=resolve_bf16(cfg.bf16))  # auto: a GPU's bf16, else fp32
     cfg, tuned = resolve(cfg, dataset.lengths())  # the `auto` keys decided (and recorded)
     save_config(cfg, out / "config.yaml")
     from transformers import set_seed
 
     set_seed(cfg.seed)  # the adapter's and LoRA's initialisation too, not only the Trainer's
     model, spec = build_model(cfg, tokenizer)
+    n_params = count_parameters(model)
+    log.info("trainable parameters: %(trainable_parameters)d of %(parameters)d", n_params)
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if cfg.packing:
         sampler = packed_sampler(cfg, dataset.lengths())
@@ -318,7 +342,16 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         from modeling.safe_checkpoint import install
 
         install()  # a resumed ZeRO checkpoint is loaded with weights_only=True
-    result = trainer.train(resume_from_checkpoint=_resume_path(cfg))
+    resume = _resume_path(cfg)
+    try:
+        result = trainer.train(resume_from_checkpoint=resume)
+    except Exception as exc:  # DeepSpeed's refusal to re-partition a ZeRO checkpoint: one line
+        if type(exc).__name__ != "ZeRORuntimeException" or "world size" not in str(exc):
+            raise
+        raise ConfigError(
+            f"resume: {resume}: {str(exc).strip().splitlines()[0]} (resume with as many "
+            "processes as wrote the checkpoint)"
+        ) from None
     model = trainer.accelerator.unwrap_model(trainer.model)
     report: dict[str, Any] = {
         "stage": cfg.stage,
@@ -327,6 +360,7 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         "autotune": tuned,
         "counts": dict(counts),
         "optimizer_steps": steps,
+        **n_params,
         "data_prep_s": round(prep_s, 3),
         **{k: v for k, v in result.metrics.items()},
     }

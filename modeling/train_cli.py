@@ -28,7 +28,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from modeling.train import train
     from modeling.zero_config import launched_by_launcher
 
     given = options_given(args, TrainConfig)
@@ -41,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
             cfg.deepspeed,
         )
         cfg = dataclasses.replace(cfg, deepspeed=None)
+    from modeling.train import train  # checks the GPUs, then every input, then loads
+
     report = train(cfg)
     tps = report.get("tokens_per_s")
     print(

@@ -17,7 +17,7 @@ from typing import Any
 
 from compmo_gen.core.errors import ConfigError
 from compmo_gen.core.io import load_json, write_atomic
-from modeling.config import TrainConfig
+from modeling.config import TrainConfig, resolve_bf16
 
 #: The resolved DeepSpeed config in a run folder.
 RESOLVED_NAME = "deepspeed_config.json"
@@ -52,7 +52,7 @@ def _auto_values(cfg: TrainConfig, hidden: int, world: int) -> dict[str, Any]:
         "gradient_accumulation_steps": cfg.grad_accum,
         "train_batch_size": cfg.batch_size * cfg.grad_accum * max(world, 1),
         "gradient_clipping": cfg.max_grad_norm,
-        "bf16.enabled": cfg.bf16,
+        "bf16.enabled": resolve_bf16(cfg.bf16),
         "fp16.enabled": False,
         "optimizer.params.lr": cfg.learning_rate,
         "optimizer.params.weight_decay": cfg.weight_decay,

@@ -24,7 +24,7 @@ def test_cpu_takes_the_plain_step() -> None:
 def test_small_model_takes_the_packed_eager_step_on_a_gpu() -> None:
     # measured (results/gpu_train_infer_speed.md): SmolLM2-135M stage 2 through compmo-train, same global
     # batch: packed eager 1.46x / 1.65x plain, packed compiled 1.53x / 0.89x (two runs)
-    d = choose(Facts(**SMOL, cuda=True, free_bytes=79 * GIB, longest=900, trainable=10**7))
+    d = choose(Facts(**SMOL, cuda=True, free_bytes=79 * GIB, longest=900, trainable_estimate=10**7))
     assert (d.packing, d.compile, d.gradient_checkpointing) == (True, False, False)
     assert d.tokens_per_step == 6144 and "1.65x" in d.reasons[0]
     # a sample longer than the budget: the plain step; little memory: checkpointing too
@@ -36,14 +36,25 @@ def test_small_model_takes_the_packed_eager_step_on_a_gpu() -> None:
 
 def test_8b_shape_is_packed_and_compiled_with_the_budget_of_the_memory() -> None:
     lora = 167_772_160  # r 128 on every linear layer of the 8B shape (about)
-    h100 = choose(Facts(**LLAMA8B, cuda=True, free_bytes=79 * GIB, longest=900, trainable=lora))
+    h100 = choose(
+        Facts(**LLAMA8B, cuda=True, free_bytes=79 * GIB, longest=900, trainable_estimate=lora)
+    )
     assert (h100.packing, h100.compile, h100.gradient_checkpointing) == (True, True, False)
     # the H100 runs: 6,144 compiled tokens fitted (65.6 GiB peak), 8,192 did not
     assert 4096 <= h100.tokens_per_step <= 7168 and h100.tokens_per_step % 1024 == 0
-    h200 = choose(Facts(**LLAMA8B, cuda=True, free_bytes=139 * GIB, longest=900, trainable=lora))
+    h200 = choose(
+        Facts(**LLAMA8B, cuda=True, free_bytes=139 * GIB, longest=900, trainable_estimate=lora)
+    )
     assert h100.tokens_per_step < h200.tokens_per_step <= MAX_TOKENS
     zero3 = choose(
-        Facts(**LLAMA8B, cuda=True, free_bytes=79 * GIB, longest=900, zero3=True, trainable=lora)
+        Facts(
+            **LLAMA8B,
+            cuda=True,
+            free_bytes=79 * GIB,
+            longest=900,
+            zero3=True,
+            trainable_estimate=lora,
+        )
     )
     assert zero3.packing and not zero3.compile  # ZeRO-3's hooks and compiled graphs
 

@@ -56,6 +56,7 @@ def test_cpu_threads(monkeypatch) -> None:
     assert resources.cpu_threads(4) == 4 and resources.cpu_threads(32) == 1
     monkeypatch.setattr(resources, "usable_cores", lambda: 2)
     assert resources.cpu_threads() == 2 and resources.cpu_threads(2) == 1
+    assert resources.cpu_threads(2, requested=3) == 3  # --threads wins
     monkeypatch.setenv("COMPMO_THREADS", "3")
     assert resources.cpu_threads(2) == 3
 

@@ -62,6 +62,10 @@ def test_smollm2_gguf_is_converted_once_then_loads_faster_with_equal_logits(
     first_s = time.perf_counter() - t0
     folder = model_cache.cached(gguf, torch.float32)
     assert folder is not None and (folder / "model.safetensors").is_file()
+    import json
+
+    saved = json.loads((folder / "config.json").read_text())
+    assert "quantization_config" not in saved  # dequantised: saves and merges as a plain model
     t1 = time.perf_counter()
     second = load_llm(str(gguf), dtype=torch.float32, attn="sdpa")
     second_s = time.perf_counter() - t1

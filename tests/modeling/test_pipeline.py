@@ -116,6 +116,12 @@ def test_stage1_trains_whole_adapter_and_freezes_llm(pipeline, tiny_llm: Path) -
     torch.manual_seed(42)
     fresh = build_adapter(64).state_dict()
     assert not np.allclose(w["mlp.0.weight"], fresh["mlp.0.weight"].numpy())
+    # the logged and reported count: the adapter's weights, the frozen LLM's not
+    assert report["trainable_parameters"] == sum(v.size for v in w.values())
+    llm = _tensors(tiny_llm / "model.safetensors")
+    assert report["parameters"] == report["trainable_parameters"] + sum(
+        v.size for v in llm.values()
+    )
 
 
 def test_stage2_learns_the_format_and_inference_scores(pipeline, tiny_dataset: Path) -> None:
@@ -124,13 +130,17 @@ def test_stage2_learns_the_format_and_inference_scores(pipeline, tiny_dataset: P
     assert report["train_loss"] < 6.0
     lora = _tensors(s2 / "lora" / "adapter_model.safetensors")
     assert any("lora_A" in k for k in lora) and any("q_proj" in k for k in lora)
+    adapter = _tensors(s2 / "motion_adapter.safetensors")
+    trained = sum(v.size for v in lora.values()) + sum(v.size for v in adapter.values())
+    assert report["trainable_parameters"] == trained
     generated = json.loads((out / "generated.json").read_text())
     gt = load_annotations(tiny_dataset / "annotations" / "test.json", role="gt")
     assert [g["id"] for g in generated] == list(gt.annotations)
     pred = load_annotations(out / "predictions.json", role="pred")
     assert set(pred.annotations) == set(gt.annotations)
     info = json.loads((out / "infer_report.json").read_text())
-    assert info["examples"] == len(gt.annotations)
+    assert info["examples"] == len(gt.annotations) == info["counts"]["examples"]
+    assert info["counts"]["records"] == len(gt.annotations)
     assert info["unparseable"] == len(info["unparseable_ids"])
     parsed = [a for a in pred.annotations.values() if a.segments]
     assert len(parsed) >= len(gt.annotations) // 2, generated  # the tiny model learned the format
@@ -196,6 +206,8 @@ def test_resume_merge_and_deterministic_greedy(
         )
         assert code == 0
         outs.append((runs / name / "generated.json").read_bytes())
+        counts = json.loads((runs / name / "infer_report.json").read_text())["counts"]
+        assert counts["examples"] == 3 and counts["records"] == 3 + counts["left_out_by_limit"]
     assert outs[0] == outs[2]  # greedy decoding is deterministic
     a, b = (json.loads(o) for o in outs[:2])
     assert sum(x == y for x, y in zip(a, b)) >= 2  # merging changes only rounding
