@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from compmo_gen.build_config import BuildConfig
 from compmo_gen.compose import Prepared, prepare
@@ -70,6 +71,42 @@ def load_atoms(cfg: BuildConfig, pool) -> tuple[list[Prepared], dict]:
 
 def _map(pool, fn, jobs):
     return pool.map(fn, jobs) if pool is not None else [fn(j) for j in jobs]
+
+
+#: Fewest distinct usable clips any build needs (a sequence joins at least two clips).
+MIN_CLIPS = 2
+
+
+def clips_needed(num: int) -> int:
+    """Distinct usable atomic clips a build of ``num`` sequences needs: ``max(2, ceil(sqrt(num) / 2))``
+    (60,000 sequences: 123; 2,000: 23; 100: 5). With ``k`` clips there are about ``k**2``
+    ordered clip pairs; fewer than ``num / 4`` of them means the sequences mostly repeat."""
+    return max(MIN_CLIPS, math.ceil(math.sqrt(max(num, 0)) / 2))
+
+
+def check_enough_clips(
+    pools: dict[str, list[Prepared]], ranges: list[tuple[str, int, int]], *, allow: bool
+) -> list[str]:
+    """Refuse (BuildError) a split whose pool holds fewer distinct clips than its sequence count
+    needs (:func:`clips_needed`); with ``allow`` return the shortfalls as warnings instead."""
+    short = []
+    num = sum(b - a for _, a, b in ranges)
+    every = {p.clip.id for pool in pools.values() for p in pool}
+    groups = [("the source", every, num)]
+    groups += [(f"split {n!r}", {p.clip.id for p in pools.get(n, [])}, b - a) for n, a, b in ranges]
+    for name, ids, n in groups:
+        if n > 0 and len(ids) < clips_needed(n):
+            short.append(
+                f"{name}: {len(ids)} distinct usable atomic clip(s) for {n} sequences "
+                f"(needs at least {clips_needed(n)})"
+            )
+            break  # the first shortfall says it
+    if short and not allow:
+        raise BuildError(
+            "; ".join(short) + ": the sequences would mostly repeat the same clips; use a larger "
+            "source, fewer sequences (--num), or --set allow_few_clips=true to build anyway"
+        )
+    return short
 
 
 def make_pools(cfg: BuildConfig, atoms: list[Prepared]) -> tuple[dict[str, list[Prepared]], dict]:
