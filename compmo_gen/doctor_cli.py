@@ -50,6 +50,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.path}: {verdict}: {d.usable} usable ids; {counts}")
     print(need["line"])
     if args.json:
-        data = {**d.as_dict(), "verdict": verdict, "build": {k: v for k, v in need.items() if k != "line"}}
+        data = {
+            **d.as_dict(),
+            "verdict": verdict,
+            "build": {k: v for k, v in need.items() if k != "line"},
+        }
         write_atomic(args.json, json.dumps(data, indent=1) + "\n")
     return 2 if d.usable == 0 else 1 if d.errors else 0

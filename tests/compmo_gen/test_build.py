@@ -254,7 +254,13 @@ def test_doctor_reports_usable_clips_against_the_build(tmp_path, small_library, 
     assert "build: 3 usable clip(s)" in out and "--num 100 needs >= 5" in out
     assert "NOT ENOUGH for --num 100" in out and "at most 36 sequences" in out
     rep = json.loads((tmp_path / "d.json").read_text())["build"]
-    assert rep == {"usable_clips": 3, "num": 100, "clips_needed": 5, "enough": False, "max_sequences": 36}
+    assert rep == {
+        "usable_clips": 3,
+        "num": 100,
+        "clips_needed": 5,
+        "enough": False,
+        "max_sequences": 36,
+    }
     main(["doctor", str(root), "-q", "--num", "36"])
     assert "NOT ENOUGH" not in capsys.readouterr().out
 
