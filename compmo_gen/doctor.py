@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import re
+import tokenize
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -148,7 +149,13 @@ def check_motion(path: Path) -> tuple[str | None, np.ndarray | None]:
         # memory-mapped first: a header claiming more bytes than the file holds fails here,
         # before anything is allocated (a 98 GiB claim in a 1 kB file)
         arr = np.load(path, mmap_mode="r", allow_pickle=False)
-    except (OSError, ValueError, EOFError) as exc:
+    except (
+        OSError,
+        ValueError,
+        EOFError,
+        SyntaxError,
+        tokenize.TokenError,
+    ) as exc:  # mangled header
         return f"unreadable ({(str(exc).splitlines() or [type(exc).__name__])[0][:80]})", None
     if not isinstance(arr, np.ndarray):  # an .npz archive named .npy
         arr.close()

@@ -56,8 +56,10 @@ def import_motion(
     opts = opts or ImportOptions()
     path = Path(path)
     suffix = path.suffix.lower()
-    if not path.is_file():
+    if not path.exists():
         raise MotionImportError(f"{path}: no such file")
+    if not path.is_file():  # a FIFO would block the reader
+        raise MotionImportError(f"{path}: not a regular file (a folder, FIFO or device?)")
     if suffix not in SUFFIXES:
         raise MotionImportError(f"{path}: unknown motion file type (use {', '.join(SUFFIXES)})")
     if suffix == ".bvh":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import stat
+import tokenize
 import zipfile
 import zlib
 from pathlib import Path
@@ -19,7 +20,8 @@ from compmo_gen.motion_import.joint_sets import MotionImportError
 #: Largest array one field may hold (bytes): far above any motion (a 10-hour SMPL-X clip at
 #: 120 fps is about 1.4 GB of float64 parameters).
 MAX_ARRAY_BYTES = 2 << 30
-_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError, KeyError)  # fmt: skip
+#: What a malformed file makes numpy or zipfile raise (a mangled header: SyntaxError, TokenError).
+_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError, KeyError, SyntaxError, tokenize.TokenError)  # fmt: skip
 
 
 def _regular(path: Path) -> int:

@@ -30,10 +30,24 @@ def _pybvh():  # noqa: ANN202 - module
 
 
 def _check_text(path: Path) -> None:
+    import re
+
     try:
-        head = path.read_bytes()[:4096].decode("utf-8", errors="replace")
+        data = path.read_bytes()
     except OSError as exc:
         raise MotionImportError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    head = data[:4096].decode("utf-8", errors="replace")
+    m = re.search(rb"\n\s*Frame\s+Time:\s*(\S*)", data)
+    if m is not None:
+        try:
+            frame_time = float(m[1])
+        except ValueError:
+            frame_time = float("nan")
+        if not (np.isfinite(frame_time) and frame_time > 0):  # the parser would crash on it
+            raise MotionImportError(
+                f"{path}: 'Frame Time' {m[1][:40].decode(errors='replace')!r} is not a positive "
+                "number; fix the file (--fps cannot replace it)"
+            )
     words = head.split()
     if not words or words[0].upper() != "HIERARCHY":
         raise MotionImportError(f"{path}: not a BVH file (does not start with HIERARCHY)")
