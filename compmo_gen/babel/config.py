@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,8 +83,11 @@ def validate(cfg: BabelConfig) -> BabelConfig:
         raise ConfigError("babel option gaps=fill is not defined for overlap=multi-track")
     if cfg.min_frames < 1 or (cfg.max_frames and cfg.max_frames <= cfg.min_frames):
         raise ConfigError("babel options: need 1 <= min_frames < max_frames (or max_frames 0)")
-    if len(cfg.ratios) != 3 or min(cfg.ratios) < 0 or sum(cfg.ratios) <= 0:
-        raise ConfigError("babel option ratios: three values >= 0, not all 0")
+    r = cfg.ratios
+    if len(r) != 3 or not all(isinstance(x, (int, float)) and math.isfinite(x) and 0 <= x <= 1 for x in r):  # fmt: skip
+        raise ConfigError(f"babel option ratios {tuple(r)!r}: three finite shares in [0, 1]")
+    if abs(sum(r) - 1) > 1e-6:
+        raise ConfigError(f"babel option ratios {tuple(r)!r}: the shares must add up to 1 (they add up to {sum(r):g})")  # fmt: skip
     return cfg
 
 
