@@ -8,8 +8,6 @@ build must use the same one.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -56,16 +54,13 @@ class BuildConfig:
     composition: ComposeConfig = field(default_factory=ComposeConfig)
     #: Build even when the source has fewer distinct usable clips than the sequence count needs
     #: (see docs/building.md); not saved with the dataset (it does not change its bytes).
-    allow_few_clips: bool = False
+    allow_few_clips: bool = setting(False, saved=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """The keys that decide the dataset's bytes (``allow_few_clips`` is not one)."""
-        data = core_config.to_dict(self)
-        data.pop("allow_few_clips", None)
-        return data
+        return core_config.to_dict(self)
 
     def sha256(self) -> str:
-        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+        return core_config.config_hash(self)
 
     def validate(self, where: str = "config") -> None:
         """Cross-field rules (each field's type was checked when it was read)."""
