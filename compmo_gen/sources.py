@@ -89,17 +89,26 @@ def clips_needed(num: int) -> int:
 def check_enough_clips(
     pools: dict[str, list[Prepared]], ranges: list[tuple[str, int, int]], *, allow: bool
 ) -> list[str]:
-    """Refuse (BuildError) a split whose pool holds fewer distinct clips than its sequence count
-    needs (:func:`clips_needed`); with ``allow`` return the shortfalls as warnings instead."""
+    """Refuse (BuildError) a split whose pool holds fewer distinct source motions than its
+    sequence count needs (:func:`clips_needed`; a clip, its mirror and its time crops are one
+    motion: the composer never puts two of them side by side); with ``allow`` return the
+    shortfalls as warnings instead. A pool of several clips of one motion is refused even then:
+    no sequence of two or more actions can be drawn from it."""
     short = []
     num = sum(b - a for _, a, b in ranges)
-    every = {p.clip.id for pool in pools.values() for p in pool}
+    every = [p for pool in pools.values() for p in pool]
     groups = [("the source", every, num)]
-    groups += [(f"split {n!r}", {p.clip.id for p in pools.get(n, [])}, b - a) for n, a, b in ranges]
-    for name, ids, n in groups:
-        if n > 0 and len(ids) < clips_needed(n):
+    groups += [(f"split {n!r}", pools.get(n, []), b - a) for n, a, b in ranges]
+    for name, pool, n in groups:
+        motions = {p.clip.group for p in pool}
+        if n > 0 and len(motions) == 1 and len({p.clip.id for p in pool}) > 1:
+            raise BuildError(
+                f"{name}: its {len(pool)} clips are all one motion (its mirror or time crops), "
+                "which the composer never places side by side; add other motions"
+            )
+        if n > 0 and len(motions) < clips_needed(n):
             short.append(
-                f"{name}: {len(ids)} distinct usable atomic clip(s) for {n} sequences "
+                f"{name}: {len(motions)} distinct usable motion(s) for {n} sequences "
                 f"(needs at least {clips_needed(n)})"
             )
             break  # the first shortfall says it

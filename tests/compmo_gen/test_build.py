@@ -232,7 +232,7 @@ def test_too_few_distinct_clips_are_refused_unless_forced(
     capsys.readouterr()
     assert main([*args, "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and f"{clips} distinct usable atomic clip(s) for" in err
+    assert err.count("\n") == 0 and f"{clips} distinct usable motion(s) for" in err
     assert f"needs at least {clips_needed(num)}" in err and "allow_few_clips=true" in err
     assert not (tmp_path / "o" / "manifest.json").exists()
     if num > 100:
@@ -242,6 +242,17 @@ def test_too_few_distinct_clips_are_refused_unless_forced(
     saved = json.loads((forced / "build_config.json").read_text())
     assert "allow_few_clips" not in saved
     assert main(["validate", str(forced)]) == 0
+
+
+def test_one_motion_with_its_mirror_never_hangs_the_composer(tmp_path, small_library, hml_folder, caption_line, capsys):  # fmt: skip
+    """A clip and its mirror are one motion: the composer never puts them side by side, so a
+    pool of only them cannot make a sequence (it looped for ever); refused even when forced."""
+    j = small_library[0].joints
+    root = hml_folder(tmp_path / "H", {"000000": (j, caption_line("a person walks")), "M000000": (j, caption_line("a person walks"))})  # fmt: skip
+    args = ["build", "--source", f"humanml3d:{root}", "--num", "4", "-q", "--set", "humanml3d.min_frames=10"]  # fmt: skip
+    for extra in ([], ["--set", "allow_few_clips=true"]):
+        assert main([*args, "--out", str(tmp_path / f"o{len(extra)}"), *extra]) == 2
+        assert "all one motion" in capsys.readouterr().err
 
 
 def test_doctor_reports_usable_clips_against_the_build(tmp_path, small_library, hml_folder, caption_line, capsys):  # fmt: skip
