@@ -52,7 +52,7 @@ class BuildConfig:
     humanml3d: LoadOptions = field(default_factory=LoadOptions)
     #: Composition of sequences.
     composition: ComposeConfig = field(default_factory=ComposeConfig)
-    #: Build even when the source has fewer distinct usable clips than the sequence count needs
+    #: Build even when the source has fewer distinct usable motions than the sequence count needs
     #: (see docs/building.md); not saved with the dataset (it does not change its bytes).
     allow_few_clips: bool = setting(False, saved=False)
 

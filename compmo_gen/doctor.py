@@ -51,6 +51,8 @@ class Diagnosis:
     findings: list[Finding] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
     usable: int = 0  # ids with a good motion and a good caption file
+    #: Their source motions (an id and its ``M`` mirror are one), what a build counts.
+    motions: set[str] = field(default_factory=set)
 
     def add(self, level: str, what: str, fix: str = "") -> None:
         self.findings.append(Finding(level, what, fix))
@@ -63,6 +65,7 @@ class Diagnosis:
         return {
             "root": str(self.root),
             "usable_ids": self.usable,
+            "usable_motions": len(self.motions),
             "counts": dict(sorted(self.counts.items())),
             "findings": [f.__dict__ for f in self.findings],
         }
@@ -333,6 +336,7 @@ def diagnose(root: str | Path, *, limit: int | None = None, quiet: bool = True) 
             problems.setdefault(f"texts: {twhy}", []).append(vid)
             continue
         d.usable += 1
+        d.motions.add(vid[1:] if vid.startswith("M") else vid)
     d.counts["checked_ids"] = len(todo)
     for what, vids in sorted(problems.items()):
         known = " (007975/M007975 are known to hold NaN)" if set(vids) <= {"007975", "M007975"} else ""  # fmt: skip

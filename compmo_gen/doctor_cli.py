@@ -16,19 +16,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def build_needs(usable: int, num: int) -> dict:
-    """How the usable clip count compares with what ``compmo-gen build --num num`` needs."""
+    """How the number of usable motions (an id and its mirror count once) compares with what
+    ``compmo-gen build --num num`` needs."""
     from compmo_gen.sources import clips_needed
 
     need = clips_needed(num)
     most = 4 * usable * usable if usable >= 2 else 0  # largest num with clips_needed(num) <= usable
     ok = usable >= need
     line = (
-        f"build: {usable} usable clip(s) (before the build's caption and length filters); "
+        f"build: {usable} usable motion(s) (an id and its mirror count once; before the build's "
+        "caption and length filters); "
         f"--num {num} needs >= {need}, 60,000 (datasets/compmo.yaml) needs >= {clips_needed(60000)}"
         f"; at most {most} sequences without --set allow_few_clips=true"
         + ("" if ok else f": NOT ENOUGH for --num {num}")
     )
-    return {"usable_clips": usable, "num": num, "clips_needed": need, "enough": ok,
+    return {"usable_motions": usable, "num": num, "clips_needed": need, "enough": ok,
             "max_sequences": most, "line": line}  # fmt: skip
 
 
@@ -46,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         print(f.line())
     counts = ", ".join(f"{k} {v}" for k, v in sorted(d.counts.items()))
     verdict = "unusable" if d.usable == 0 else "usable with errors" if d.errors else "ok"
-    need = build_needs(d.usable, args.num)
+    need = build_needs(len(d.motions), args.num)
     print(f"{args.path}: {verdict}: {d.usable} usable ids; {counts}")
     print(need["line"])
     if args.json:

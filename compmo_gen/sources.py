@@ -75,7 +75,7 @@ def _map(pool, fn, jobs):
     return pool.map(fn, jobs, chunksize=1) if pool is not None else [fn(j) for j in jobs]
 
 
-#: Fewest distinct usable clips any build needs (a sequence joins at least two clips).
+#: Fewest distinct usable motions any build needs (a sequence joins at least two clips).
 MIN_CLIPS = 2
 
 

@@ -262,11 +262,11 @@ def test_doctor_reports_usable_clips_against_the_build(tmp_path, small_library, 
     )
     main(["doctor", str(root), "-q", "--num", "100", "--json", str(tmp_path / "d.json")])
     out = capsys.readouterr().out
-    assert "build: 3 usable clip(s)" in out and "--num 100 needs >= 5" in out
+    assert "build: 3 usable motion(s)" in out and "--num 100 needs >= 5" in out
     assert "NOT ENOUGH for --num 100" in out and "at most 36 sequences" in out
     rep = json.loads((tmp_path / "d.json").read_text())["build"]
     assert rep == {
-        "usable_clips": 3,
+        "usable_motions": 3,
         "num": 100,
         "clips_needed": 5,
         "enough": False,
