@@ -86,7 +86,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     opt.add_argument("--split-by", choices=SPLIT_BY, help=f"splits (default {d.split_by})")
     opt.add_argument(
-        "--ratios", help="train,val,test ratios for --split-by source (default 0.8,0.1,0.1)"
+        "--ratios",
+        help="train,val,test shares for --split-by source: finite, in [0, 1], adding up to 1 "
+        "(default 0.8,0.1,0.1)",
     )
     opt.add_argument("--seed", type=seed_type, help="seed of --split-by source (default 0)")
     parser.add_argument(
