@@ -30,7 +30,7 @@ from compmo_gen.core.constants import FPS
 from compmo_gen.core.io import remove_stale_tmp, write_atomic
 from compmo_gen.core.procs import worker_init
 from compmo_gen.core.segments import DenseAnnotation
-from compmo_gen.sources import BuildError, load_atoms, make_pools
+from compmo_gen.sources import BuildError, check_enough_clips, load_atoms, make_pools
 from compmo_gen.splits import sequence_splits, split_of
 
 log = logging.getLogger(__name__)
@@ -171,6 +171,8 @@ def run_build(
             raise BuildError(
                 f"split {name!r} has sequences but no atomic clips (source too small?)"
             )
+    for warning in check_enough_clips(pools, ranges, allow=cfg.allow_few_clips):
+        log.warning("%s (allow_few_clips=true)", warning)
     write_atomic(
         out / "sources.json",
         json.dumps({"source": source_report, "splits": split_report}, indent=1, sort_keys=True)

@@ -55,6 +55,9 @@ class BuildConfig:
     composition: ComposeConfig = field(default_factory=ComposeConfig)
     #: Overlaid actions on disjoint body parts (docs/multitrack.md); off by default.
     multitrack: MultitrackOptions = field(default_factory=MultitrackOptions)
+    #: Build even when the source has fewer distinct usable motions than the sequence count needs
+    #: (see docs/building.md); not saved with the dataset (it does not change its bytes).
+    allow_few_clips: bool = setting(False, saved=False)
 
     def to_dict(self) -> dict[str, Any]:
         data = core_config.to_dict(self)

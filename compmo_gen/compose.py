@@ -132,7 +132,9 @@ def compose(pool: Sequence[Prepared], rng: np.random.Generator, cfg: ComposeConf
         caption = e.clip.captions[int(rng.integers(len(e.clip.captions)))]
         lo, hi = duration_bounds(e.clip.frames / FPS, cfg.alpha, cfg.beta)
         frames = max(int(round(rng.uniform(lo, hi) * FPS)), 8)
-        piece = _copy(resample(e.feats, frames))
+        piece = resample(e.feats, frames)
+        if piece is e.feats:  # same length: resample returned the pool's own arrays
+            piece = _copy(piece)
         if n:
             piece, boundary, (wlo, whi) = join(
                 cfg.transition, pieces[-1], piece, window=cfg.window, half_life=cfg.half_life

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import re
+import tokenize
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -50,6 +51,8 @@ class Diagnosis:
     findings: list[Finding] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
     usable: int = 0  # ids with a good motion and a good caption file
+    #: Their source motions (an id and its ``M`` mirror are one), what a build counts.
+    motions: set[str] = field(default_factory=set)
 
     def add(self, level: str, what: str, fix: str = "") -> None:
         self.findings.append(Finding(level, what, fix))
@@ -62,6 +65,7 @@ class Diagnosis:
         return {
             "root": str(self.root),
             "usable_ids": self.usable,
+            "usable_motions": len(self.motions),
             "counts": dict(sorted(self.counts.items())),
             "findings": [f.__dict__ for f in self.findings],
         }
@@ -142,10 +146,23 @@ def check_splits(d: Diagnosis) -> dict[str, list[str]]:
 
 def check_motion(path: Path) -> tuple[str | None, np.ndarray | None]:
     """(problem or None, joints) of one new_joints file."""
+    if not path.is_file():  # a FIFO would block, a folder cannot be read
+        return "not a regular file", None
     try:
-        arr = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as exc:
-        return f"unreadable ({str(exc).splitlines()[0][:80]})", None
+        # memory-mapped first: a header claiming more bytes than the file holds fails here,
+        # before anything is allocated (a 98 GiB claim in a 1 kB file)
+        arr = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (
+        OSError,
+        ValueError,
+        EOFError,
+        SyntaxError,
+        tokenize.TokenError,
+    ) as exc:  # mangled header
+        return f"unreadable ({(str(exc).splitlines() or [type(exc).__name__])[0][:80]})", None
+    if not isinstance(arr, np.ndarray):  # an .npz archive named .npy
+        arr.close()
+        return "not an .npy array (an .npz archive?)", None
     if arr.ndim == 2 and arr.shape[1] == 263:
         return "(T, 263) features: a new_joint_vecs file in new_joints/", None
     if arr.ndim != 3 or arr.shape[1:] != (NUM_JOINTS, 3):
@@ -154,6 +171,7 @@ def check_motion(path: Path) -> tuple[str | None, np.ndarray | None]:
         return "zero frames", None
     if not np.issubdtype(arr.dtype, np.floating):
         return f"dtype {arr.dtype}, expected float32", None
+    arr = np.asarray(arr)
     if not np.isfinite(arr).all():
         return "NaN or infinite values", None
     return None, arr
@@ -212,6 +230,10 @@ ANOMALY_FIX = {
 def check_text(path: Path) -> tuple[str | None, Counter]:
     """(problem or None, counts of line-level issues) of one caption file."""
     c: Counter = Counter()
+    if not path.is_file():  # a FIFO would block
+        return "not a regular file", c
+    if path.stat().st_size > 1 << 20:
+        return "over 1 MiB: not a caption file", c
     try:
         lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
     except UnicodeDecodeError:
@@ -314,6 +336,7 @@ def diagnose(root: str | Path, *, limit: int | None = None, quiet: bool = True) 
             problems.setdefault(f"texts: {twhy}", []).append(vid)
             continue
         d.usable += 1
+        d.motions.add(vid[1:] if vid.startswith("M") else vid)
     d.counts["checked_ids"] = len(todo)
     for what, vids in sorted(problems.items()):
         known = " (007975/M007975 are known to hold NaN)" if set(vids) <= {"007975", "M007975"} else ""  # fmt: skip

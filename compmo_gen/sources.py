@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from compmo_gen.build_config import BuildConfig
 from compmo_gen.compose import Prepared, prepare
@@ -69,7 +70,54 @@ def load_atoms(cfg: BuildConfig, pool) -> tuple[list[Prepared], dict]:
 
 
 def _map(pool, fn, jobs):
-    return pool.map(fn, jobs) if pool is not None else [fn(j) for j in jobs]
+    # one job at a time: the 31 library kinds take 0.1-0.25 s each, and chunks of 4 (the default
+    # chunk size) left one worker idle at the end of the phase
+    return pool.map(fn, jobs, chunksize=1) if pool is not None else [fn(j) for j in jobs]
+
+
+#: Fewest distinct usable motions any build needs (a sequence joins at least two clips).
+MIN_CLIPS = 2
+
+
+def clips_needed(num: int) -> int:
+    """Distinct usable atomic clips a build of ``num`` sequences needs: ``max(2, ceil(sqrt(num) / 2))``
+    (60,000 sequences: 123; 2,000: 23; 100: 5). With ``k`` clips there are about ``k**2``
+    ordered clip pairs; fewer than ``num / 4`` of them means the sequences mostly repeat."""
+    return max(MIN_CLIPS, math.ceil(math.sqrt(max(num, 0)) / 2))
+
+
+def check_enough_clips(
+    pools: dict[str, list[Prepared]], ranges: list[tuple[str, int, int]], *, allow: bool
+) -> list[str]:
+    """Refuse (BuildError) a split whose pool holds fewer distinct source motions than its
+    sequence count needs (:func:`clips_needed`; a clip, its mirror and its time crops are one
+    motion: the composer never puts two of them side by side); with ``allow`` return the
+    shortfalls as warnings instead. A pool of several clips of one motion is refused even then:
+    no sequence of two or more actions can be drawn from it."""
+    short = []
+    num = sum(b - a for _, a, b in ranges)
+    every = [p for pool in pools.values() for p in pool]
+    groups = [("the source", every, num)]
+    groups += [(f"split {n!r}", pools.get(n, []), b - a) for n, a, b in ranges]
+    for name, pool, n in groups:
+        motions = {p.clip.group for p in pool}
+        if n > 0 and len(motions) == 1 and len({p.clip.id for p in pool}) > 1:
+            raise BuildError(
+                f"{name}: its {len(pool)} clips are all one motion (its mirror or time crops), "
+                "which the composer never places side by side; add other motions"
+            )
+        if n > 0 and len(motions) < clips_needed(n):
+            short.append(
+                f"{name}: {len(motions)} distinct usable motion(s) for {n} sequences "
+                f"(needs at least {clips_needed(n)})"
+            )
+            break  # the first shortfall says it
+    if short and not allow:
+        raise BuildError(
+            "; ".join(short) + ": the sequences would mostly repeat the same clips; use a larger "
+            "source, fewer sequences (--num), or --set allow_few_clips=true to build anyway"
+        )
+    return short
 
 
 def make_pools(cfg: BuildConfig, atoms: list[Prepared]) -> tuple[dict[str, list[Prepared]], dict]:

@@ -141,7 +141,12 @@ def motion_stage_file(args: argparse.Namespace, spec: dict | None, out: Path) ->
     from compmo_gen.core.io import npy_frames
     from compmo_gen.core.stage_files import StageRecord, write_stage_file
 
-    argv = ["import-motion", *[str(m) for m in args.motion], "--out", str(out / "imported"), "-q"]
+    imported = out / "imported"
+    if (imported / "import_report.json").is_file():  # an earlier run's import (import-motion
+        import shutil  # never replaces a folder itself; this one is compmo-infer's own)
+
+        shutil.rmtree(imported)
+    argv = ["import-motion", *[str(m) for m in args.motion], "--out", str(imported), "-q"]
     for name in IMPORT_OPTIONS:
         if getattr(args, name) is not None:
             argv += [f"--{name.replace('_', '-')}", str(getattr(args, name))]

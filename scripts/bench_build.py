@@ -2,6 +2,9 @@
 
     python scripts/bench_build.py                       # 60,000 sequences, 2 workers (the goal)
     python scripts/bench_build.py --num 2000 --preset datasets/default.yaml --label default
+    python scripts/bench_build.py --num 3000 --seed 1 --preset none --baseline /tmp/old --rounds 2
+        # the regression row: `compmo-gen build --num 3000 --seed 1 --workers 2`, this code and an
+        # older checkout (git archive COMMIT | tar -x -C /tmp/old) back to back, wall and CPU s
 
 Goal (issue 4): 60,000 sequences in <= 5 min on 2 cores, >= 200 sequences/s with 2 workers,
 memory bounded (motions stream to disk). Results go to results/build_benchmark.{json,md}; an
@@ -47,7 +50,96 @@ def write_markdown(entries: list[dict], path: Path) -> None:
             f" | {e['sequences_per_s']} | {e['cpu_s']} | {e['max_rss_mb']['parent']} / {e['max_rss_mb']['largest_worker']} | {e['disk_mb']}"
             f" | {100 * e['qc']['rejection_rate']:.2f} % | {e['machine']['node']}: {e['machine']['affinity']} of {e['machine']['cpus']}, {e['machine']['load_avg_1m_at_end']} |"
         )
+    lines += _ab_markdown(path)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _timed_build(tree: Path, args: argparse.Namespace, out: Path) -> dict:
+    """One `compmo-gen build` from the checkout ``tree`` in a subprocess: wall and CPU seconds
+    (user + sys of it and every worker), sequences/s, and the load average before and after."""
+    import subprocess
+    import sys
+
+    if out.exists():
+        shutil.rmtree(out)
+    cmd = [sys.executable, "-m", "compmo_gen.cli", "build", "--num", str(args.num), "--workers",
+           str(args.workers), "--out", str(out), "--no-card", "-q"]  # fmt: skip
+    if args.seed is not None:
+        cmd += ["--seed", str(args.seed)]
+    if args.preset and args.preset != "none":
+        cmd += ["--preset", str(Path(args.preset).resolve())]
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    load0 = os.getloadavg()[0]
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(cmd, cwd=tree, env=env, check=True)
+    wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "sequences_per_s": round(args.num / wall, 1),
+            "sequences_per_cpu_s": round(args.num / cpu, 1), "load_avg_1m": [round(load0, 2), round(os.getloadavg()[0], 2)]}  # fmt: skip
+
+
+def back_to_back(args: argparse.Namespace) -> int:
+    """Baseline and current builds alternately; appended to <results>_ab.json and the .md."""
+    import hashlib
+
+    res = Path(args.results)
+    tmp = Path(tempfile.mkdtemp(prefix="compmo-bench-ab-"))
+    rows, digests = [], {}
+    try:
+        for r in range(1, args.rounds + 1):
+            for name, tree in (("baseline", Path(args.baseline).resolve()), ("current", REPO)):
+                row = _timed_build(tree, args, tmp / name)
+                files = sorted(p for p in (tmp / name).rglob("*") if p.is_file())
+                h = hashlib.sha256()
+                for p in files:
+                    h.update(p.relative_to(tmp / name).as_posix().encode() + p.read_bytes())
+                digests[name] = h.hexdigest()
+                rows.append({"label": args.label or f"{args.num}-seed{args.seed}", "code": name,
+                             "round": r, "num": args.num, "workers": args.workers, **row})  # fmt: skip
+                if not args.quiet:
+                    print(json.dumps(rows[-1]))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    same = len(set(digests.values())) == 1
+    for row in rows:
+        row["outputs_identical"] = same
+    jpath = res.parent / (res.name + "_ab.json")
+    entries = json.loads(jpath.read_text(encoding="utf-8")) if jpath.is_file() else []
+    entries = [e for e in entries if e["label"] != rows[0]["label"]] + rows
+    jpath.write_text(json.dumps(entries, indent=1) + "\n", encoding="utf-8")
+    main_json = res.with_suffix(".json")
+    if main_json.is_file():
+        write_markdown(json.loads(main_json.read_text(encoding="utf-8")), res.with_suffix(".md"))
+    return 0 if same else 1
+
+
+def _ab_markdown(path: Path) -> list[str]:
+    jpath = path.parent / (path.stem + "_ab.json")
+    if not jpath.is_file():
+        return []
+    rows = json.loads(jpath.read_text(encoding="utf-8"))
+    lines = [
+        "",
+        "## 3,000-sequence rows: this code against an older checkout, back to back",
+        "",
+        "`python scripts/bench_build.py --num 3000 --seed 1 --preset none --baseline OLD --rounds N`"
+        " runs `compmo-gen build --num 3000 --seed 1 --workers 2` from both alternately (CPU s: user +"
+        " sys of the build and its workers). On the shared VM only CPU s compares; wall s follows the"
+        " load of other jobs. `outputs identical`: every file of the two builds byte for byte. Against"
+        " df740ed (the last commit of 2026-11-24) every motion is identical and only chunks/*.jsonl"
+        " and manifest.json differ: chunk lines became ActivityNet GT records on 2026-12-03 (9bc1b7b).",
+        "",
+        "| label | code | round | wall s | seq/s | CPU s | seq per CPU s | load 1m (start, end) | outputs identical |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for e in rows:
+        lines.append(
+            f"| {e['label']} | {e['code']} | {e['round']} | {e['wall_s']} | {e['sequences_per_s']} | {e['cpu_s']}"
+            f" | {e['sequences_per_cpu_s']} | {e['load_avg_1m'][0]}, {e['load_avg_1m'][1]} | {e['outputs_identical']} |"
+        )
+    return lines
 
 
 def main() -> int:
@@ -65,7 +157,16 @@ def main() -> int:
     ap.add_argument(
         "--render-only", action="store_true", help="rewrite the .md from the .json and stop"
     )
+    ap.add_argument("--seed", type=int, default=None, help="override the preset's seed")
+    ap.add_argument(
+        "--baseline",
+        help="an older checkout: run `compmo-gen build` from it and from this code alternately "
+        "(subprocesses; wall and CPU s with every worker) and record both",
+    )
+    ap.add_argument("--rounds", type=int, default=2, help="alternating rounds with --baseline")
     args = ap.parse_args()
+    if args.baseline:
+        return back_to_back(args)
     if args.render_only:
         res = Path(args.results)
         write_markdown(
@@ -78,6 +179,10 @@ def main() -> int:
     from compmo_gen.stats import render_card
 
     overrides = {"num": args.num}
+    if args.seed is not None:
+        overrides["seed"] = args.seed
+    if args.preset == "none":
+        args.preset = None
     if args.transition:
         overrides["composition.transition"] = args.transition
     cfg = load_config(args.preset, overrides)
@@ -95,7 +200,7 @@ def main() -> int:
         "num": cfg.num,
         "workers": args.workers,
         "transition": cfg.composition.transition,
-        "preset": os.path.relpath(args.preset, REPO),
+        "preset": os.path.relpath(args.preset, REPO) if args.preset else None,
         "wall_s": round(wall, 1),
         "phases_s": {k: round(v, 1) for k, v in (result.seconds or {}).items()},
         "sequences_per_s": round(cfg.num / wall, 1),

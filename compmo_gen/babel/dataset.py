@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +30,8 @@ from compmo_gen.babel.splits import (
     unimotion_splits,
 )
 from compmo_gen.core.constants import FPS
-from compmo_gen.core.errors import CompmoError
-from compmo_gen.core.io import MotionError, load_joints, write_atomic
+from compmo_gen.core.errors import AnnotationError, CompmoError
+from compmo_gen.core.io import MotionError, load_joints, resolve_under, write_atomic
 from compmo_gen.core.segments import DenseAnnotation
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ def _labels(seq: BabelSequence, how: str, counts: Counter) -> list[BabelLabel]:
 def find_index(h3d: Path) -> Path:
     """HumanML3D's ``index.csv``: in the data folder, else beside it (the repository's layout)."""
     for cand in (h3d / "index.csv", h3d.parent / "index.csv"):
-        if cand.is_file():
+        if os.path.lexists(cand):  # a FIFO or folder there: read_index says so
             return cand
     raise BabelBuildError(f"{h3d}: no index.csv here or in {h3d.parent} (use --index)")
 
@@ -191,10 +192,19 @@ def build_babel(
     leaves no half-written dataset.
     """
     from compmo_gen.core.io import atomic_dir
+    from compmo_gen.core.staging import remove_dead_staging
 
     out, h3d = Path(out), Path(h3d)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise BabelBuildError(f"{out}: exists and is not an empty folder; use another --out")
+    if out.parent.is_dir():
+        stale = remove_dead_staging(out.parent, out.name)
+        if stale:
+            log.warning(
+                "removed %d unfinished output folder(s) of killed runs (%s)",
+                len(stale),
+                ", ".join(p.name for p in stale[:3]),
+            )
     inputs = read_inputs(
         Path(babel_dir),
         h3d,
@@ -226,8 +236,13 @@ def _write(
     records, metas = [], {s: [] for s in SPLITS}
     (out / "motions").mkdir(parents=True)
     for vid in tqdm(inputs.ids, desc="babel", unit="clip", disable=not progress):
+        try:  # a symbolic link (or an id) leading out of the HumanML3D folder is not followed
+            path = resolve_under(h3d, f"new_joints/{vid}.npy", file=str(h3d), record=vid, field="new_joints")  # fmt: skip
+        except AnnotationError:
+            counts["clips_bad_motion_outside_root"] += 1
+            continue
         try:
-            joints = load_joints(h3d / "new_joints" / f"{vid}.npy", record=vid)
+            joints = load_joints(path, record=vid)
         except MotionError as exc:
             counts[f"clips_bad_motion_{exc.reason}"] += 1
             continue

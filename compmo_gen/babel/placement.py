@@ -60,12 +60,9 @@ def read_index(path: str | Path) -> tuple[dict[str, ClipPlacement], set[str], Co
     counts: Counter = Counter()
     out: dict[str, ClipPlacement] = {}
     humanact12: set[str] = set()
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise AnnotationError(path, None, None, "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AnnotationError(path, None, None, f"unreadable ({exc})") from None
+    from compmo_gen.core.io import read_text
+
+    text = read_text(path)  # regular files only (a FIFO never blocks), BOM dropped, UTF-8
     reader = csv.DictReader(text.splitlines())
     missing = [f for f in INDEX_FIELDS if f not in (reader.fieldnames or [])]
     if missing:

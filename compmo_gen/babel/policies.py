@@ -38,8 +38,35 @@ def sanitize(text: str) -> str:
     return _SPACES.sub(" ", text).strip().lower().rstrip(".").strip()
 
 
+#: Lone UTF-16 surrogates (JSON ``"\ud800"``): not encodable, replaced by U+FFFD.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+#: Control characters other than whitespace: removed.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def normalise_text(text: str, counts: Counter) -> str:
+    """A label text every writer can store: lone surrogates replaced by U+FFFD, control
+    characters removed, ``#`` (the field separator of STMC timelines and HumanML3D caption files)
+    replaced by a space; each change counted."""
+    if _SURROGATES.search(text):
+        counts["label_text_lone_surrogates_replaced"] += 1
+        text = _SURROGATES.sub("\ufffd", text)
+    if _CONTROLS.search(text):
+        counts["label_text_control_characters_removed"] += 1
+        text = _CONTROLS.sub("", text)
+    if "#" in text:
+        counts["label_text_hash_signs_removed"] += 1
+        text = text.replace("#", " ")
+    return text
+
+
 def label_text(label: BabelLabel, choice: str, counts: Counter) -> str:
-    """The caption of a label: sanitised ``raw_label``, ``proc_label`` or its ``act_cat`` joined."""
+    """The caption of a label: sanitised ``raw_label``, ``proc_label`` or its ``act_cat`` joined
+    (made writable by :func:`normalise_text`; empty when nothing is left)."""
+    return sanitize(normalise_text(_label_text(label, choice, counts), counts))
+
+
+def _label_text(label: BabelLabel, choice: str, counts: Counter) -> str:
     if choice == "act_cat" and label.act_cat:
         return sanitize(", ".join(label.act_cat))
     first, other = (
@@ -61,6 +88,9 @@ def to_spans(
     spans = set()
     for lab in labels:
         text = label_text(lab.label, cfg.label_text, counts)
+        if not text:
+            counts["labels_without_text_dropped"] += 1
+            continue
         if mirrored:
             swapped = swap_left_right(text)
             counts["mirrored_texts_changed"] += int(swapped != text)

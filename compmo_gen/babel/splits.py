@@ -12,6 +12,7 @@ HumanML3D's.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -26,12 +27,11 @@ UNIMOTION_LISTS = {"train": "train_ft.txt", "val": "val_ft.txt", "test": "test_f
 
 def read_id_list(path: Path) -> list[str]:
     """Ids of a split list, one per line (blank lines ignored, order kept, duplicates once)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise AnnotationError(path, None, None, "split list not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AnnotationError(path, None, None, f"unreadable ({exc})") from None
+    from compmo_gen.core.io import read_text
+
+    if not os.path.lexists(path):
+        raise AnnotationError(path, None, None, "split list not found")
+    text = read_text(path)  # regular files only: a FIFO never blocks
     return list(dict.fromkeys(ln.strip() for ln in text.splitlines() if ln.strip()))
 
 
@@ -40,7 +40,7 @@ def list_splits(root: Path, names: Mapping[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for split, name in names.items():
         path = root / name
-        if split == "val" and not path.is_file():
+        if split == "val" and not os.path.lexists(path):
             continue
         for vid in read_id_list(path):
             if vid in out and out[vid] != split:

@@ -52,10 +52,16 @@ def setting(
     le: float | None = None,
     lt: float | None = None,
     finite: bool = True,
+    saved: bool = True,
 ) -> Any:
-    """A dataclass field with numeric limits (checked on every number of the value)."""
+    """A dataclass field with numeric limits (checked on every number of the value).
+
+    ``saved=False``: a run option that does not change the result (e.g. a safety override); it is
+    left out of :func:`to_dict` and :func:`config_hash`."""
     meta = {k: v for k, v in (("ge", ge), ("gt", gt), ("le", le), ("lt", lt)) if v is not None}
     meta["finite"] = finite
+    if not saved:
+        meta["saved"] = False
     return dataclasses.field(default=default, default_factory=default_factory, metadata=meta)
 
 
@@ -326,8 +332,18 @@ def from_dict(cls: type[T], data: Mapping[str, Any], where: str) -> T:
 
 
 def to_dict(cfg: Any) -> dict[str, Any]:
-    """Plain JSON-able data: nested dicts, tuples as lists."""
-    return json.loads(json.dumps(dataclasses.asdict(cfg)))
+    """Plain JSON-able data: nested dicts, tuples as lists (fields declared ``saved=False`` left out)."""
+    return _saved_only(type(cfg), json.loads(json.dumps(dataclasses.asdict(cfg))))
+
+
+def _saved_only(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    hints = type_hints(cls)
+    for f in dataclasses.fields(cls):
+        if f.metadata.get("saved", True) is False:
+            data.pop(f.name, None)
+        elif is_config_class(hints.get(f.name)) and isinstance(data.get(f.name), dict):
+            data[f.name] = _saved_only(hints[f.name], data[f.name])
+    return data
 
 
 def config_hash(cfg: Any) -> str:

@@ -270,9 +270,13 @@ def atomic_dir(target: str | os.PathLike[str], *, exist_ok: bool = False) -> Ite
     ends normally and removed when it raises: never a half-written folder. An empty ``target`` is
     replaced; a non-empty one (another process finished first) keeps its content and ours is
     dropped with ``exist_ok`` (caches), else :class:`OutputError`."""
+    from compmo_gen.core.staging import staging_path
+
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    tmp = staging_path(target)  # .NAME.PID.tmp: removed by the next run if this one is killed
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
     try:
         yield tmp
         if target.is_dir() and not any(target.iterdir()):

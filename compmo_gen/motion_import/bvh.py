@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from compmo_gen.core.errors import PrerequisiteError
+from compmo_gen.motion_import.canonical import check_fps
+from compmo_gen.motion_import.derive import take
 from compmo_gen.motion_import.joint_sets import MotionImportError, bvh_mapping
 
 log = logging.getLogger(__name__)
@@ -28,10 +30,24 @@ def _pybvh():  # noqa: ANN202 - module
 
 
 def _check_text(path: Path) -> None:
+    import re
+
     try:
-        head = path.read_bytes()[:4096].decode("utf-8", errors="replace")
+        data = path.read_bytes()
     except OSError as exc:
         raise MotionImportError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    head = data[:4096].decode("utf-8", errors="replace")
+    m = re.search(rb"\n\s*Frame\s+Time:\s*(\S*)", data)
+    if m is not None:
+        try:
+            frame_time = float(m[1])
+        except ValueError:
+            frame_time = float("nan")
+        if not (np.isfinite(frame_time) and frame_time > 0):  # the parser would crash on it
+            raise MotionImportError(
+                f"{path}: 'Frame Time' {m[1][:40].decode(errors='replace')!r} is not a positive "
+                "number; fix the file (--fps cannot replace it)"
+            )
     words = head.split()
     if not words or words[0].upper() != "HIERARCHY":
         raise MotionImportError(f"{path}: not a BVH file (does not start with HIERARCHY)")
@@ -41,8 +57,9 @@ def _check_text(path: Path) -> None:
 
 def read_bvh(
     path: Path, *, skeleton: str = "auto", joint_map: dict | None = None, fps: float | None = None
-) -> tuple[np.ndarray, float, str]:
-    """(the 22 mapped joints (T, 22, 3) in the file's units and axes, frame rate, skeleton)."""
+) -> tuple[np.ndarray, float, str, tuple[int, ...]]:
+    """(the 22 mapped joints (T, 22, 3) in the file's units and axes, NaN where the skeleton lacks
+    one, frame rate, skeleton, the lacking joints: derived later)."""
     _check_text(path)
     pybvh = _pybvh()
     try:
@@ -63,10 +80,11 @@ def read_bvh(
         raise MotionImportError(f"{path}: zero frames")
     name, picks = bvh_mapping(names, skeleton, joint_map, str(path))
     if fps is None:
-        if not frame_time > 0:
+        if not (np.isfinite(frame_time) and frame_time > 0):
             raise MotionImportError(
-                f"{path}: 'Frame Time' {frame_time!r} is not positive; pass --fps"
+                f"{path}: 'Frame Time' {frame_time!r} is not a positive number; pass --fps"
             )
-        fps = 1.0 / frame_time
+        fps = check_fps(1.0 / frame_time, str(path), f"'Frame Time' {frame_time!r} s, a rate of")
     log.debug("%s: %d joints, skeleton %s", path, len(names), name)
-    return positions[:, picks], float(fps), name
+    joints, missing = take(positions, picks)
+    return joints, float(fps), name, missing

@@ -48,6 +48,21 @@ _LEG = float(BONE_LENGTHS[[4, 7, 5, 8]].sum() / 2)  # hip-knee + knee-ankle, mea
 UNIT_TOLERANCE = 1.7
 #: The up axis must carry at least this share of the mean pelvis-to-head direction.
 UP_CONFIDENCE = 0.7
+#: Source frame rates accepted (``--fps`` and the files' own): a BVH ``Frame Time`` of 1e300 or
+#: ``--fps 0.01`` (116 frames as a 3.2-hour motion) is refused, not resampled.
+MIN_FPS, MAX_FPS = 1.0, 1000.0
+#: Longest motion imported (seconds): HumanML3D clips last at most 10 s, mocap takes minutes.
+MAX_SECONDS = 3600.0
+
+
+def check_fps(fps: float, where: str, what: str = "frame rate") -> float:
+    """``fps`` if it is a finite frame rate in [MIN_FPS, MAX_FPS], else MotionImportError."""
+    if not (isinstance(fps, (int, float)) and np.isfinite(fps) and MIN_FPS <= fps <= MAX_FPS):
+        raise MotionImportError(
+            f"{where}: {what} {fps!r} is outside [{MIN_FPS:g}, {MAX_FPS:g}] frames per second; "
+            f"pass --fps with the real rate"
+        )
+    return float(fps)
 
 
 @dataclass(frozen=True)
@@ -73,6 +88,8 @@ class ImportReport:
     source_frames: int
     frames: int
     interpolated: tuple[str, ...] = ()
+    #: Joints the source skeleton lacks, derived from their neighbours (motion_import.derive).
+    derived: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -81,6 +98,8 @@ class ImportReport:
         mirrored = ", mirrored (left-handed source)" if self.mirrored else ""
         if self.interpolated:
             mirrored += f", interpolated {'/'.join(self.interpolated)}"
+        if self.derived:
+            mirrored += f", derived {'/'.join(self.derived)} (absent in the source)"
         return (
             f"{self.source}: {self.format}, skeleton {self.skeleton}, units {self.units}, up "
             f"{self.up}{mirrored}, {self.source_frames} frames at {self.source_fps:g} fps -> "
@@ -88,14 +107,16 @@ class ImportReport:
         )
 
 
-def check_joints(joints: np.ndarray, file: str) -> np.ndarray:
-    """A finite (T > 0, 22, 3) float64 array, or MotionImportError naming the first bad frame."""
+def check_joints(joints: np.ndarray, file: str, missing: tuple[int, ...] = ()) -> np.ndarray:
+    """A finite (T > 0, 22, 3) float64 array (the ``missing`` joints aside), or
+    MotionImportError naming the first bad frame."""
     j = np.asarray(joints, dtype=np.float64)
     if j.ndim != 3 or j.shape[1:] != (NUM_JOINTS, 3):
         raise MotionImportError(f"{file}: expected (T, {NUM_JOINTS}, 3) joints, got {j.shape}")
     if len(j) == 0:
         raise MotionImportError(f"{file}: zero frames")
-    bad = ~np.isfinite(j).all(axis=(1, 2))
+    have = [k for k in range(NUM_JOINTS) if k not in missing]
+    bad = ~np.isfinite(j[:, have]).all(axis=(1, 2))
     if bad.any():
         raise MotionImportError(
             f"{file}: frame {int(np.argmax(bad))}: NaN or infinite joint positions "
@@ -108,12 +129,17 @@ def check_joints(joints: np.ndarray, file: str) -> np.ndarray:
 _CHILD = {3: 6, 6: 9, 9: 12, 12: 15, 13: 16, 14: 17, 1: 4, 2: 5, 4: 7, 5: 8, 16: 18, 17: 19, 18: 20, 19: 21}  # fmt: skip
 
 
-def fill_degenerate(j: np.ndarray, file: str) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Move joints that sit on their parent half-way to their child; refuse end joints that do."""
-    scale = float(np.abs(j - j[:, :1]).max()) or 1.0
+def fill_degenerate(
+    j: np.ndarray, file: str, skip: frozenset[int] = frozenset()
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Move joints that sit on their parent half-way to their child; refuse end joints that do
+    (``skip``: joints not there yet, derived later)."""
+    scale = float(np.nanmax(np.abs(j - j[:, :1]))) or 1.0
     moved = []
     j = j.copy()
     for k in range(1, NUM_JOINTS):
+        if k in skip:
+            continue
         if np.linalg.norm(j[:, k] - j[:, PARENTS[k]], axis=-1).mean() > 1e-4 * scale:
             continue
         if k not in _CHILD:
@@ -176,23 +202,36 @@ def to_humanml3d(
     fmt: str,
     skeleton: str,
     opts: ImportOptions | None = None,
+    missing: tuple[int, ...] = (),
 ) -> tuple[np.ndarray, ImportReport]:
-    """(HumanML3D joints (T', 22, 3) float32 at 20 fps, report) from source joints."""
+    """(HumanML3D joints (T', 22, 3) float32 at 20 fps, report) from source joints; the
+    ``missing`` joints (NaN in ``joints``) are derived from their neighbours and reported."""
+    from compmo_gen.motion_import.derive import TOES, derive_inner, derive_toes, names
     from compmo_gen.smpl import canonicalize, resample
 
     opts = opts or ImportOptions()
-    j, moved = fill_degenerate(check_joints(joints, source), source)
-    if not (np.isfinite(fps) and 0 < fps <= 1000):
-        raise MotionImportError(f"{source}: frame rate {fps!r} is not usable; pass --fps")
+    fps = check_fps(fps, source)
+    j = check_joints(joints, source, missing)
+    if len(j) / fps > MAX_SECONDS:
+        raise MotionImportError(
+            f"{source}: {len(j)} frames at {fps:g} fps last {len(j) / fps / 3600:.2f} h, over the "
+            f"{MAX_SECONDS / 3600:g} h limit (a wrong --fps or Frame Time?); cut the file"
+        )
+    j = derive_inner(j, missing)
+    toes = TOES & set(missing)
+    j, moved = fill_degenerate(j, source, skip=frozenset(toes))
     unit, per = detect_units(j, source, opts.units)
     up = detect_up(j, source, opts.up)
     p = (j * per) @ _TO_Y_UP[up].T
-    mirrored = is_mirrored(p)
+    # without toes the handedness cannot be told: a right-handed source is assumed
+    mirrored = False if toes else is_mirrored(p)
     if mirrored:
         p[..., 0] *= -1
+    p = derive_toes(p, tuple(toes))
     p = resample(p, fps, FPS) if fps != FPS else p
     out = canonicalize(p, retarget=opts.retarget).astype(np.float32)
     report = ImportReport(
-        source, fmt, skeleton, unit, per, up, mirrored, float(fps), len(j), len(out), moved
-    )
+        source, fmt, skeleton, unit, per, up, mirrored, float(fps), len(j), len(out), moved,
+        names(missing),
+    )  # fmt: skip
     return out, report

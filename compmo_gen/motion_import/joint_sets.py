@@ -8,7 +8,6 @@ A mapping is a tuple of 22 source joints (BVH joint names or array indices) in H
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from compmo_gen.core.constants import NUM_JOINTS
@@ -83,20 +82,76 @@ def norm_name(name: str) -> str:
     return "".join(c for c in base.lower() if c not in "_- .")
 
 
+#: HumanML3D joints a skeleton may lack: derived from their neighbours
+#: (:func:`compmo_gen.motion_import.derive.derive_joints`) and reported. Spine joints and the neck
+#: are interpolated between the pelvis and the head, collars between the spine and the shoulder,
+#: toes placed from the ankle along the foot's forward direction.
+DERIVABLE: frozenset[int] = frozenset(
+    JOINT_NAMES.index(n)
+    for n in (
+        "spine1",
+        "spine2",
+        "spine3",
+        "neck",
+        "left_collar",
+        "right_collar",
+        "left_foot",
+        "right_foot",
+    )  # fmt: skip
+)
+#: Other names of a derivable joint, tried when a preset's own name is absent.
+ALIASES: dict[int, tuple[str, ...]] = {
+    JOINT_NAMES.index("neck"): ("neck", "neck1", "lowerneck", "upperneck", "neck2"),
+    JOINT_NAMES.index("left_foot"): ("lefttoebase", "lefttoe", "ltoe", "lefttoes", "ltoebase"),
+    JOINT_NAMES.index("right_foot"): ("righttoebase", "righttoe", "rtoe", "righttoes", "rtoebase"),
+}
+
+#: One source joint per HumanML3D joint; None: absent, to be derived (only for DERIVABLE joints).
+Picks = list[int | None]
+
+
+def missing_names(picks: Picks) -> tuple[str, ...]:
+    """The HumanML3D names of the joints a mapping lacks (to be derived)."""
+    return tuple(JOINT_NAMES[k] for k, p in enumerate(picks) if p is None)
+
+
+def _preset_picks(wanted: tuple[str, ...], index: dict[str, int]) -> tuple[Picks, list[str]]:
+    """(picks, names of required joints the BVH lacks) of one preset."""
+    picks: Picks = []
+    lacking = []
+    used = {index[w] for w in wanted if w in index}
+    for k, w in enumerate(wanted):
+        if w in index:
+            picks.append(index[w])
+            continue
+        alias = next((a for a in ALIASES.get(k, ()) if a in index and index[a] not in used), None)
+        if alias is not None:
+            used.add(index[alias])
+        elif k not in DERIVABLE:
+            lacking.append(w)
+        picks.append(None if alias is None else index[alias])
+    return picks, lacking
+
+
 def bvh_mapping(
-    names: list[str], skeleton: str, joint_map: dict[str, str | int] | None, file: str
-) -> tuple[str, list[int]]:
-    """(preset name, source indices of the 22 joints) for a BVH's joint ``names``."""
+    names: list[str], skeleton: str, joint_map: dict[str, str | int | None] | None, file: str
+) -> tuple[str, Picks]:
+    """(preset name, source index of each of the 22 joints, None where it is to be derived) for a
+    BVH's joint ``names``. ``auto`` picks the preset that finds every required joint and the most
+    of the others."""
     index = {}
     for i, n in enumerate(names):
         index.setdefault(norm_name(n), i)
     if joint_map is not None:
-        picks = []
+        picks: Picks = []
         for target in JOINT_NAMES:
-            src = joint_map[target]
+            src = joint_map.get(target)
+            if src is None:
+                picks.append(None)  # read_joint_map allowed it: derivable
+                continue
             if not isinstance(src, str) or norm_name(src) not in index:
                 raise MotionImportError(
-                    f"{file}: joint map: {target!r} -> {src!r}: no such joint in the BVH "
+                    f"{file}: joint map: {target!r} -> {str(src)[:40]!r}: no such joint in the BVH "
                     f"(joints: {', '.join(names[:40])})"
                 )
             picks.append(index[norm_name(src)])
@@ -104,32 +159,41 @@ def bvh_mapping(
     if skeleton in ARRAY_PRESETS:
         raise MotionImportError(f"{file}: --skeleton {skeleton} is for joint arrays, not BVH")
     presets = BVH_PRESETS if skeleton == "auto" else {skeleton: BVH_PRESETS[skeleton]}
+    found: list[tuple[int, str, Picks]] = []
     best: tuple[int, str, list[str]] | None = None
     for name, wanted in presets.items():
-        missing = [w for w in wanted if w not in index]
-        if not missing:
-            return name, [index[w] for w in wanted]
-        if best is None or len(missing) < best[0]:
-            best = (len(missing), name, missing)
+        picks, lacking = _preset_picks(wanted, index)
+        if not lacking:
+            found.append((picks.count(None), name, picks))
+        elif best is None or len(lacking) < best[0]:
+            best = (len(lacking), name, lacking)
+    if found:
+        _, name, picks = min(found, key=lambda f: f[0])  # stable: the first preset on ties
+        return name, picks
     assert best is not None
     raise MotionImportError(
         f"{file}: unknown skeleton: closest preset {best[1]!r} lacks joint(s) "
-        f"{', '.join(best[2][:6])}; pass --joint-map FILE (JSON: HumanML3D joint name -> BVH "
-        f"joint name, see `compmo-gen import-motion --help`)"
+        f"{', '.join(best[2][:6])} (only spine, neck, collar and toe joints can be derived); "
+        f"pass --joint-map FILE (JSON: HumanML3D joint name -> BVH joint name, see "
+        f"`compmo-gen import-motion --help`)"
     )
 
 
 def array_mapping(
-    n_joints: int, skeleton: str, joint_map: dict[str, str | int] | None, file: str
-) -> tuple[str, list[int]]:
+    n_joints: int, skeleton: str, joint_map: dict[str, str | int | None] | None, file: str
+) -> tuple[str, Picks]:
     """(skeleton name, source indices of the 22 joints) for a (T, J, 3) joint array."""
     if joint_map is not None:
-        picks = []
+        picks: Picks = []
         for target in JOINT_NAMES:
-            src = joint_map[target]
+            src = joint_map.get(target)
+            if src is None:
+                picks.append(None)  # read_joint_map allowed it: derivable
+                continue
             if isinstance(src, bool) or not isinstance(src, int) or not 0 <= src < n_joints:
                 raise MotionImportError(
-                    f"{file}: joint map: {target!r} -> {src!r}: not a joint index below {n_joints}"
+                    f"{file}: joint map: {target!r} -> {str(src)[:40]!r}: not a joint index "
+                    f"below {n_joints}"
                 )
             picks.append(src)
         return "joint-map", picks
@@ -151,23 +215,36 @@ def array_mapping(
     return skeleton, list(picks)
 
 
-def read_joint_map(path: Path) -> dict[str, str | int]:
-    """A JSON object naming the source joint (BVH name or array index) of all 22 joints."""
+def read_joint_map(path: Path) -> dict[str, str | int | None]:
+    """A JSON object naming the source joint (BVH name or array index) of each HumanML3D joint;
+    derivable joints (spine, neck, collars, toes) may be left out or null."""
+    from compmo_gen.core.errors import AnnotationError
+    from compmo_gen.core.io import load_json
+
     try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MotionImportError(f"{path}: cannot read joint map ({exc})") from None
+        obj = load_json(path)  # regular files only; depth, huge numbers and sizes bounded
+    except AnnotationError as exc:
+        raise MotionImportError(f"joint map: {exc}") from None
     if not isinstance(obj, dict):
         raise MotionImportError(f"{path}: joint map: expected an object {{joint name: source}}")
     unknown = sorted(set(obj) - set(JOINT_NAMES))
     if unknown:
         raise MotionImportError(
-            f"{path}: joint map: {unknown[0]!r} is not a HumanML3D joint (names: "
+            f"{path}: joint map: {unknown[0][:40]!r} is not a HumanML3D joint (names: "
             f"{', '.join(JOINT_NAMES)})"
         )
-    missing = [n for n in JOINT_NAMES if n not in obj]
+    for name, src in obj.items():
+        if not (src is None or isinstance(src, str) or (isinstance(src, int) and not isinstance(src, bool))):  # fmt: skip
+            raise MotionImportError(
+                f"{path}: joint map: {name!r}: expected a joint name or index, got "
+                f"{type(src).__name__}"
+            )
+        if isinstance(src, int) and not 0 <= src < 10**6:
+            raise MotionImportError(f"{path}: joint map: {name!r}: index {str(src)[:20]} out of range")  # fmt: skip
+    missing = [n for k, n in enumerate(JOINT_NAMES) if obj.get(n) is None and k not in DERIVABLE]
     if missing:
         raise MotionImportError(
-            f"{path}: joint map: no source for {', '.join(missing[:5])} (all 22 are needed)"
+            f"{path}: joint map: no source for {', '.join(missing[:5])} (only spine, neck, "
+            f"collar and toe joints may be left out: they are derived)"
         )
     return obj

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from compmo_gen.core.constants import NUM_JOINTS
+from compmo_gen.motion_import.arrays import Npz
 from compmo_gen.motion_import.joint_sets import MotionImportError
 
 #: Body-model family -> (joints of its kintree, file patterns under --smpl-dir).
@@ -28,14 +29,14 @@ _POSE_WIDTH = {72: "smpl", 156: "smplh", 165: "smplx"}
 def is_smpl_params(path: Path) -> bool:
     """Whether an ``.npz`` holds body-model parameters (rather than joint positions)."""
     try:
-        with np.load(path, allow_pickle=False) as z:
-            return "poses" in z.files or "body_pose" in z.files
-    except (OSError, ValueError):
+        with Npz(path) as z:
+            return "poses" in z or "body_pose" in z
+    except MotionImportError:  # the joint-array reader says what is wrong with it
         return False
 
 
-def _get(z: np.lib.npyio.NpzFile, names: tuple[str, ...]) -> np.ndarray | None:
-    return next((np.asarray(z[n]) for n in names if n in z.files), None)
+def _get(z: Npz, names: tuple[str, ...]) -> np.ndarray | None:
+    return next((z[n] for n in names if n in z), None)
 
 
 def _read_fields(path: Path) -> dict[str, np.ndarray | None]:
@@ -50,14 +51,22 @@ def _read_fields(path: Path) -> dict[str, np.ndarray | None]:
         "rate": ("mocap_framerate", "mocap_frame_rate", "fps", "frame_rate"),
         "gender": ("gender",),
     }
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            return {key: _get(z, alts) for key, alts in names.items()}
-    except (OSError, ValueError, TypeError) as exc:
-        raise MotionImportError(f"{path}: unreadable ({str(exc).splitlines()[0]})") from None
+    with Npz(path) as z:
+        return {key: _get(z, alts) for key, alts in names.items()}
+
+
+def _numbers(path: Path, name: str, arr: np.ndarray) -> np.ndarray:
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+        raise MotionImportError(f"{path}: field {name!r}: {arr.dtype} values, expected numbers")
+    return np.asarray(arr, dtype=np.float64)
 
 
 def _poses_and_family(path: Path, f: dict) -> tuple[np.ndarray, str]:
+    for name in ("poses", "global_orient", "body_pose"):
+        if f[name] is not None:
+            f[name] = _numbers(path, name, f[name])
+            if f[name].ndim == 0 or f[name].size == 0:
+                raise MotionImportError(f"{path}: field {name!r}: no frames (shape {f[name].shape})")  # fmt: skip
     if f["poses"] is not None:
         poses = np.asarray(f["poses"], dtype=np.float64)
         poses = poses.reshape(len(poses), -1) if poses.ndim >= 2 else poses
@@ -90,12 +99,16 @@ def read_params(path: Path, fps: float | None = None) -> dict:
     f = _read_fields(path)
     poses, family = _poses_and_family(path, f)
     t = len(poses)
-    trans = np.zeros((t, 3)) if f["trans"] is None else np.asarray(f["trans"], dtype=np.float64)
+    trans = np.zeros((t, 3)) if f["trans"] is None else _numbers(path, "trans", f["trans"])
     if trans.size != 3 * t:
         raise MotionImportError(f"{path}: field 'trans': expected ({t}, 3), got {trans.shape}")
     trans = trans.reshape(t, 3)
-    betas = np.zeros(10) if f["betas"] is None else np.asarray(f["betas"], dtype=np.float64)
-    betas = betas[0] if betas.ndim == 2 else betas.reshape(-1)  # per-frame betas: the first
+    betas = np.zeros(10) if f["betas"] is None else _numbers(path, "betas", f["betas"])
+    betas = (
+        betas[0] if betas.ndim == 2 and len(betas) else betas.reshape(-1)
+    )  # per-frame: the first
+    if betas.size == 0:
+        raise MotionImportError(f"{path}: field 'betas': empty (drop the field for the mean body shape)")  # fmt: skip
     for name, arr in (("poses", poses), ("trans", trans), ("betas", betas[None])):
         bad = ~np.isfinite(arr).all(axis=1)
         if bad.any():

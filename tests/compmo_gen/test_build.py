@@ -201,6 +201,8 @@ def test_build_from_real_humanml3d_sample(tmp_path, humanml3d_sample):
                 "--num",
                 "10",
                 "-q",
+                "--set",
+                "allow_few_clips=true",  # the sample has one usable clip
             ]
         )
         == 0
@@ -209,6 +211,69 @@ def test_build_from_real_humanml3d_sample(tmp_path, humanml3d_sample):
     assert {c["id"] for m in meta for c in m["clips"]} == {"000000"}
     src = json.loads((out / "sources.json").read_text())["source"]
     assert src["counts"]["skipped_missing_file"] == 29226  # split lists name ids absent here
+
+
+@pytest.mark.parametrize("num,clips", [(10, 1), (100, 4), (2000, 22)])
+def test_too_few_distinct_clips_are_refused_unless_forced(
+    tmp_path, small_library, hml_folder, caption_line, capsys, num, clips
+):
+    """One usable clip built 60,000 copies of itself: a build needs max(2, ceil(sqrt(num) / 2))
+    distinct clips per split; below, a one-line refusal with the counts; allow_few_clips forces
+    it (not part of the saved configuration: the same bytes as a build that needed no force)."""
+    from compmo_gen.sources import clips_needed
+
+    assert clips == clips_needed(num) - 1
+    root = hml_folder(
+        tmp_path / "H",
+        {f"{i:06d}": (small_library[i].joints, caption_line(small_library[i].captions[0])) for i in range(clips)},
+    )  # fmt: skip
+    args = ["build", "--source", f"humanml3d:{root}", "--num", str(num), "-q", "--no-card",
+            "--set", "humanml3d.mirrors=false", "--set", "humanml3d.min_frames=10"]  # fmt: skip
+    capsys.readouterr()
+    assert main([*args, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and f"{clips} distinct usable motion(s) for" in err
+    assert f"needs at least {clips_needed(num)}" in err and "allow_few_clips=true" in err
+    assert not (tmp_path / "o" / "manifest.json").exists()
+    if num > 100:
+        return  # forcing is the same code path; keep the test fast
+    forced = tmp_path / "forced"
+    assert main([*args, "--out", str(forced), "--set", "allow_few_clips=true"]) == 0
+    saved = json.loads((forced / "build_config.json").read_text())
+    assert "allow_few_clips" not in saved
+    assert main(["validate", str(forced)]) == 0
+
+
+def test_one_motion_with_its_mirror_never_hangs_the_composer(tmp_path, small_library, hml_folder, caption_line, capsys):  # fmt: skip
+    """A clip and its mirror are one motion: the composer never puts them side by side, so a
+    pool of only them cannot make a sequence (it looped for ever); refused even when forced."""
+    j = small_library[0].joints
+    root = hml_folder(tmp_path / "H", {"000000": (j, caption_line("a person walks")), "M000000": (j, caption_line("a person walks"))})  # fmt: skip
+    args = ["build", "--source", f"humanml3d:{root}", "--num", "4", "-q", "--set", "humanml3d.min_frames=10"]  # fmt: skip
+    for extra in ([], ["--set", "allow_few_clips=true"]):
+        assert main([*args, "--out", str(tmp_path / f"o{len(extra)}"), *extra]) == 2
+        assert "all one motion" in capsys.readouterr().err
+
+
+def test_doctor_reports_usable_clips_against_the_build(tmp_path, small_library, hml_folder, caption_line, capsys):  # fmt: skip
+    root = hml_folder(
+        tmp_path / "H",
+        {f"{i:06d}": (small_library[i].joints, caption_line("a person walks")) for i in range(3)},
+    )
+    main(["doctor", str(root), "-q", "--num", "100", "--json", str(tmp_path / "d.json")])
+    out = capsys.readouterr().out
+    assert "build: 3 usable motion(s)" in out and "--num 100 needs >= 5" in out
+    assert "NOT ENOUGH for --num 100" in out and "at most 36 sequences" in out
+    rep = json.loads((tmp_path / "d.json").read_text())["build"]
+    assert rep == {
+        "usable_motions": 3,
+        "num": 100,
+        "clips_needed": 5,
+        "enough": False,
+        "max_sequences": 36,
+    }
+    main(["doctor", str(root), "-q", "--num", "36"])
+    assert "NOT ENOUGH" not in capsys.readouterr().out
 
 
 def test_stage_files_written_into_a_dataset_keep_it_valid(tmp_path, capsys):

@@ -89,3 +89,48 @@ def test_real_sample(humanml3d_sample, capsys) -> None:
     assert code == 1 and "1 usable ids" in out  # two clips, one caption file, 29,228 listed ids
     assert "29226 ids of the split files have no new_joints" in out
     assert "not y-up" not in out and "not on the HumanML3D skeleton" not in out
+
+
+def _huge_header(p) -> None:
+    header = "{'descr': '<f4', 'fortran_order': False, 'shape': (400000000, 22, 3), }"
+    header += " " * (118 - len(header)) + "\n"  # claims 98 GiB
+    p.write_bytes(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode())
+
+
+def _npz(p) -> None:
+    with open(p, "wb") as f:
+        np.savez(f, joints=clip())
+
+
+def _truncated(p) -> None:
+    np.save(p, clip())
+    p.write_bytes(p.read_bytes()[:300])
+
+
+def _fifo(p) -> None:
+    import os
+
+    os.mkfifo(p)
+
+
+def test_hostile_motion_and_text_files_are_one_reason_each(hml_folder, tmp_path, capsys) -> None:
+    """An npz named .npy, a 98 GiB header, a truncated file, a folder or FIFO in place of a file:
+    one counted reason per file, never a traceback, a hang or a 98 GiB allocation."""
+    import resource
+
+    root = good_folder(hml_folder, tmp_path / "hml")
+    bad = {"000000": _npz, "M000000": _huge_header, "000001": _truncated, "M000001": _fifo}
+    for vid, make in bad.items():
+        (root / "new_joints" / f"{vid}.npy").unlink()
+        make(root / "new_joints" / f"{vid}.npy")
+    (root / "texts" / "000002.txt").unlink()
+    _fifo(root / "texts" / "000002.txt")
+    (root / "new_joints" / "folder.npy").mkdir()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    code, out = run(root, capsys)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 500_000  # kB
+    assert code == 1 and "1 usable ids" in out, out
+    assert "1 ids: new_joints: not an .npy array (an .npz archive?) (000000)" in out
+    assert "M000000" in out and "000001" in out
+    assert "new_joints: not a regular file (M000001, folder)" in out
+    assert "1 ids: texts: not a regular file (000002)" in out
