@@ -24,8 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("auto", "on", "off"),
         default="auto",
         help="also score simultaneous segments one-to-one and order-free (F1, P/R, tIoU, SODA_c "
-        "per body-part track, concurrency recall; docs/multitrack.md): auto = when the GT has "
-        "overlapping segments (default)",
+        "per body-part track, concurrency recall; docs/multitrack.md); auto: when the GT has "
+        "overlapping segments (default: auto)",
     )
     parser.add_argument(
         "--part-aware",
