@@ -25,11 +25,15 @@ def one_process_group(monkeypatch):
     ``ACCELERATE_USE_DEEPSPEED`` and friends), the process group and the global DeepSpeed config
     are restored, so later tests in this process train without DeepSpeed."""
     import os
+    import socket
 
+    with socket.socket() as sock:  # a free port: other jobs on the machine may hold a fixed one
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
     saved = dict(os.environ)
     for key, value in {
         "MASTER_ADDR": "127.0.0.1",
-        "MASTER_PORT": "29561",
+        "MASTER_PORT": str(port),
         "RANK": "0",
         "LOCAL_RANK": "0",
         "WORLD_SIZE": "1",
