@@ -94,7 +94,7 @@ def _broken(root: Path) -> str:
 @pytest.mark.parametrize(
     ("module", "target", "contract"),
     [
-        ("compmo_gen.core.tiou", "compmo_gen.build", "The core layer"),
+        ("compmo_gen.core.tiou", "compmo_gen.dataset.build", "The core layer"),
         ("compmo_gen.core.io", "compmo_gen.babel.reader", "The core layer"),
         ("compmo_gen.core.cli", "compmo_gen.cli", "The core layer"),
         ("evaluation.plan", "modeling.cli", "independent of each other"),

@@ -5,10 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from compmo_gen.build import run_build
-from compmo_gen.build_config import ConfigError, load_config
 from compmo_gen.cli import main
 from compmo_gen.core.formats import load_annotations
+from compmo_gen.dataset.build import run_build
+from compmo_gen.dataset.build_config import ConfigError, load_config
 
 REPO = Path(__file__).resolve().parents[2]
 SMALL = ["--num", "40", "--set", "chunk=10", "--set", "library.per_kind=1", "-q"]
@@ -220,7 +220,7 @@ def test_too_few_distinct_clips_are_refused_unless_forced(
     """One usable clip built 60,000 copies of itself: a build needs max(2, ceil(sqrt(num) / 2))
     distinct clips per split; below, a one-line refusal with the counts; allow_few_clips forces
     it (not part of the saved configuration: the same bytes as a build that needed no force)."""
-    from compmo_gen.sources import clips_needed
+    from compmo_gen.dataset.clips import clips_needed
 
     assert clips == clips_needed(num) - 1
     root = hml_folder(

@@ -3,11 +3,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compmo_gen.compose import ComposeConfig, build_sequence, compose, duration_bounds
+from compmo_gen.composition.compose import ComposeConfig, build_sequence, compose, duration_bounds
+from compmo_gen.composition.quality import Gate, foot_skate, penetration
+from compmo_gen.composition.skeleton import bone_error
+from compmo_gen.composition.transitions import MODES
 from compmo_gen.core.constants import FPS
-from compmo_gen.quality import Gate, foot_skate, penetration
-from compmo_gen.skeleton import bone_error
-from compmo_gen.transitions import MODES
 
 
 def test_duration_law_is_paper_eq4():

@@ -8,7 +8,7 @@ import json
 import numpy as np
 
 from compmo_gen.cli import main
-from compmo_gen.skeleton import REST_POSE
+from compmo_gen.composition.skeleton import REST_POSE
 
 LINE = "a person walks.#a/DET person/NOUN walk/VERB#0.0#0.0\n"
 

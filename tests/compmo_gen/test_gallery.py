@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from compmo_gen.cli import main
+from compmo_gen.composition.skeleton import REST_POSE
 from compmo_gen.core.formats import dump_annotations
 from compmo_gen.core.segments import DenseAnnotation, Segment
-from compmo_gen.gallery import Card, gallery_html, gif_name, select_ids
-from compmo_gen.skeleton import REST_POSE
+from compmo_gen.render.gallery import Card, gallery_html, gif_name, select_ids
 
 PIL = pytest.importorskip("PIL")
 from PIL import Image  # noqa: E402

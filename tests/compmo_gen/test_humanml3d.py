@@ -1,7 +1,13 @@
 import numpy as np
 import pytest
 
-from compmo_gen.humanml3d import LoadOptions, SourceError, list_ids, load_clips, parse_caption_line
+from compmo_gen.sources.humanml3d import (
+    LoadOptions,
+    SourceError,
+    list_ids,
+    load_clips,
+    parse_caption_line,
+)
 
 
 @pytest.fixture

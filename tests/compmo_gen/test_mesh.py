@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 
 from compmo_gen.cli import main
+from compmo_gen.composition.skeleton import PARENTS, REST_POSE, rot_y
 from compmo_gen.core.constants import NUM_JOINTS
 from compmo_gen.core.formats import dump_annotations
 from compmo_gen.core.segments import DenseAnnotation, Segment
-from compmo_gen.skeleton import PARENTS, REST_POSE, rot_y
 
 trimesh = pytest.importorskip("trimesh")
-from compmo_gen import mesh  # noqa: E402
-from compmo_gen.render import PALETTE, shade  # noqa: E402
+from compmo_gen.render import mesh  # noqa: E402
+from compmo_gen.render.frames import PALETTE, shade  # noqa: E402
 
 
 def turning(n: int = 30) -> np.ndarray:

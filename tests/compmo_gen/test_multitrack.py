@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from compmo_gen.build import run_build
-from compmo_gen.build_config import BuildConfig, load_config
+from compmo_gen.composition.overlay import bone_lengths, fade_weights, overlay
+from compmo_gen.composition.skeleton import PARENTS
 from compmo_gen.core.errors import AnnotationError, ConfigError
 from compmo_gen.core.formats import (
     format_demo_answer,
@@ -19,9 +19,9 @@ from compmo_gen.core.formats import (
 from compmo_gen.core.formats.anet import anet_gt_entry, anet_gt_record
 from compmo_gen.core.segments import DenseAnnotation, Segment
 from compmo_gen.core.tracks import concurrent_pairs, has_overlap, lanes, tracks
-from compmo_gen.dataset_files import validate_dataset
-from compmo_gen.overlay import bone_lengths, fade_weights, overlay
-from compmo_gen.skeleton import PARENTS
+from compmo_gen.dataset.build import run_build
+from compmo_gen.dataset.build_config import BuildConfig, load_config
+from compmo_gen.dataset.files import validate_dataset
 from evaluation.cli import main as eval_main
 
 WALK = Segment(0.0, 8.0, "walks forward", ("legs",))
@@ -168,7 +168,7 @@ def test_humanml3d_source_overlays_parts_inferred_from_motion(
     tmp_path, small_library, hml_folder, caption_line
 ):
     """A HumanML3D-layout folder (library motions, no part labels): overlay candidates come from
-    the parts :func:`compmo_gen.humanml3d.infer_parts` finds, and the build validates."""
+    the parts :func:`compmo_gen.sources.humanml3d.infer_parts` finds, and the build validates."""
     kinds = ("walk", "wave", "raise_arm", "nod", "squat", "look", "jog", "clap")
     picked = [next(c for c in small_library if c.kind == k) for k in kinds]
     clips = {

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from compmo_gen.cli import main
+from compmo_gen.composition.skeleton import REST_POSE, bone_directions, forward_kinematics
 from compmo_gen.core.formats import dump_annotations
 from compmo_gen.core.segments import DenseAnnotation, Segment
-from compmo_gen.render import (
+from compmo_gen.render.frames import (
     NEUTRAL,
     PALETTE,
     FrameRenderer,
@@ -20,8 +21,7 @@ from compmo_gen.render import (
     match_colors,
     shade,
 )
-from compmo_gen.render_io import render_motion
-from compmo_gen.skeleton import REST_POSE, bone_directions, forward_kinematics
+from compmo_gen.render.output import render_motion
 
 PIL = pytest.importorskip("PIL")
 from PIL import Image  # noqa: E402
@@ -206,7 +206,7 @@ def test_cli_errors_are_one_line(tmp_path, capsys, args, message) -> None:
 
 def test_smooth_matches_scipy_gaussian_filter() -> None:
     ndimage = pytest.importorskip("scipy.ndimage")
-    from compmo_gen.render_camera import smooth
+    from compmo_gen.render.camera import smooth
 
     x = np.random.default_rng(0).normal(size=(90, 3))
     for n in (1, 7, 90):
@@ -216,7 +216,7 @@ def test_smooth_matches_scipy_gaussian_filter() -> None:
 
 @pytest.mark.parametrize("camera", ["follow", "fixed"])
 def test_every_joint_stays_in_view(camera: str) -> None:
-    from compmo_gen.render_camera import project
+    from compmo_gen.render.camera import project
 
     style = RenderStyle(width=240, view_height=150, camera=camera)
     rng = np.random.default_rng(0)
@@ -228,8 +228,8 @@ def test_every_joint_stays_in_view(camera: str) -> None:
 
 
 def test_bare_humanml3d_motion_shows_its_captions(tmp_path) -> None:
-    pytest.importorskip("compmo_gen.humanml3d")
-    from compmo_gen.render_cli import load_item
+    pytest.importorskip("compmo_gen.sources.humanml3d")
+    from compmo_gen.render.cli import load_item
 
     (tmp_path / "new_joints").mkdir()
     (tmp_path / "texts").mkdir()
@@ -259,7 +259,7 @@ def test_cli_render_with_demo_predictions_for_many_ids(tmp_path) -> None:
     out = tmp_path / "a.png"
     assert main(["render", str(ds), "--id", "a", "--out", str(out), "--pred", str(pred), "-q"]) == 0
     assert out.stat().st_size > 0
-    from compmo_gen.render_cli import dataset_durations, load_predictions
+    from compmo_gen.render.cli import dataset_durations, load_predictions
 
     preds = load_predictions(pred, dataset_durations(ds, "a", 40))
     assert list(preds) == ["a"] and preds["a"].segments[-1].end == pytest.approx(2.0)

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from compmo_gen.kinematics import concat, decompose, integrate, recompose, resample
-from compmo_gen.skeleton import (
+from compmo_gen.composition.kinematics import concat, decompose, integrate, recompose, resample
+from compmo_gen.composition.skeleton import (
     BONE_LENGTHS,
     PARENTS,
     REST_POSE,

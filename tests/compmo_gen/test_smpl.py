@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from compmo_gen.cli import main
-from compmo_gen.skeleton import PARENTS, REST_POSE, bone_error, heading_angles
+from compmo_gen.composition.skeleton import PARENTS, REST_POSE, bone_error, heading_angles
 
 torch = pytest.importorskip("torch")
 smplx = pytest.importorskip("smplx")
-from compmo_gen import smpl  # noqa: E402
+from compmo_gen.sources import smpl  # noqa: E402
 
 #: SMPL-H kinematic tree: the 22 body joints, then 15 left-hand and 15 right-hand joints.
 SMPLH_PARENTS = list(PARENTS) + [p for w in (20, 21) for k in range(5) for p in (w, 22 + 15 * (w - 20) + 3 * k, 23 + 15 * (w - 20) + 3 * k)]  # fmt: skip
@@ -174,7 +174,7 @@ def test_pickle_models_are_refused(tmp_path, capsys) -> None:
 
 
 def test_output_feeds_the_humanml3d_loader(tmp_path) -> None:
-    humanml3d = pytest.importorskip("compmo_gen.humanml3d")
+    humanml3d = pytest.importorskip("compmo_gen.sources.humanml3d")
     src, models = write_case(tmp_path)
     out = tmp_path / "h3d"
     assert main(["smpl2joints", str(src), "--smpl-dir", str(models), "--out", str(out), "-q"]) == 0

@@ -1,7 +1,7 @@
 import numpy as np
 
-from compmo_gen.atoms import AtomicClip
-from compmo_gen.splits import atomic_split, check_disjoint, sequence_splits
+from compmo_gen.composition.atoms import AtomicClip
+from compmo_gen.dataset.splits import atomic_split, check_disjoint, sequence_splits
 
 
 def test_sequence_splits_80_10_10():
