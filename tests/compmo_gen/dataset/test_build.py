@@ -10,7 +10,7 @@ from compmo_gen.core.formats import load_annotations
 from compmo_gen.dataset.build import run_build
 from compmo_gen.dataset.build_config import ConfigError, load_config
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SMALL = ["--num", "40", "--set", "chunk=10", "--set", "library.per_kind=1", "-q"]
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from compmo_gen.cli import main
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 ARGS = ["--num", "12", "--set", "chunk=3", "--set", "library.per_kind=1", "-q", "--no-card"]
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="SIGKILL, /proc")
