@@ -18,7 +18,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def build_needs(usable: int, num: int) -> dict:
     """How the number of usable motions (an id and its mirror count once) compares with what
     ``compmo-gen build --num num`` needs."""
-    from compmo_gen.sources import clips_needed
+    from compmo_gen.dataset.clips import clips_needed
 
     need = clips_needed(num)
     most = 4 * usable * usable if usable >= 2 else 0  # largest num with clips_needed(num) <= usable
@@ -37,7 +37,7 @@ def build_needs(usable: int, num: int) -> dict:
 def run(args: argparse.Namespace) -> int:
     from compmo_gen.core.errors import UserError
     from compmo_gen.core.io import write_atomic
-    from compmo_gen.doctor import diagnose
+    from compmo_gen.sources.doctor import diagnose
 
     if args.limit is not None and args.limit < 1:
         raise UserError(f"--limit {args.limit}: use at least 1")

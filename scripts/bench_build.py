@@ -174,9 +174,9 @@ def main() -> int:
         )
         return 0
 
-    from compmo_gen.build import run_build
-    from compmo_gen.build_config import load_config
-    from compmo_gen.stats import render_card
+    from compmo_gen.dataset.build import run_build
+    from compmo_gen.dataset.build_config import load_config
+    from compmo_gen.dataset.stats import render_card
 
     overrides = {"num": args.num}
     if args.seed is not None:

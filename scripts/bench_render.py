@@ -27,8 +27,8 @@ from PIL import Image
 
 from compmo_gen.core.formats import dump_annotations
 from compmo_gen.core.segments import DenseAnnotation, Segment
-from compmo_gen.render import FrameRenderer, RenderStyle
-from compmo_gen.render_io import render_motion
+from compmo_gen.render.frames import FrameRenderer, RenderStyle
+from compmo_gen.render.output import render_motion
 
 SAMPLE = (
     Path(
@@ -46,7 +46,7 @@ def motion(sample: Path) -> tuple[np.ndarray, str]:
         clip = np.load(sample, allow_pickle=False)
         loop = np.concatenate([clip, clip[::-1]] * (N_FRAMES // (2 * len(clip)) + 1))
         return loop[:N_FRAMES], f"real HumanML3D clip {sample.name} ({len(clip)} frames), ping-pong"
-    from compmo_gen.skeleton import REST_POSE
+    from compmo_gen.composition.skeleton import REST_POSE
 
     t = np.arange(N_FRAMES)[:, None] / 20.0
     p = np.repeat(REST_POSE[None], N_FRAMES, 0)

@@ -16,11 +16,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def layer(module: str) -> str:
-    """The layer a module belongs to: the core, the generator's subpackages, evaluation, modeling."""
+    """The layer a module belongs to: each of the generator's subpackages (the core among them), its
+    top-level CLI modules, evaluation, modeling, benchmarks."""
     parts = module.split(".")
-    if parts[0] == "compmo_gen" and len(parts) > 1 and parts[1] == "core":
-        return "compmo_gen.core"
-    if parts[0] == "compmo_gen" and len(parts) > 1 and parts[1] in ("babel", "procedural"):
+    if parts[0] == "compmo_gen" and len(parts) > 1 and (ROOT / "compmo_gen" / parts[1]).is_dir():
         return f"compmo_gen.{parts[1]}"
     return parts[0]
 
@@ -28,7 +27,7 @@ def layer(module: str) -> str:
 def main() -> int:
     import grimp
 
-    graph = grimp.build_graph("compmo_gen", "evaluation", "modeling")
+    graph = grimp.build_graph("compmo_gen", "evaluation", "modeling", "benchmarks")
     edges: Counter[tuple[str, str]] = Counter()
     for mod in graph.modules:
         for dep in graph.find_modules_directly_imported_by(mod):

@@ -13,8 +13,8 @@ import numpy as np
 
 from compmo_gen.core.formats import load_annotations
 from compmo_gen.core.tracks import concurrent_pairs
-from compmo_gen.render import FrameRenderer
-from compmo_gen.render_camera import RenderStyle
+from compmo_gen.render.camera import RenderStyle
+from compmo_gen.render.frames import FrameRenderer
 
 
 def main() -> None:

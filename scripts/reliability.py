@@ -4,10 +4,11 @@ Each case (``tests/hostile.py``) runs a ``compmo-gen``/``compmo-eval`` command i
 with a timeout; it *holds* when it ends with exit 2 and one error line (no traceback), or with
 exit 0 and its output checked (every GT video accounted for, hostile clips skipped and counted).
 
-    python scripts/reliability.py --label after                  # this checkout
-    PYTHONPATH=/tmp/compmo-main python scripts/reliability.py --label before   # another checkout
+    python -m scripts.reliability --label after                              # this checkout
+    PYTHONPATH=/tmp/compmo-main:. python -P -m scripts.reliability --label before   # another checkout
 
-The code under test is whatever ``compmo_gen``/``evaluation`` import resolves to (PYTHONPATH);
+The code under test is whatever ``compmo_gen``/``evaluation`` import resolves to (``-P`` keeps the
+current folder off the front of the path, so PYTHONPATH's order decides);
 each label's outcomes go to ``results/reliability_<label>.json``; the table shows every label
 found there. ``--no-java`` skips the family that starts JVMs (slow).
 """
@@ -17,16 +18,13 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.append(str(REPO / "tests"))  # appended: PYTHONPATH decides which compmo is tested
-sys.path.append(str(REPO))
+from tests.hostile import families, run_case
 
-from hostile import families, run_case  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 FAMILIES = families()
 
@@ -102,7 +100,7 @@ def main() -> int:
     md = [
         "# Reliability: hostile inputs, one-line errors, no hangs",
         "",
-        "Written by `python scripts/reliability.py --label LABEL` (cases in `tests/hostile.py`; each",
+        "Written by `python -m scripts.reliability --label LABEL` (cases in `tests/hostile.py`; each",
         "runs in a forked child with a timeout). A case *holds* when it exits 2 with exactly one",
         "error line and no traceback, or exits 0 with its output checked (every GT video accounted",
         "for; a hostile HumanML3D clip skipped and counted). `before` = the code of main before",

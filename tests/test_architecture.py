@@ -40,7 +40,7 @@ def test_core_imports_nothing_heavy() -> None:
         "compmo_gen.core.stage_files, compmo_gen.core.prompts, compmo_gen.core.config, "
         "compmo_gen.core.config_cli; "
         "bad = [m for m in ('torch', 'numpy', 'transformers', 'evaluation', 'modeling', "
-        "'compmo_gen.build') if m in sys.modules]; print(bad)"
+        "'compmo_gen.dataset.build') if m in sys.modules]; print(bad)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True

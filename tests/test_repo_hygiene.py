@@ -15,8 +15,8 @@ REPO = Path(__file__).resolve().parents[1]
 MACHINE_DIRS = tuple("/" + d + "/" for d in ("work", "home", "root"))
 #: Issue numbers and numbered runs in a file or folder name.
 BAD_NAME = re.compile(r"issue[_-]?\d|(^|[/_.-])run[_-]?\d", re.IGNORECASE)
-#: ``sys.path`` edits left to fix after the merge of the branches changing these files.
-SYS_PATH_ALLOWED = {"scripts/reliability.py"}
+#: ``sys.path`` edits left to fix (none).
+SYS_PATH_ALLOWED: set[str] = set()
 
 pytestmark = pytest.mark.skipif(
     shutil.which("git") is None or not (REPO / ".git").exists(), reason="needs a git checkout"

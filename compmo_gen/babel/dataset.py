@@ -171,7 +171,7 @@ def clip_record(vid: str, joints_frames: int, inputs: Inputs, cfg: BabelConfig) 
 
 
 def _npy_bytes(joints: np.ndarray) -> bytes:
-    from compmo_gen.build import npy_bytes
+    from compmo_gen.dataset.build import npy_bytes
 
     return npy_bytes(joints)
 
@@ -230,7 +230,7 @@ def _write(
 
     from tqdm import tqdm
 
-    from compmo_gen.dataset_files import write_dataset_files
+    from compmo_gen.dataset.files import write_dataset_files
 
     counts = inputs.counts
     records, metas = [], {s: [] for s in SPLITS}

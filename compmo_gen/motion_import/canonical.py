@@ -20,9 +20,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from compmo_gen.composition.skeleton import BONE_LENGTHS, JOINT_NAMES, PARENTS
 from compmo_gen.core.constants import FPS, NUM_JOINTS
 from compmo_gen.motion_import.joint_sets import MotionImportError
-from compmo_gen.skeleton import BONE_LENGTHS, JOINT_NAMES, PARENTS
 
 #: Metres per unit.
 UNITS: dict[str, float] = {
@@ -207,7 +207,7 @@ def to_humanml3d(
     """(HumanML3D joints (T', 22, 3) float32 at 20 fps, report) from source joints; the
     ``missing`` joints (NaN in ``joints``) are derived from their neighbours and reported."""
     from compmo_gen.motion_import.derive import TOES, derive_inner, derive_toes, names
-    from compmo_gen.smpl import canonicalize, resample
+    from compmo_gen.sources.smpl import canonicalize, resample
 
     opts = opts or ImportOptions()
     fps = check_fps(fps, source)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from compmo_gen.skeleton import BONE_LENGTHS, JOINT_NAMES, REST_POSE
+from compmo_gen.composition.skeleton import BONE_LENGTHS, JOINT_NAMES, REST_POSE
 
 _SPINE = (0, 3, 6, 9, 12, 15)  # pelvis ... head
 _COLLARS = ((13, 16), (14, 17))  # collar, its shoulder (parent spine3)

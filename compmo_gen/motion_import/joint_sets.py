@@ -2,7 +2,7 @@
 files, index sets for joint arrays (SMPL-24, SMPL-H, SMPL-X), and user-given mapping files.
 
 A mapping is a tuple of 22 source joints (BVH joint names or array indices) in HumanML3D order
-(:data:`compmo_gen.skeleton.JOINT_NAMES`). BVH names are compared after :func:`norm_name`
+(:data:`compmo_gen.composition.skeleton.JOINT_NAMES`). BVH names are compared after :func:`norm_name`
 (lower case, namespace prefix such as ``mixamorig:`` dropped, ``_``/``-``/spaces removed).
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from compmo_gen.composition.skeleton import JOINT_NAMES
 from compmo_gen.core.constants import NUM_JOINTS
 from compmo_gen.core.errors import CompmoError
-from compmo_gen.skeleton import JOINT_NAMES
 
 
 class MotionImportError(CompmoError, ValueError):

@@ -147,7 +147,7 @@ def smpl_joints(
     path: Path, smpl_dir: Path | None, *, gender: str = "auto", fps: float | None = None
 ) -> tuple[np.ndarray, float, str]:
     """(first 22 joints (T, 22, 3) in the file's world frame, frame rate, family) of a params file."""
-    from compmo_gen import smpl
+    from compmo_gen.sources import smpl
 
     try:
         prm = read_params(path, fps)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from compmo_gen.atoms import AtomicClip
+from compmo_gen.composition.atoms import AtomicClip
 from compmo_gen.procedural.catalogue import Kind
 from compmo_gen.procedural.motion import add_variation
 from compmo_gen.procedural.rig import Plan, assemble, canonicalize

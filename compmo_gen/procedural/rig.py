@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.ndimage import gaussian_filter1d, minimum_filter1d
 
-from compmo_gen.skeleton import BONE_LENGTHS, PARENTS, REST_DIRS, REST_POSE
+from compmo_gen.composition.skeleton import BONE_LENGTHS, PARENTS, REST_DIRS, REST_POSE
 
 L, R = 0, 1  # side index: 0 = left, 1 = right
 HIP = (1, 2)

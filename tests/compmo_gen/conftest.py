@@ -18,7 +18,7 @@ def small_library():
 
 @pytest.fixture(scope="session")
 def prepared_pool(small_library):
-    from compmo_gen.compose import prepare
+    from compmo_gen.composition.compose import prepare
 
     return tuple(prepare(c) for c in small_library)
 

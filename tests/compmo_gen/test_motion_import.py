@@ -10,8 +10,14 @@ import numpy as np
 import pytest
 
 from compmo_gen.cli import main
+from compmo_gen.composition.skeleton import (
+    JOINT_NAMES,
+    PARENTS,
+    REST_POSE,
+    bone_error,
+    heading_angles,
+)
 from compmo_gen.motion_import import ImportOptions, MotionImportError, import_motion
-from compmo_gen.skeleton import JOINT_NAMES, PARENTS, REST_POSE, bone_error, heading_angles
 
 pytest.importorskip("pybvh")
 BVH = Path(__file__).parent / "data" / "bvh"
@@ -166,7 +172,7 @@ def test_smpl_parameters_with_a_user_body_model(tmp_path) -> None:
 def test_amass_smplh_matches_smpl2joints(tmp_path) -> None:
     """AMASS layout (poses 156, z up, 60 fps): the same joints as the smpl2joints converter."""
     pytest.importorskip("smplx")
-    from compmo_gen import smpl
+    from compmo_gen.sources import smpl
 
     model = tmp_path / "smplh" / "male" / "model.npz"
     write_smpl_model(model, parents=SMPLH_PARENTS)

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from compmo_gen.cli import main
-from compmo_gen.skeleton import REST_POSE
+from compmo_gen.composition.skeleton import REST_POSE
 
 pytest.importorskip("pybvh")
 WALK = Path(__file__).parent / "data" / "bvh" / "cmu_12_01_walk_30fps.bvh"

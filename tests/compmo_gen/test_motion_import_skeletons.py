@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from compmo_gen.cli import main
+from compmo_gen.composition.skeleton import JOINT_NAMES, bone_error, heading_angles
 from compmo_gen.motion_import import import_motion
-from compmo_gen.skeleton import JOINT_NAMES, bone_error, heading_angles
 
 from .bvh_variants import drop_leaf, rename
 

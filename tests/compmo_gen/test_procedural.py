@@ -3,9 +3,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from compmo_gen.composition.quality import foot_skate
+from compmo_gen.composition.skeleton import bone_error, heading_angles
 from compmo_gen.procedural import all_kinds, build_library
-from compmo_gen.quality import foot_skate
-from compmo_gen.skeleton import bone_error, heading_angles
 
 
 def _by_kind(lib, kind):

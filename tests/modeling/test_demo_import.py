@@ -205,7 +205,7 @@ def test_demo_prompt_on_a_test_file_and_compmo_prompt_without_it(
 
 
 def _standing(n: int) -> np.ndarray:
-    from compmo_gen.skeleton import REST_POSE
+    from compmo_gen.composition.skeleton import REST_POSE
 
     p = np.concatenate([REST_POSE, REST_POSE[20:22]])[None].repeat(n, 0)
     p[:, :, 2] += np.linspace(0, 1, n)[:, None]

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from compmo_gen.build import run_build
-from compmo_gen.build_config import load_config
 from compmo_gen.cli import main as gen_main
 from compmo_gen.core.formats import load_annotations, read_generation
 from compmo_gen.core.tracks import has_overlap
+from compmo_gen.dataset.build import run_build
+from compmo_gen.dataset.build_config import load_config
 from evaluation.cli import main as eval_main
 from modeling.cli import infer_main, train_main
 

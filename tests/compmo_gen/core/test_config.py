@@ -215,7 +215,7 @@ def test_every_shipped_yaml_is_found() -> None:
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_shipped_yaml_loads(path: Path) -> None:
-    from compmo_gen.build_config import BuildConfig
+    from compmo_gen.dataset.build_config import BuildConfig
     from modeling.config import TrainConfig
 
     if path.parent.name == "datasets":

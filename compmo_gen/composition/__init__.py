@@ -1,0 +1,1 @@
+"""Motion composition: atomic clips, skeleton maths, quality checks, transitions, overlays."""

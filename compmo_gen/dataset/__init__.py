@@ -1,0 +1,1 @@
+"""Dataset building and files: config, clip pools, splits, chunks, annotations, stats, checks."""

@@ -1,0 +1,1 @@
+"""Rendering: stick-figure frames, GIF/MP4/PNG output, HTML gallery, capsule meshes."""

@@ -1,0 +1,85 @@
+"""The throughput benchmark (scripts/bench_throughput.py) runs on the CPU with the tiny preset,
+and its baseline is compmo-train's default step."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("peft")
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def one_thread():
+    """Tiny matrices: one thread is several times faster than many on a shared CPU."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_default_checkpointing_is_the_shipped_configs() -> None:
+    import yaml
+
+    from benchmarks.harness import DEFAULT_CHECKPOINTING
+
+    for stage, ckpt in DEFAULT_CHECKPOINTING.items():
+        cfg = yaml.safe_load((ROOT / f"modeling/configs/train_{stage}.yaml").read_text())
+        assert cfg.get("gradient_checkpointing", False) is ckpt, stage
+
+
+def test_bench_tiny_preset_on_cpu(tmp_path: Path, one_thread) -> None:
+    from benchmarks.run import main
+
+    args = ["--preset", "tiny", "--device", "cpu", "--out", str(tmp_path), "--tag", "cpu"]
+    args += ["--steps", "1", "--warmup", "1", "--check-steps", "3", "--plain-batch", "2"]
+    args += ["--stage1-batch", "3", "--dropouts", "0.0", "--check-variants", "none@same"]
+    args += ["--stage2-variants", "none@same,none@256", "--stage1-variants", "none@128"]
+    args += ["--sections", "attn,maths,stage2,stage1,infer"]
+    assert main(args) == 0
+    res = json.loads((tmp_path / "throughput_cpu.json").read_text())
+    sec = res["sections"]
+    assert not [k for k, v in sec.items() if "error" in v]
+    assert sec["attention_check"]["ok"]
+    maths = sec["same_maths"]
+    assert maths["ok"] and maths["max_rel_diff"] < 1e-4 and len(maths["plain"]) == 3
+    for rows in (sec["stage2"]["dropout_0.0"]["rows"], sec["stage1"]["rows"]):
+        assert rows[0]["name"].startswith("default step (padded)")
+        assert all(r["tokens_per_s"] > 0 and r["steps"] == 1 for r in rows)
+    assert sec["stage2"]["dropout_0.0"]["rows"][2]["tokens_per_step"] <= 256
+    assert [r["batch"] for r in sec["inference"]["rows"]] == [1, 4]
+    md = (tmp_path / "throughput_cpu.md").read_text()
+    assert "## Same maths" in md and "## Stage 1" in md and "default step" in md
+
+
+def test_bench_default_mode_is_compmo_trains(tmp_path: Path) -> None:
+    """The baseline's settings come from compmo-train's own functions."""
+    from benchmarks.harness import Bench
+    from benchmarks.run import parser
+    from modeling.fast_step import causal_lm
+
+    bench = Bench(parser().parse_args(["--preset", "tiny", "--device", "cpu"]))
+    bench.build()
+    lm = causal_lm(bench.model)
+    bench.default_mode("stage2")
+    assert lm.config._attn_implementation == "sdpa" and lm.is_gradient_checkpointing
+    bench.default_mode("stage1")
+    assert not lm.is_gradient_checkpointing
+
+
+def test_bench_script_help() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "scripts.bench_throughput", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "--preset" in out and "--plain-checkpointing" in out
