@@ -36,6 +36,20 @@ def test_clip_policy_clips_and_counts():
     assert apply_past_duration(ann, "keep", ReadReport()) is ann
 
 
+def test_clip_policy_counts_only_what_it_clips():
+    """A segment starting after the duration cannot be clipped: kept and counted apart."""
+    ann = DenseAnnotation("v", 10.0, (Segment(0, 12, "a"), Segment(11, 12, "b")))
+    report = ReadReport()
+    out = apply_past_duration(ann, "clip", report)
+    assert [(s.start, s.end) for s in out.segments] == [(0, 10.0), (11, 12)]
+    assert report.counts["gt_end_clipped"] == 1
+    assert report.counts["gt_start_past_duration"] == 1
+    only_late = DenseAnnotation("w", 10.0, (Segment(11, 12, "b"),))
+    report = ReadReport()
+    assert apply_past_duration(only_late, "clip", report) is only_late
+    assert report.counts["gt_end_clipped"] == 0 and report.counts["gt_start_past_duration"] == 1
+
+
 def test_youcook2_native_and_subset(tmp_path):
     native = json.loads(
         (FIX / "yc2_timechat" / "youcookii_annotations_val_excerpt.json").read_text()
