@@ -14,8 +14,7 @@ import json
 import logging
 from pathlib import Path
 
-from compmo_gen.core.errors import AnnotationError
-from compmo_gen.core.io import sha256_file, write_atomic
+from compmo_gen.core.io import load_json, sha256_file, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +33,7 @@ def _read_reference(path: str) -> dict[str, str]:
     from compmo_gen.core.formats.extra import load_any
     from evaluation.paragraph import dense_to_paragraph
 
-    try:
-        obj = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AnnotationError(path, None, None, "file not found") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise AnnotationError(path, None, None, f"not valid JSON ({exc})") from None
+    obj = load_json(path)
     if isinstance(obj, dict) and obj and all(isinstance(v, str) for v in obj.values()):
         return obj
     out: dict[str, str] = {}

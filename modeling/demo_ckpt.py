@@ -59,10 +59,12 @@ def detect_layout(ckpt: Path) -> str:
 
 
 def _json(path: Path) -> dict[str, Any]:
+    from compmo_gen.core.io import load_json
+
     try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DemoCheckpointError(f"{path}: unreadable ({exc})") from None
+        obj = load_json(path)
+    except ValueError as exc:  # not a regular file, bad JSON, limits
+        raise DemoCheckpointError(f"unreadable ({exc})") from None
     if not isinstance(obj, dict):
         raise DemoCheckpointError(f"{path}: expected a JSON object")
     return obj

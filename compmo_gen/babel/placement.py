@@ -20,6 +20,7 @@ from pathlib import Path
 from compmo_gen.babel.reader import BabelLabel, amass_key
 from compmo_gen.core.constants import FPS
 from compmo_gen.core.errors import AnnotationError
+from compmo_gen.core.io import read_text
 
 #: Seconds HumanML3D removed from the start of these AMASS sources before indexing.
 CUTS: tuple[tuple[str, float], ...] = (
@@ -60,12 +61,7 @@ def read_index(path: str | Path) -> tuple[dict[str, ClipPlacement], set[str], Co
     counts: Counter = Counter()
     out: dict[str, ClipPlacement] = {}
     humanact12: set[str] = set()
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise AnnotationError(path, None, None, "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AnnotationError(path, None, None, f"unreadable ({exc})") from None
+    text = read_text(path)  # a regular UTF-8 file (a byte-order mark dropped), else one line
     reader = csv.DictReader(text.splitlines())
     missing = [f for f in INDEX_FIELDS if f not in (reader.fieldnames or [])]
     if missing:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -214,7 +215,9 @@ def read_babel_dir(root: str | Path) -> BabelIndex:
     only in an extra file is kept with ``dense=None``.
     """
     root = Path(root)
-    present = [n for n in (*DENSE_FILES, *EXTRA_FILES) if (root / f"{n}.json").is_file()]
+    # present: anything by that name (a FIFO, folder or link loop is then refused by load_json)
+    names = (*DENSE_FILES, *EXTRA_FILES)
+    present = [n for n in names if os.path.lexists(root / f"{n}.json")]
     if not any(n in DENSE_FILES for n in present):
         raise AnnotationError(
             root, None, None, "no BABEL label file (train.json, val.json, test.json)"

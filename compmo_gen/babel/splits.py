@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from compmo_gen.core.errors import AnnotationError
+from compmo_gen.core.io import read_text
 
 SPLITS = ("train", "val", "test")
 UNIMOTION_LISTS = {"train": "train_ft.txt", "val": "val_ft.txt", "test": "test_ft.txt"}
@@ -27,11 +28,11 @@ UNIMOTION_LISTS = {"train": "train_ft.txt", "val": "val_ft.txt", "test": "test_f
 def read_id_list(path: Path) -> list[str]:
     """Ids of a split list, one per line (blank lines ignored, order kept, duplicates once)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise AnnotationError(path, None, None, "split list not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AnnotationError(path, None, None, f"unreadable ({exc})") from None
+        text = read_text(path)  # a regular UTF-8 file: never a FIFO's endless wait
+    except AnnotationError as exc:
+        if exc.message == "file not found":
+            raise AnnotationError(path, None, None, "split list not found") from None
+        raise
     return list(dict.fromkeys(ln.strip() for ln in text.splitlines() if ln.strip()))
 
 

@@ -13,7 +13,6 @@ YAML by :func:`loads_yaml` under the same limits. Re-exported by :mod:`compmo_ge
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import stat
@@ -165,45 +164,60 @@ def _line_of(text: str, literal: str) -> str:
     """``" (line N)"`` for the first number token ``literal`` in ``text``, else ``""``."""
     if len(text) > 1 << 26:
         return ""
-    m = re.search(r"(?<![\w.+\-])" + re.escape(literal) + r"(?![\w.])", text)
+    m = re.search(r"(?<![\w.+\-])" + re.escape(literal), text)
     return f" (line {text.count(chr(10), 0, m.start()) + 1})" if m else ""
 
 
-def _parse(text: str, fail: Any) -> Any:
-    """``json.loads`` under the limits of :func:`loads_json`; ``fail(message, key=None)`` builds the
-    error. :class:`json.JSONDecodeError` is left to the caller."""
+class _Refused(Exception):
+    """A limit of :func:`_parse` crossed: ``message``, the offending number or key."""
 
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        seen: dict[str, Any] = {}
-        for k, v in pairs:
-            if k in seen:
-                raise fail("duplicate key", k)
-            if (isinstance(v, str) and len(v) > MAX_STRING_CHARS) or len(k) > MAX_STRING_CHARS:
-                raise fail(f"string longer than {MAX_STRING_CHARS} characters")
-            seen[k] = v
-        return seen
+    def __init__(self, message: str, literal: str | None = None, key: str | None = None):
+        super().__init__(message)
+        self.message, self.literal, self.key = message, literal, key
 
-    def parse_int(s: str) -> int:
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen = dict(pairs)
+    if len(seen) != len(pairs):
+        keys: set[str] = set()
+        for k, _ in pairs:
+            if k in keys:
+                raise _Refused("duplicate key", key=k)
+            keys.add(k)
+    return seen
+
+
+def _pairs_long(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    for k, v in pairs:
+        if len(k) > MAX_STRING_CHARS or (isinstance(v, str) and len(v) > MAX_STRING_CHARS):
+            raise _Refused(f"string longer than {MAX_STRING_CHARS} characters")
+    return _pairs(pairs)
+
+
+def _int(s: str) -> int:
+    if len(s) > MAX_INT_DIGITS:
         digits = len(s.lstrip("-"))
         if digits > MAX_INT_DIGITS:
-            raise fail(
-                f"integer of {digits} digits (limit {MAX_INT_DIGITS}){_line_of(text, s[:64])}"
-            )
-        return int(s)
+            raise _Refused(f"integer of {digits} digits (limit {MAX_INT_DIGITS})", s[:64])
+    return int(s)
 
-    def parse_float(s: str) -> float:
-        if len(s) > MAX_INT_DIGITS + 40:
-            where = _line_of(text, s[:64])
-            raise fail(f"number of {len(s)} characters (limit {MAX_INT_DIGITS + 40}){where}")
-        v = float(s)
-        if not math.isfinite(v):
-            raise fail(f"number {s[:40]} out of the float range{_line_of(text, s)}")
-        return v
 
+#: Decoders built once (one per call costs more than parsing a short line); the second checks
+#: string lengths, needed only for a text longer than the limit. Numbers beyond the float range
+#: read as infinities, like ``Infinity``: the field checks refuse them where a number is used.
+_DECODER, _DECODER_LONG = (
+    json.JSONDecoder(object_pairs_hook=hook, parse_int=_int) for hook in (_pairs, _pairs_long)
+)
+
+
+def _parse(text: str, fail: Any) -> Any:
+    """JSON text under the limits of :func:`loads_json`; ``fail(message, key=None)`` builds the
+    error. :class:`json.JSONDecodeError` is left to the caller."""
     try:
-        return json.loads(
-            text, object_pairs_hook=no_duplicates, parse_int=parse_int, parse_float=parse_float
-        )
+        return (_DECODER_LONG if len(text) > MAX_STRING_CHARS else _DECODER).decode(text)
+    except _Refused as exc:
+        where = _line_of(text, exc.literal) if exc.literal else ""
+        raise fail(exc.message + where, exc.key) from None
     except RecursionError:
         raise fail(f"JSON nested deeper than about {sys.getrecursionlimit()} levels") from None
 

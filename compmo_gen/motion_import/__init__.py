@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from compmo_gen.core.io import require_regular
 from compmo_gen.motion_import.canonical import ImportOptions, ImportReport, to_humanml3d
 from compmo_gen.motion_import.joint_sets import MotionImportError, array_mapping
 
@@ -22,6 +23,7 @@ _FPS_KEYS = ("fps", "mocap_framerate", "mocap_frame_rate", "frame_rate")
 
 def _read_array(path: Path, fps: float | None) -> tuple[np.ndarray, float | None]:
     try:
+        require_regular(path)  # never open a FIFO or device (it would block or never end)
         if path.suffix.lower() == ".npy":
             return np.load(path, allow_pickle=False), fps
         with np.load(path, allow_pickle=False) as z:

@@ -8,7 +8,6 @@ A mapping is a tuple of 22 source joints (BVH joint names or array indices) in H
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from compmo_gen.core.constants import NUM_JOINTS
@@ -153,10 +152,9 @@ def array_mapping(
 
 def read_joint_map(path: Path) -> dict[str, str | int]:
     """A JSON object naming the source joint (BVH name or array index) of all 22 joints."""
-    try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MotionImportError(f"{path}: cannot read joint map ({exc})") from None
+    from compmo_gen.core.io import load_json
+
+    obj = load_json(path)  # not a regular file, bad JSON, limits: one line
     if not isinstance(obj, dict):
         raise MotionImportError(f"{path}: joint map: expected an object {{joint name: source}}")
     unknown = sorted(set(obj) - set(JOINT_NAMES))

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from compmo_gen.core.constants import NUM_JOINTS
+from compmo_gen.core.io import require_regular
 from compmo_gen.motion_import.joint_sets import MotionImportError
 
 #: Body-model family -> (joints of its kintree, file patterns under --smpl-dir).
@@ -28,6 +29,7 @@ _POSE_WIDTH = {72: "smpl", 156: "smplh", 165: "smplx"}
 def is_smpl_params(path: Path) -> bool:
     """Whether an ``.npz`` holds body-model parameters (rather than joint positions)."""
     try:
+        require_regular(path)
         with np.load(path, allow_pickle=False) as z:
             return "poses" in z.files or "body_pose" in z.files
     except (OSError, ValueError):
@@ -51,6 +53,7 @@ def _read_fields(path: Path) -> dict[str, np.ndarray | None]:
         "gender": ("gender",),
     }
     try:
+        require_regular(path)
         with np.load(path, allow_pickle=False) as z:
             return {key: _get(z, alts) for key, alts in names.items()}
     except (OSError, ValueError, TypeError) as exc:
