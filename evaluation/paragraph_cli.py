@@ -14,9 +14,14 @@ import json
 import logging
 from pathlib import Path
 
+from compmo_gen.core.errors import AnnotationError, UserError
 from compmo_gen.core.io import load_json, sha256_file, write_atomic
 
 log = logging.getLogger(__name__)
+
+#: Default of ``--max-words``: the longest paragraph scored (ActivityNet's longest is ~300 words;
+#: 500 sentences in one video took over two minutes of METEOR).
+MAX_PARAGRAPH_WORDS = 2000
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -24,8 +29,31 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--gt", required=True, nargs="+", metavar="GT", help="reference paragraphs (one set each)"
     )
-    parser.add_argument("--jobs", type=int, default=2, help="METEOR scoring threads")
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="METEOR scoring threads (at most the usable cores)"
+    )
+    parser.add_argument(
+        "--max-words",
+        type=int,
+        default=MAX_PARAGRAPH_WORDS,
+        help=f"refuse a video whose paragraph (predicted or reference) has more words than this; "
+        f"METEOR's time grows fast with length (default {MAX_PARAGRAPH_WORDS}, 0: no limit)",
+    )
     parser.add_argument("--out", help="write the metrics and the signature as JSON")
+
+
+def _check_lengths(file: str, paragraphs: dict[str, str], limit: int) -> None:
+    """One-line error for the first paragraph of more than ``limit`` words (0: no limit)."""
+    if limit <= 0:
+        return
+    for vid, text in paragraphs.items():
+        words = len(text.split())
+        if words > limit:
+            raise AnnotationError(
+                file, vid, None,
+                f"paragraph of {words} words exceeds --max-words {limit} (METEOR's time grows "
+                "fast with length; raise --max-words to score it anyway, 0: no limit)",
+            )  # fmt: skip
 
 
 def _read_reference(path: str) -> dict[str, str]:
@@ -45,16 +73,22 @@ def _read_reference(path: str) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     from compmo_gen.core.formats.extra import align_prediction_ids, load_any
+    from compmo_gen.core.procs import clamp_jobs
     from evaluation.meteor_driver import open_meteor
     from evaluation.paragraph import PARA_METRICS, paragraph_scores
 
-    meteor = open_meteor(max(1, args.jobs))
+    if args.jobs < 1:
+        raise UserError(f"--jobs {args.jobs}: use at least 1")
+    refs = [_read_reference(p) for p in args.gt]
+    pred = load_any(args.predictions, role="pred")[0]
+    align_prediction_ids(pred, {k for r in refs for k in r})
+    log.info("predictions: %s", pred.report.summary())
+    sentences = {v: [s.caption for s in a.segments] for v, a in pred.annotations.items()}
+    for path, ref in zip(args.gt, refs, strict=True):
+        _check_lengths(path, ref, args.max_words)
+    _check_lengths(args.predictions, {v: " ".join(s) for v, s in sentences.items()}, args.max_words)
+    meteor = open_meteor(clamp_jobs(args.jobs))
     try:
-        refs = [_read_reference(p) for p in args.gt]
-        pred = load_any(args.predictions, role="pred")[0]
-        align_prediction_ids(pred, {k for r in refs for k in r})
-        log.info("predictions: %s", pred.report.summary())
-        sentences = {v: [s.caption for s in a.segments] for v, a in pred.annotations.items()}
         scores = paragraph_scores(refs, sentences, meteor)
     finally:
         meteor.close()

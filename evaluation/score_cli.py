@@ -7,6 +7,7 @@ compmo-eval predictions.json --gt gt.json [gt2.json ...] [--multi-ref MODE] [--d
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import time
@@ -105,8 +106,12 @@ def add_bertscore_arguments(parser: argparse.ArgumentParser) -> None:
 def eval_config(args: argparse.Namespace) -> EvalConfig:
     """The evaluation settings named by the command line (shared with ``compmo-eval sodab``)."""
     values = options_given(args, EvalConfig, CLI_KEYS, prefix="")
+    from compmo_gen.core.procs import clamp_jobs
+
     values.setdefault("jobs", default_jobs())
-    return load(EvalConfig, values={**values, "progress": not args.quiet})
+    cfg = load(EvalConfig, values={**values, "progress": not args.quiet})
+    jobs = clamp_jobs(cfg.jobs)  # --jobs 32 on 2 cores: 2, with a warning
+    return cfg if jobs == cfg.jobs else dataclasses.replace(cfg, jobs=jobs)
 
 
 def run(args: argparse.Namespace) -> int:

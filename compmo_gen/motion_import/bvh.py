@@ -28,10 +28,13 @@ def _pybvh():  # noqa: ANN202 - module
 
 
 def _check_text(path: Path) -> None:
-    try:
-        head = path.read_bytes()[:4096].decode("utf-8", errors="replace")
-    except OSError as exc:
-        raise MotionImportError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    from compmo_gen.core.io import open_regular
+
+    with open_regular(path, "rb") as f:  # not a regular file (a FIFO would block): one line
+        try:
+            head = f.read(4096).decode("utf-8", errors="replace")
+        except OSError as exc:
+            raise MotionImportError(f"{path}: cannot read ({exc.strerror or exc})") from None
     words = head.split()
     if not words or words[0].upper() != "HIERARCHY":
         raise MotionImportError(f"{path}: not a BVH file (does not start with HIERARCHY)")
