@@ -32,7 +32,8 @@ class Case:
     argv: list[str]  # "{d}" is replaced by the case folder
     setup: Setup | None = None
     expect: str = (
-        "error"  # "error", "ok", "either" or "problems" (exit 2, "error: " lines on stdout)
+        "error"  # "error", "ok", "either", "problems" (exit 2, "error: " lines on stdout) or
+        # "report" (exit 0, or exit 2 with a report on stdout: doctor, validate)
     )
     check: Check | None = None  # on exit 0: None when fine, else what is wrong
     env: dict[str, str] = field(default_factory=dict)
@@ -148,6 +149,10 @@ def judge(case: Case, d: Path, rc: int | None, stdout: str, stderr: str) -> tupl
             if problem:
                 return False, problem
         return True, "problems listed"
+    if rc == 2 and case.expect == "report":  # doctor/validate: their findings on stdout
+        if not stdout.strip() or len(error_lines(stderr)) > 1:
+            return False, "exit 2 without a report on stdout"
+        return True, "report"
     if rc == 2:
         lines = error_lines(stderr)
         if len(lines) != 1 or "error" not in lines[0]:
