@@ -164,8 +164,10 @@ def import_demo(
     from modeling.model import ADAPTER_CONFIG, ADAPTER_WEIGHTS, LORA_DIR, MERGED_DIR
 
     ckpt, out = Path(ckpt), Path(out)
-    if out.exists() and any(out.iterdir()):
-        raise DemoCheckpointError(f"{out}: exists and is not empty (choose a new run folder)")
+    if os.path.lexists(out) and (not out.is_dir() or any(out.iterdir())):
+        raise DemoCheckpointError(
+            f"{out}: exists and is not an empty folder (choose a new run folder)"
+        )
     layout = detect_layout(ckpt)
     cfg_path = ckpt / "config.json"
     demo_cfg = _json(cfg_path) if cfg_path.is_file() else {}

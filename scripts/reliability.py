@@ -9,7 +9,10 @@ exit 0 and its output checked (every GT video accounted for, hostile clips skipp
 
 The code under test is whatever ``compmo_gen``/``evaluation`` import resolves to (PYTHONPATH);
 each label's outcomes go to ``results/reliability_<label>.json``; the table shows every label
-found there. ``--no-java`` skips the family that starts JVMs (slow).
+found there. ``--no-java`` skips the family that starts JVMs (slow), ``--no-slow`` the cases that
+import torch (``compmo-train``/``compmo-infer`` in the ``pathkinds`` family). The general
+families (``numbers``, ``nesting``, ``pathkinds``: ``tests/hostile_generic.py``) are described
+in ``docs/reliability.md``.
 """
 
 from __future__ import annotations
@@ -31,14 +34,14 @@ from hostile import families, run_case  # noqa: E402
 FAMILIES = families()
 
 
-def run(families: list[str], java: bool) -> dict:
+def run(families: list[str], java: bool, slow: bool = True) -> dict:
     out: dict = {}
     root = Path(tempfile.mkdtemp(prefix="compmo-reliability-"))
     try:
         for fam in families:
             rows = []
             for case in FAMILIES[fam]():
-                if case.java and not java:
+                if (case.java and not java) or (case.slow and not slow):
                     continue
                 res = run_case(case, root)
                 rows.append({"case": case.name, "held": res.held, "why": res.why,
@@ -80,9 +83,10 @@ def main() -> int:
     parser.add_argument("--label", default="after", help="name of this run in the table")
     parser.add_argument("--families", nargs="*", default=list(FAMILIES), choices=list(FAMILIES))
     parser.add_argument("--no-java", action="store_true", help="skip cases that start a JVM")
+    parser.add_argument("--no-slow", action="store_true", help="skip cases that import torch")
     args = parser.parse_args()
     t0 = time.monotonic()
-    res = run(args.families, java=not args.no_java)
+    res = run(args.families, java=not args.no_java, slow=not args.no_slow)
     results_dir = REPO / "results"
     path = results_dir / f"reliability_{args.label}.json"
     if path.exists() and set(args.families) != set(FAMILIES):  # a partial rerun: merge
@@ -105,8 +109,10 @@ def main() -> int:
         "Written by `python scripts/reliability.py --label LABEL` (cases in `tests/hostile.py`; each",
         "runs in a forked child with a timeout). A case *holds* when it exits 2 with exactly one",
         "error line and no traceback, or exits 0 with its output checked (every GT video accounted",
-        "for; a hostile HumanML3D clip skipped and counted). `before` = the code of main before",
-        "issue 13's fixes (run with PYTHONPATH pointing at that checkout), `after` = this branch.",
+        "for; a hostile HumanML3D clip skipped and counted), or (doctor, validate) exits 2 with a",
+        "report on stdout. `before` = the code of main before issue 13's fixes, `before-24` = main",
+        "before issue 24's (each run with PYTHONPATH pointing at that checkout and this checkout's",
+        "cases), `after` = this branch. Families: docs/reliability.md.",
         "",
         table(allres),
         "",
