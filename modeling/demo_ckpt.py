@@ -74,7 +74,10 @@ def load_weights(path: Path) -> dict[str, Any]:
     """Tensors of a ``.safetensors`` file or a ``.bin`` state dict (restricted unpickler)."""
     import torch
 
+    from compmo_gen.core.io import require_regular
+
     try:
+        require_regular(path)  # a FIFO or device would block or never end
         if path.suffix == ".safetensors":
             from safetensors.torch import load_file
 
