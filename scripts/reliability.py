@@ -34,7 +34,7 @@ from hostile import families, run_case  # noqa: E402
 FAMILIES = families()
 
 
-def run(families: list[str], java: bool, slow: bool = True) -> dict:
+def run(families: list[str], java: bool, slow: bool = True, cap: float | None = None) -> dict:
     out: dict = {}
     root = Path(tempfile.mkdtemp(prefix="compmo-reliability-"))
     try:
@@ -43,6 +43,8 @@ def run(families: list[str], java: bool, slow: bool = True) -> dict:
             for case in FAMILIES[fam]():
                 if (case.java and not java) or (case.slow and not slow):
                     continue
+                if cap is not None:
+                    case.timeout = min(case.timeout, cap)
                 res = run_case(case, root)
                 rows.append({"case": case.name, "held": res.held, "why": res.why,
                              "rc": res.rc, "seconds": round(res.seconds, 2)})  # fmt: skip
@@ -84,9 +86,12 @@ def main() -> int:
     parser.add_argument("--families", nargs="*", default=list(FAMILIES), choices=list(FAMILIES))
     parser.add_argument("--no-java", action="store_true", help="skip cases that start a JVM")
     parser.add_argument("--no-slow", action="store_true", help="skip cases that import torch")
+    parser.add_argument(
+        "--timeout", type=float, help="cap every case's timeout (s): for old code that hangs"
+    )
     args = parser.parse_args()
     t0 = time.monotonic()
-    res = run(args.families, java=not args.no_java, slow=not args.no_slow)
+    res = run(args.families, java=not args.no_java, slow=not args.no_slow, cap=args.timeout)
     results_dir = REPO / "results"
     path = results_dir / f"reliability_{args.label}.json"
     if path.exists() and set(args.families) != set(FAMILIES):  # a partial rerun: merge
