@@ -90,6 +90,23 @@ def test_vitt_one_reference_set_per_rater():
         load_any(path, role="gt")
 
 
+@pytest.mark.parametrize("lines", [False, True])
+def test_vitt_whose_first_record_has_no_annotations(tmp_path, lines):
+    """Detected as ViTT (not a traceback); the empty record has no sections: lenient skips it."""
+    recs = [{"id": "a", "annotations": []},
+            {"id": "b", "annotations": [{"timestamp": 0, "tag": "x"}, {"timestamp": 2000, "tag": "y"}]}]  # fmt: skip
+    path = tmp_path / "vitt.json"
+    path.write_text("\n".join(map(json.dumps, recs)) if lines else json.dumps(recs))
+    durs = {"a": 5.0, "b": 5.0}
+    with pytest.raises(AnnotationError, match=r"record 'a'.*at least one segment"):
+        load_any(path, role="gt", durations=durs)
+    (gt,) = load_any(path, role="gt", durations=durs, lenient=True)
+    assert gt.fmt == "vitt" and list(gt.annotations) == ["b"]
+    assert [(s.start, s.end) for s in gt.annotations["b"].segments] == [(0, 2.0), (2.0, 5.0)]
+    (pred,) = load_any(path, role="pred", durations=durs)
+    assert pred.annotations["a"].segments == ()
+
+
 def test_caption_predictions_and_id_alignment(tmp_path):
     path = tmp_path / "pred.json"
     path.write_text(json.dumps({
