@@ -152,3 +152,13 @@ def test_yaml_size_limit(tmp_path):
     p.write_text("a: 1\n" * 300_000)
     with pytest.raises(AnnotationError, match="exceeds the limit"):
         io.load_yaml(p)
+
+
+def test_a_huge_file_is_refused_before_it_is_read(tmp_path):
+    """A sparse file one byte over the default limit: refused from its size, nothing read."""
+    p = tmp_path / "huge.json"
+    with open(p, "wb") as f:
+        f.truncate(io.MAX_FILE_BYTES + 1)
+    for reader in (io.load_json, io.read_text, io.read_bytes, io.load_json_or_lines):
+        with pytest.raises(AnnotationError, match="exceeds the limit"):
+            reader(p)
