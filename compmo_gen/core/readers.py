@@ -5,9 +5,10 @@ files, manifests, results files, joint maps, and the ``.npy``/``.npz``/``.txt``/
 goes through :func:`require_regular` before it opens a path, so a directory, a FIFO (which would
 block ``open`` forever), a socket, a device such as ``/dev/zero``, a symbolic-link loop or an
 oversized file is one :class:`AnnotationError` line, never a traceback or a hang. JSON is parsed
-by :func:`loads_json` (integers of more than :data:`MAX_INT_DIGITS` digits, numbers beyond the
-float range, nesting deeper than the interpreter allows and duplicate keys refused, with the line);
-YAML by :func:`loads_yaml` under the same limits. Re-exported by :mod:`compmo_gen.core.io`.
+by :func:`loads_json` (integers of more than :data:`MAX_INT_DIGITS` digits, nesting deeper than
+the interpreter allows and duplicate keys refused; numbers beyond the float range read as
+infinities, like ``Infinity``, for the field checks to refuse where a number is used); YAML by
+:func:`loads_yaml` under the same limits. Re-exported by :mod:`compmo_gen.core.io`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import IO, Any
 from compmo_gen.core.errors import AnnotationError
 
 #: Limits of :func:`load_json` / :func:`loads_json`, generous for every compmo format: integers of
-#: more digits, floats beyond the float range, strings longer, or nesting deeper are refused.
+#: more digits or strings longer are refused (and nesting deeper than the recursion limit).
 MAX_INT_DIGITS = 308
 MAX_STRING_CHARS = 1 << 24
 #: Text and JSON files larger than this are refused before they are read.
@@ -225,8 +226,8 @@ def _parse(text: str, fail: Any) -> Any:
 def loads_json(
     text: str, file: str | os.PathLike[str], record: str | None = None, field: str | None = None
 ) -> Any:
-    """Parse JSON text strictly: no duplicate keys, numbers that fit a float (``NaN`` and
-    ``Infinity`` are read, for the field checks to name), integers of at most
+    """Parse JSON text strictly: no duplicate keys, numbers beyond the float range read as
+    infinities (like ``NaN`` and ``Infinity``, read for the field checks to name), integers of at most
     :data:`MAX_INT_DIGITS` digits, object values up to :data:`MAX_STRING_CHARS` characters,
     nesting up to the interpreter's recursion limit. Every violation is one :class:`AnnotationError`
     naming ``file`` (and ``record``/``field`` when given; a duplicate key names itself)."""
