@@ -15,7 +15,7 @@ import logging
 from pathlib import Path
 
 from compmo_gen.core.errors import AnnotationError, UserError
-from compmo_gen.core.io import load_json, sha256_file, write_atomic
+from compmo_gen.core.io import check_writable, load_json, sha256_file, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise UserError(f"--jobs {args.jobs}: use at least 1")
+    check_writable(args.out)  # an unwritable --out fails now, not after METEOR
     refs = [_read_reference(p) for p in args.gt]
     pred = load_any(args.predictions, role="pred")[0]
     align_prediction_ids(pred, {k for r in refs for k in r})
