@@ -15,7 +15,6 @@ with ``--bertscore-model PATH --bertscore-layers N``. Nothing is downloaded.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -91,8 +90,12 @@ def resolve_model(model: str | None, layers: int | None) -> tuple[Path, int, str
         if name != DEFAULT_BERTSCORE_MODEL:
             raise ConfigError(f"{path}: pass --bertscore-layers N for this model")
         layers = DEFAULT_BERTSCORE_LAYERS
-    cfg = json.loads((path / "config.json").read_text(encoding="utf-8"))
-    depth = int(cfg.get("num_hidden_layers", layers))
+    from compmo_gen.core.io import load_json
+
+    cfg = load_json(path / "config.json")
+    depth = cfg.get("num_hidden_layers", layers) if isinstance(cfg, dict) else None
+    if not isinstance(depth, int) or isinstance(depth, bool):
+        raise ConfigError(f"{path / 'config.json'}: num_hidden_layers missing or not an integer")
     if not 1 <= layers <= depth:
         raise ConfigError(f"{path}: --bertscore-layers must be in 1..{depth}, got {layers}")
     return path, layers, name

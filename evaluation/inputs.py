@@ -75,12 +75,15 @@ def load_inputs(args: argparse.Namespace) -> tuple[list[AnnotationSet], Annotati
     for name, aset in [*zip(names, gts, strict=True), ("predictions", pred)]:
         log.info("%s: %s", name, aset.report.summary())
         if aset.report.max_past_duration:
-            n = sum(aset.report.counts[k] for k in ("gt_end_past_duration", "gt_end_clipped"))
+            n = sum(aset.report.counts[k] for k in ("gt_end_past_duration", "gt_end_clipped",
+                                                    "gt_start_past_duration"))  # fmt: skip
             log.warning(
                 "%s (%s): %d segment(s) end after the video's duration, by up to %.4g s: %s",
                 name, aset.source, n, aset.report.max_past_duration,
                 "kept as given (as the reference evaluators, which never read the duration)"
-                if aset.report.counts["gt_end_past_duration"] else "clipped to the duration",
+                if aset.report.counts["gt_end_past_duration"] else "clipped to the duration"
+                + (f" ({aset.report.counts['gt_start_past_duration']} starting after it kept)"
+                   if aset.report.counts["gt_start_past_duration"] else ""),
             )  # fmt: skip
         for msg in aset.report.skipped:
             log.warning("skipped (%s): %s", name, msg)

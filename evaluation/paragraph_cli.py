@@ -14,11 +14,15 @@ import json
 import logging
 from pathlib import Path
 
-from compmo_gen.core.errors import AnnotationError
-from compmo_gen.core.io import sha256_file, write_atomic
+from compmo_gen.core.errors import AnnotationError, UserError
+from compmo_gen.core.io import check_writable, load_json, sha256_file, write_atomic
 from evaluation.config import default_jobs
 
 log = logging.getLogger(__name__)
+
+#: Default of ``--max-words``: the longest paragraph scored (ActivityNet's longest is ~300 words;
+#: 500 sentences in one video took over two minutes of METEOR).
+MAX_PARAGRAPH_WORDS = 2000
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -31,9 +35,30 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--jobs",
         type=int,
         default=default_jobs(),
-        help="METEOR scoring threads (default: min(4, cores))",
+        help="METEOR scoring threads, at most the usable cores (default: min(4, cores))",
+    )
+    parser.add_argument(
+        "--max-words",
+        type=int,
+        default=MAX_PARAGRAPH_WORDS,
+        help=f"refuse a video whose paragraph (predicted or reference) has more words than this; "
+        f"METEOR's time grows fast with length (default {MAX_PARAGRAPH_WORDS}, 0: no limit)",
     )
     parser.add_argument("--out", help="write the metrics and the signature as JSON")
+
+
+def _check_lengths(file: str, paragraphs: dict[str, str], limit: int) -> None:
+    """One-line error for the first paragraph of more than ``limit`` words (0: no limit)."""
+    if limit <= 0:
+        return
+    for vid, text in paragraphs.items():
+        words = len(text.split())
+        if words > limit:
+            raise AnnotationError(
+                file, vid, None,
+                f"paragraph of {words} words exceeds --max-words {limit} (METEOR's time grows "
+                "fast with length; raise --max-words to score it anyway, 0: no limit)",
+            )  # fmt: skip
 
 
 def _read_reference(path: str) -> dict[str, str]:
@@ -41,12 +66,7 @@ def _read_reference(path: str) -> dict[str, str]:
     from compmo_gen.core.formats.extra import load_any
     from evaluation.paragraph import dense_to_paragraph
 
-    try:
-        obj = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AnnotationError(path, None, None, "file not found") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise AnnotationError(path, None, None, f"not valid JSON ({exc})") from None
+    obj = load_json(path)
     if isinstance(obj, dict) and obj and all(isinstance(v, str) for v in obj.values()):
         return obj
     out: dict[str, str] = {}
@@ -58,17 +78,24 @@ def _read_reference(path: str) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     from compmo_gen.core.formats.extra import align_prediction_ids, load_any
+    from compmo_gen.core.procs import clamp_jobs
     from evaluation.limits import GuardedMeteor
     from evaluation.meteor_driver import open_meteor
     from evaluation.paragraph import PARA_METRICS, paragraph_scores
 
-    meteor = GuardedMeteor(open_meteor(max(1, args.jobs)))
+    if args.jobs < 1:
+        raise UserError(f"--jobs {args.jobs}: use at least 1")
+    check_writable(args.out)  # an unwritable --out fails now, not after METEOR
+    refs = [_read_reference(p) for p in args.gt]
+    pred = load_any(args.predictions, role="pred")[0]
+    align_prediction_ids(pred, {k for r in refs for k in r})
+    log.info("predictions: %s", pred.report.summary())
+    sentences = {v: [s.caption for s in a.segments] for v, a in pred.annotations.items()}
+    for path, ref in zip(args.gt, refs, strict=True):
+        _check_lengths(path, ref, args.max_words)
+    _check_lengths(args.predictions, {v: " ".join(s) for v, s in sentences.items()}, args.max_words)
+    meteor = GuardedMeteor(open_meteor(clamp_jobs(args.jobs)))
     try:
-        refs = [_read_reference(p) for p in args.gt]
-        pred = load_any(args.predictions, role="pred")[0]
-        align_prediction_ids(pred, {k for r in refs for k in r})
-        log.info("predictions: %s", pred.report.summary())
-        sentences = {v: [s.caption for s in a.segments] for v, a in pred.annotations.items()}
         scores = paragraph_scores(refs, sentences, meteor)
     finally:
         meteor.close()

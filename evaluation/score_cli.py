@@ -7,6 +7,7 @@ compmo-eval predictions.json --gt gt.json [gt2.json ...] [--multi-ref MODE] [--d
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import time
@@ -107,8 +108,13 @@ def add_bertscore_arguments(parser: argparse.ArgumentParser) -> None:
 def eval_config(args: argparse.Namespace) -> EvalConfig:
     """The evaluation settings named by the command line (shared with ``compmo-eval sodab``)."""
     values = options_given(args, EvalConfig, CLI_KEYS, prefix="")
+    from compmo_gen.core.procs import clamp_jobs
+
     values["progress"] = not args.quiet
     cfg = load(EvalConfig, args.config, sets=args.set, values=values)
+    jobs = clamp_jobs(cfg.jobs)  # --jobs 32 on 2 cores: 2, with a warning
+    if jobs != cfg.jobs:
+        cfg = dataclasses.replace(cfg, jobs=jobs)
     vars(args).update({k: getattr(cfg, k) for k in CLI_KEYS})  # the effective values, as args.X
     return cfg
 

@@ -7,17 +7,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from compmo_gen.core.errors import AnnotationError
-from compmo_gen.core.io import write_atomic
+from compmo_gen.core.io import load_json, loads_json, read_text, write_atomic
 
 if TYPE_CHECKING:
     from evaluation.bertscore import SodaB
 
 
 def _read_json(path: Path) -> dict:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise AnnotationError(path, None, None, f"cannot read results ({exc})") from None
+    doc = load_json(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("metrics"), dict):
         raise AnnotationError(path, None, "metrics", "not a compmo-eval results file")
     return doc
@@ -48,12 +45,9 @@ def merge_per_video(path: Path, res: SodaB) -> None:
     """Add ``"SODA_B": {"P", "R", "F"}`` (null when not counted) to every per-video record."""
     records: list[dict] = []
     if path.exists():
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for n, line in enumerate(read_text(path).splitlines(), 1):
             if line.strip():
-                try:
-                    records.append(json.loads(line))
-                except ValueError:
-                    raise AnnotationError(f"{path}: line {n}", None, None, "not JSON") from None
+                records.append(loads_json(line, path, f"line {n}"))
     seen = set()
     for rec in records:
         vid = rec.get("id")

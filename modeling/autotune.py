@@ -146,13 +146,13 @@ def _model_config(cfg: Any) -> Any:
 
 
 def _zero_stage(cfg: Any) -> int:
-    import json
-    from pathlib import Path
 
     if not cfg.deepspeed:
         return 0
     try:
-        ds = json.loads(Path(cfg.deepspeed).read_text(encoding="utf-8"))
+        from compmo_gen.core.io import load_json
+
+        ds = load_json(cfg.deepspeed)
     except (OSError, ValueError):
         return 0  # reported by the Trainer when it reads the file
     stage = ds.get("zero_optimization", {}).get("stage", 0) if isinstance(ds, dict) else 0

@@ -17,7 +17,7 @@ import numpy as np
 
 from compmo_gen.core.constants import FPS
 from compmo_gen.core.errors import AnnotationError
-from compmo_gen.core.io import load_joints
+from compmo_gen.core.io import load_joints, require_regular
 from compmo_gen.core.prompts import STAGE2_SYSTEM, stage1_prompt, stage2_user
 from compmo_gen.core.stage_files import StageRecord, motion_path, read_stage_file
 from modeling.adapter import STRIDE, WINDOW, motion_windows, num_windows, select_windows
@@ -111,6 +111,7 @@ def load_examples(
 
 
 def example_windows(ex: Example, *, center: bool = False) -> np.ndarray:
+    require_regular(ex.motion)
     arr = np.load(ex.motion, mmap_mode="r", allow_pickle=False)
     clip = np.asarray(arr[ex.frames[0] : ex.frames[1]], dtype=np.float32)
     win = motion_windows(clip, WINDOW, STRIDE, center=center)

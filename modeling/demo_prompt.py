@@ -9,7 +9,6 @@ tokenizer's (DEMO renders ``conv_llama_3`` with ``apply_chat_template`` too).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -54,10 +53,9 @@ def read_prompt_spec(run: str | Path) -> dict[str, Any] | None:
     path = Path(run) / PROMPT_FILE
     if not path.is_file():
         return None
-    try:
-        spec = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"{path}: unreadable ({exc})") from None
+    from compmo_gen.core.io import load_json
+
+    spec = load_json(path)
     if not isinstance(spec, dict) or not isinstance(spec.get("user"), str):
         raise ConfigError(f"{path}: field 'user': missing or not a string")
     if spec["user"].count("<motion>") != 1 or "{duration}" not in spec["user"]:

@@ -184,7 +184,9 @@ def read_adapter_spec(run: Path) -> dict[str, Any]:
     path = run / ADAPTER_CONFIG
     if not path.is_file():
         raise ConfigError(f"{path}: not a trained run folder (no adapter config)")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{path}: unreadable adapter config ({exc})") from None
+    from compmo_gen.core.io import load_json
+
+    spec = load_json(path)  # not a regular file, bad JSON, limits: one line
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{path}: adapter config is not a JSON object")
+    return spec

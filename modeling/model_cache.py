@@ -20,7 +20,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from compmo_gen.core.io import atomic_dir, sha256_file, write_atomic
+from compmo_gen.core.io import atomic_dir, load_json, sha256_file, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def _file_hash(path: Path, root: Path) -> str:
     stamp = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
     index_path = root / "hashes.json"
     try:
-        index = json.loads(index_path.read_text(encoding="utf-8"))
+        index = load_json(index_path)
     except (OSError, ValueError):
         index = {}
     if not isinstance(index, dict):

@@ -47,12 +47,9 @@ def _explicit_keys(args: argparse.Namespace) -> set[str]:
     keys = set(options_given(args, GenerationConfig))
     keys |= {s.split("=", 1)[0].strip().replace("-", "_") for s in args.set}
     if args.config:
-        import yaml
+        from compmo_gen.core.io import load_yaml
 
-        try:
-            loaded = yaml.safe_load(Path(args.config).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            loaded = None  # the loader below reports the file
+        loaded = load_yaml(args.config)  # not a regular file, bad YAML, limits: one line
         keys |= set(loaded) if isinstance(loaded, dict) else set()
     return keys
 
@@ -154,7 +151,9 @@ def motion_stage_file(args: argparse.Namespace, spec: dict | None, out: Path) ->
         argv.append("--no-retarget")
     run_generator(argv)
     records = []
-    for vid in (out / "imported" / "all.txt").read_text(encoding="utf-8").split():
+    from compmo_gen.core.io import read_text
+
+    for vid in read_text(out / "imported" / "all.txt").split():
         rel = f"imported/new_joints/{vid}.npy"
         system, user = _prompt(spec, args.prompt, npy_frames(out / rel) / FPS)
         records.append(StageRecord(vid, rel, system, user, ""))

@@ -10,7 +10,10 @@ exit 0 and its output checked (every GT video accounted for, hostile clips skipp
 The code under test is whatever ``compmo_gen``/``evaluation`` import resolves to (``-P`` keeps the
 current folder off the front of the path, so PYTHONPATH's order decides);
 each label's outcomes go to ``results/reliability_<label>.json``; the table shows every label
-found there. ``--no-java`` skips the family that starts JVMs (slow).
+found there. ``--no-java`` skips the family that starts JVMs (slow), ``--no-slow`` the cases that
+import torch (``compmo-train``/``compmo-infer`` in the ``pathkinds`` family). The general
+families (``numbers``, ``nesting``, ``pathkinds``: ``tests/hostile_generic.py``) are described
+in ``docs/reliability.md``.
 """
 
 from __future__ import annotations
@@ -29,15 +32,17 @@ REPO = Path(__file__).resolve().parents[1]
 FAMILIES = families()
 
 
-def run(families: list[str], java: bool) -> dict:
+def run(families: list[str], java: bool, slow: bool = True, cap: float | None = None) -> dict:
     out: dict = {}
     root = Path(tempfile.mkdtemp(prefix="compmo-reliability-"))
     try:
         for fam in families:
             rows = []
             for case in FAMILIES[fam]():
-                if case.java and not java:
+                if (case.java and not java) or (case.slow and not slow):
                     continue
+                if cap is not None:
+                    case.timeout = min(case.timeout, cap)
                 res = run_case(case, root)
                 rows.append({"case": case.name, "held": res.held, "why": res.why,
                              "rc": res.rc, "seconds": round(res.seconds, 2)})  # fmt: skip
@@ -78,9 +83,13 @@ def main() -> int:
     parser.add_argument("--label", default="after", help="name of this run in the table")
     parser.add_argument("--families", nargs="*", default=list(FAMILIES), choices=list(FAMILIES))
     parser.add_argument("--no-java", action="store_true", help="skip cases that start a JVM")
+    parser.add_argument("--no-slow", action="store_true", help="skip cases that import torch")
+    parser.add_argument(
+        "--timeout", type=float, help="cap every case's timeout (s): for old code that hangs"
+    )
     args = parser.parse_args()
     t0 = time.monotonic()
-    res = run(args.families, java=not args.no_java)
+    res = run(args.families, java=not args.no_java, slow=not args.no_slow, cap=args.timeout)
     results_dir = REPO / "results"
     path = results_dir / f"reliability_{args.label}.json"
     if path.exists() and set(args.families) != set(FAMILIES):  # a partial rerun: merge
@@ -103,8 +112,10 @@ def main() -> int:
         "Written by `python -m scripts.reliability --label LABEL` (cases in `tests/hostile.py`; each",
         "runs in a forked child with a timeout). A case *holds* when it exits 2 with exactly one",
         "error line and no traceback, or exits 0 with its output checked (every GT video accounted",
-        "for; a hostile HumanML3D clip skipped and counted). `before` = the code of main before",
-        "issue 13's fixes (run with PYTHONPATH pointing at that checkout), `after` = this branch.",
+        "for; a hostile HumanML3D clip skipped and counted), or (doctor, validate) exits 2 with a",
+        "report on stdout. `before` = the code of main before issue 13's fixes, `before-24` = main",
+        "before issue 24's (each run with PYTHONPATH pointing at that checkout and this checkout's",
+        "cases), `after` = this branch. Families: docs/reliability.md.",
         "",
         table(allres),
         "",

@@ -28,16 +28,18 @@ Check = Callable[[Path, str, str], "str | None"]
 class Case:
     family: str
     name: str
-    prog: str  # "gen" or "eval"
+    prog: str  # "gen", "eval", "train" or "infer"
     argv: list[str]  # "{d}" is replaced by the case folder
     setup: Setup | None = None
     expect: str = (
-        "error"  # "error", "ok", "either" or "problems" (exit 2, "error: " lines on stdout)
+        "error"  # "error", "ok", "either", "problems" (exit 2, "error: " lines on stdout) or
+        # "report" (exit 0, or exit 2 with a report on stdout: doctor, validate)
     )
     check: Check | None = None  # on exit 0: None when fine, else what is wrong
     env: dict[str, str] = field(default_factory=dict)
     timeout: float = 60.0
     java: bool = False  # needs Java (slow: a JVM start)
+    slow: bool = False  # imports torch or runs long: scripts/reliability.py only
 
 
 @dataclass
@@ -67,6 +69,10 @@ def _child(case: Case, d: Path, out: Path, err: Path) -> None:
         argv = [a.format(d=d) for a in case.argv]
         if case.prog == "gen":
             from compmo_gen.cli import main
+        elif case.prog == "train":
+            from modeling.cli import train_main as main
+        elif case.prog == "infer":
+            from modeling.cli import infer_main as main
         else:
             from evaluation.cli import main
         try:
@@ -143,6 +149,10 @@ def judge(case: Case, d: Path, rc: int | None, stdout: str, stderr: str) -> tupl
             if problem:
                 return False, problem
         return True, "problems listed"
+    if rc == 2 and case.expect == "report":  # doctor/validate: their findings on stdout
+        if not stdout.strip() or len(error_lines(stderr)) > 1:
+            return False, "exit 2 without a report on stdout"
+        return True, "report"
     if rc == 2:
         lines = error_lines(stderr)
         if len(lines) != 1 or "error" not in lines[0]:
@@ -257,9 +267,11 @@ def families() -> dict[str, Callable[[], list[Case]]]:
     """Every case family by name (the case modules are imported here: they import this one)."""
     try:
         from . import hostile_files as f
+        from . import hostile_generic as g
         from . import hostile_trees as t
     except ImportError:
         import hostile_files as f  # type: ignore[no-redef]
+        import hostile_generic as g  # type: ignore[no-redef]
         import hostile_trees as t  # type: ignore[no-redef]
 
     return {
@@ -271,4 +283,7 @@ def families() -> dict[str, Callable[[], list[Case]]]:
         "validate": t.validate_cases,
         "humanml3d": t.humanml3d_cases,
         "java": t.java_cases,
+        "numbers": g.number_cases,
+        "nesting": g.nesting_cases,
+        "pathkinds": g.pathkind_cases,
     }

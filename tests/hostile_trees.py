@@ -284,20 +284,21 @@ def java_cases() -> list[Case]:
             (target / "CompmoMeteor.class").write_bytes(b"\xca\xfe\xba\xbe garbage")
 
     path = os.environ.get("PATH", "")
+    java = ["--tokenizer", "java", "--meteor", "java"]  # the defaults are native (no JVM)
     return [
-        Case("java", "caption-100kB", "eval", _score(),
+        Case("java", "caption-100kB", "eval", _score(java),
              several(write("gt.json", GT), write("pred.json", long_pred)),
              expect="ok", check=all_gt_accounted(), timeout=300, java=True),
-        Case("java", "broken-java", "eval", _score(), broken_java,
+        Case("java", "broken-java", "eval", _score(java), broken_java,
              env={"PATH": "{d}/bin:" + path}, timeout=60, java=True),
-        Case("java", "tiny-heap", "eval", _score(), files,
+        Case("java", "tiny-heap", "eval", _score(java), files,
              env={"_JAVA_OPTIONS": "-Xmx4m"}, timeout=120, java=True),
-        Case("java", "damaged-class-cache", "eval", _score(), damaged_cache,
+        Case("java", "damaged-class-cache", "eval", _score(java), damaged_cache,
              env={"XDG_CACHE_HOME": "{d}/cache"}, expect="ok", check=all_gt_accounted(),
              timeout=300, java=True),
-        Case("java", "out-unwritable", "eval", _score(["--out", "/proc/compmo/res.json"]), files,
+        Case("java", "out-unwritable", "eval", _score(["--out", "/proc/compmo/res.json", *java]), files,
              timeout=60, java=True),
-        Case("java", "lenient-duplicate", "eval", _score(["--lenient"]),
+        Case("java", "lenient-duplicate", "eval", _score(["--lenient", *java]),
              several(write("gt.json", GT), write("pred.json", '{"results": {"v1": '
                                                   + json.dumps(PRED["results"]["v1"]) + ', "v1": 5, "v2": '
                                                   + json.dumps(PRED["results"]["v2"]) + "}}")),

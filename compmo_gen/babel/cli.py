@@ -6,7 +6,6 @@ compmo-gen babel --babel BABEL_DIR --humanml3d H3D_DIR --out OUT [--preset demo-
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 
 log = logging.getLogger(__name__)
@@ -82,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
     counts = ", ".join(f"{k} {v}" for k, v in manifest["counts"].items())
     log.info("wrote %s (%s)", args.out, counts)
     if not args.no_card and not args.quiet:
-        card = json.loads((Path(args.out) / "stats.json").read_text(encoding="utf-8"))
+        from compmo_gen.core.io import load_json
+
+        card = load_json(Path(args.out) / "stats.json")
         print(render_card(card), end="")
     return 0

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from compmo_gen.core.constants import FPS
 from compmo_gen.core.errors import AnnotationError
+from compmo_gen.core.io import read_text
 from compmo_gen.core.segments import DenseAnnotation, Segment
 
 HEADER = ("text", "length")
@@ -75,11 +76,9 @@ def read_unimotion_csv(
     path = Path(path)
     vid = vid or path.stem
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise AnnotationError(path, vid, None, "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AnnotationError(path, vid, None, f"unreadable ({exc})") from None
+        text = read_text(path)  # a regular UTF-8 file (a byte-order mark dropped)
+    except AnnotationError as exc:
+        raise AnnotationError(path, vid, exc.field, exc.message) from None
     rows = list(csv.reader(text.splitlines()))
     if not rows or [c.strip().lower() for c in rows[0]] != list(HEADER):
         raise AnnotationError(path, "row 1", "header", "expected 'text,length'")

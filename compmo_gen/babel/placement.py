@@ -20,6 +20,7 @@ from pathlib import Path
 from compmo_gen.babel.reader import BabelLabel, amass_key
 from compmo_gen.core.constants import FPS
 from compmo_gen.core.errors import AnnotationError
+from compmo_gen.core.io import read_text
 
 #: Seconds HumanML3D removed from the start of these AMASS sources before indexing.
 CUTS: tuple[tuple[str, float], ...] = (
@@ -60,9 +61,7 @@ def read_index(path: str | Path) -> tuple[dict[str, ClipPlacement], set[str], Co
     counts: Counter = Counter()
     out: dict[str, ClipPlacement] = {}
     humanact12: set[str] = set()
-    from compmo_gen.core.io import read_text
-
-    text = read_text(path)  # regular files only (a FIFO never blocks), BOM dropped, UTF-8
+    text = read_text(path)  # a regular UTF-8 file (a byte-order mark dropped), else one line
     reader = csv.DictReader(text.splitlines())
     missing = [f for f in INDEX_FIELDS if f not in (reader.fieldnames or [])]
     if missing:

@@ -215,9 +215,9 @@ def read_babel_dir(root: str | Path) -> BabelIndex:
     only in an extra file is kept with ``dense=None``.
     """
     root = Path(root)
-    # a name that is there but no regular file (a folder, FIFO, symbolic-link loop) is an error
-    # from load_json below, never silently skipped
-    present = [n for n in (*DENSE_FILES, *EXTRA_FILES) if os.path.lexists(root / f"{n}.json")]
+    # present: anything by that name (a FIFO, folder or link loop is then refused by load_json)
+    names = (*DENSE_FILES, *EXTRA_FILES)
+    present = [n for n in names if os.path.lexists(root / f"{n}.json")]
     if not any(n in DENSE_FILES for n in present):
         raise AnnotationError(
             root, None, None, "no BABEL label file (train.json, val.json, test.json)"

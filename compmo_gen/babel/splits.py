@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from compmo_gen.core.errors import AnnotationError
+from compmo_gen.core.io import read_text
 
 SPLITS = ("train", "val", "test")
 UNIMOTION_LISTS = {"train": "train_ft.txt", "val": "val_ft.txt", "test": "test_ft.txt"}
@@ -27,11 +28,12 @@ UNIMOTION_LISTS = {"train": "train_ft.txt", "val": "val_ft.txt", "test": "test_f
 
 def read_id_list(path: Path) -> list[str]:
     """Ids of a split list, one per line (blank lines ignored, order kept, duplicates once)."""
-    from compmo_gen.core.io import read_text
-
-    if not os.path.lexists(path):
-        raise AnnotationError(path, None, None, "split list not found")
-    text = read_text(path)  # regular files only: a FIFO never blocks
+    try:
+        text = read_text(path)  # a regular UTF-8 file: never a FIFO's endless wait
+    except AnnotationError as exc:
+        if exc.message == "file not found":
+            raise AnnotationError(path, None, None, "split list not found") from None
+        raise
     return list(dict.fromkeys(ln.strip() for ln in text.splitlines() if ln.strip()))
 
 

@@ -28,10 +28,9 @@ import re
 import types
 import typing
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from compmo_gen.core.errors import ConfigError
+from compmo_gen.core.errors import AnnotationError, ConfigError
 from compmo_gen.core.io import write_atomic
 
 T = TypeVar("T")
@@ -125,12 +124,12 @@ def _items(value: Any, key: str) -> list[Any]:
     if isinstance(value, str):
         text = value.strip()
         if text.startswith("["):
-            import yaml
+            from compmo_gen.core.readers import loads_yaml
 
             try:
-                value = yaml.safe_load(text)
-            except yaml.YAMLError:
-                raise ConfigError(f"{key}: cannot read the list {value!r}") from None
+                value = loads_yaml(text, key)
+            except AnnotationError:
+                raise ConfigError(f"{key}: cannot read the list {value[:80]!r}") from None
         else:
             return [v for v in re.split(r"[,\s]+", text) if v]
     if isinstance(value, (list, tuple)):
@@ -280,13 +279,12 @@ def parse_sets(items: Iterable[str]) -> dict[str, str]:
 
 def read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The mapping in a YAML file (an empty file is ``{}``)."""
-    import yaml
+    from compmo_gen.core.readers import load_yaml
 
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError(f"{path}: cannot read the config file ({first})") from None
+        data = load_yaml(path)  # not a regular file, bad YAML, limits
+    except AnnotationError as exc:
+        raise ConfigError(f"{path}: cannot read the config file ({exc.message})") from None
     if data is None:
         return {}
     if not isinstance(data, Mapping):

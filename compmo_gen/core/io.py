@@ -8,11 +8,8 @@ import functools
 import glob
 import hashlib
 import json
-import math
 import os
 import shutil
-import stat
-import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -20,135 +17,25 @@ from typing import TYPE_CHECKING, Any
 
 from compmo_gen.core.constants import NUM_JOINTS
 from compmo_gen.core.errors import AnnotationError, OutputError
+from compmo_gen.core.readers import (  # noqa: F401 (the reading layer, re-exported)
+    MAX_FILE_BYTES,
+    MAX_INT_DIGITS,
+    MAX_STRING_CHARS,
+    first_text,
+    load_json,
+    load_json_or_lines,
+    load_yaml,
+    loads_json,
+    loads_json_or_lines,
+    loads_yaml,
+    open_regular,
+    read_bytes,
+    read_text,
+    require_regular,
+)
 
 if TYPE_CHECKING:
     import numpy as np
-
-
-#: Limits of :func:`load_json` / :func:`loads_json`, generous for every compmo format: integers of
-#: more digits, floats beyond the float range, strings longer, or nesting deeper are refused.
-MAX_INT_DIGITS = 308
-MAX_STRING_CHARS = 1 << 24
-#: Text and JSON files larger than this are refused before they are read.
-MAX_FILE_BYTES = 4 << 30
-_BOM = "\ufeff"
-
-
-def _regular_file(path: Path, file: str | os.PathLike[str] | None = None) -> int:
-    """The size of ``path`` if it is a readable regular file, else an :class:`AnnotationError`
-    (missing, a directory, a FIFO or device, unreadable, too large)."""
-    where = path if file is None else file
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise AnnotationError(where, None, None, "file not found") from None
-    except (OSError, ValueError) as exc:
-        raise AnnotationError(where, None, None, f"cannot read ({_os_reason(exc)})") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise AnnotationError(where, None, None, "is a directory, expected a file")
-    if not stat.S_ISREG(st.st_mode):
-        raise AnnotationError(where, None, None, "not a regular file (a FIFO or device?)")
-    if st.st_size > MAX_FILE_BYTES:
-        raise AnnotationError(
-            where, None, None, f"file of {st.st_size} bytes exceeds the limit {MAX_FILE_BYTES}"
-        )
-    return st.st_size
-
-
-def _os_reason(exc: BaseException) -> str:
-    return getattr(exc, "strerror", None) or type(exc).__name__
-
-
-def read_text(path: str | os.PathLike[str], *, errors: str = "strict") -> str:
-    """A UTF-8 text file (a leading byte-order mark dropped); missing, directory, FIFO, unreadable
-    or (with ``errors="strict"``) non-UTF-8 files are one-line :class:`AnnotationError`."""
-    path = Path(path)
-    _regular_file(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise AnnotationError(path, None, None, f"cannot read ({_os_reason(exc)})") from None
-    try:
-        text = data.decode("utf-8", errors=errors)
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise AnnotationError(
-            path, None, f"line {line}", f"not UTF-8 text (byte {exc.start})"
-        ) from None
-    return text[1:] if text.startswith(_BOM) else text
-
-
-def first_text(path: str | os.PathLike[str], size: int = 4096) -> str:
-    """Up to ``size`` characters of a text file from its first non-blank one (a byte-order mark
-    and any amount of leading whitespace skipped): enough to tell its format."""
-    path = Path(path)
-    _regular_file(path)
-    try:
-        with open(path, encoding="utf-8", errors="strict") as f:
-            head = ""
-            while True:
-                block = f.read(1 << 16)
-                head = (head + block).lstrip(_BOM + " \t\r\n")
-                if len(head) >= size or not block:
-                    return head[:size]
-    except UnicodeDecodeError:
-        raise AnnotationError(path, None, None, "not UTF-8 text") from None
-    except OSError as exc:
-        raise AnnotationError(path, None, None, f"cannot read ({_os_reason(exc)})") from None
-
-
-def loads_json(
-    text: str, file: str | os.PathLike[str], record: str | None = None, field: str | None = None
-) -> Any:
-    """Parse JSON text strictly: no duplicate keys, numbers that fit a float (``NaN`` and
-    ``Infinity`` are read, for the field checks to name),
-    integers of at most :data:`MAX_INT_DIGITS` digits, object values up to :data:`MAX_STRING_CHARS`
-    characters, nesting up to the interpreter's recursion limit. Every violation is one :class:`AnnotationError`."""
-
-    def fail(message: str, rec: str | None = record) -> AnnotationError:
-        return AnnotationError(file, rec, field, message)
-
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        seen: dict[str, Any] = {}
-        for k, v in pairs:
-            if k in seen:
-                raise fail("duplicate key", k if record is None else record)
-            if (isinstance(v, str) and len(v) > MAX_STRING_CHARS) or len(k) > MAX_STRING_CHARS:
-                raise fail(f"string longer than {MAX_STRING_CHARS} characters")
-            seen[k] = v
-        return seen
-
-    def parse_int(s: str) -> int:
-        if len(s.lstrip("-")) > MAX_INT_DIGITS:
-            raise fail(f"integer of {len(s.lstrip('-'))} digits (limit {MAX_INT_DIGITS})")
-        return int(s)
-
-    def parse_float(s: str) -> float:
-        if len(s) > MAX_INT_DIGITS + 40:
-            raise fail(f"number of {len(s)} characters (limit {MAX_INT_DIGITS + 40})")
-        v = float(s)
-        if not math.isfinite(v):
-            raise fail(f"number {s[:40]} out of the float range")
-        return v
-
-    text = text[1:] if text.startswith(_BOM) else text
-    try:
-        return json.loads(
-            text,
-            object_pairs_hook=no_duplicates,
-            parse_int=parse_int,
-            parse_float=parse_float,
-        )
-    except json.JSONDecodeError as exc:
-        raise fail(f"not valid JSON ({exc})") from None
-    except RecursionError:
-        raise fail(f"JSON nested deeper than about {sys.getrecursionlimit()} levels") from None
-
-
-def load_json(path: str | os.PathLike[str]) -> Any:
-    """Parse a JSON file through :func:`read_text` and :func:`loads_json` (one-line
-    :class:`AnnotationError` for every problem: missing, directory, non-UTF-8, bad JSON, limits)."""
-    return loads_json(read_text(path), Path(path))
 
 
 def resolve_under(
@@ -228,7 +115,7 @@ def _umask() -> int:
 def sha256_file(path: str | os.PathLike[str]) -> str:
     """Hex SHA-256 of a file's bytes, read in 1 MiB blocks."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open_regular(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
@@ -383,6 +270,7 @@ def npy_frames(path: str | os.PathLike[str], *, record: str | None = None) -> in
     import numpy as np
 
     path = Path(path)
+    require_regular(path)
     try:
         arr = np.load(path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError, EOFError) as exc:

@@ -55,3 +55,26 @@ def child_preexec() -> Callable[[], None] | None:
 def worker_init(parent: int) -> None:
     """A ``multiprocessing`` pool ``initializer``: the worker dies with ``parent`` (its pid)."""
     die_with_parent(signal.SIGKILL, parent=parent)
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask; ``os.cpu_count()`` elsewhere)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def clamp_jobs(jobs: int, option: str = "--jobs") -> int:
+    """``jobs`` worker processes or threads, at most :func:`usable_cores` (more only add memory and
+    contention); a larger request is lowered with one warning naming ``option``."""
+    import logging
+
+    cores = usable_cores()
+    if jobs > cores:
+        logging.getLogger(__name__).warning(
+            "%s %d lowered to %d, the usable CPU cores (more would only add processes and memory)",
+            option, jobs, cores,
+        )  # fmt: skip
+        return cores
+    return max(1, jobs)

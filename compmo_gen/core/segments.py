@@ -119,25 +119,36 @@ def apply_past_duration(ann: DenseAnnotation, policy: str, report: ReadReport) -
 
     ``keep``: the times as given (the reference evaluators never read ``duration``: this scores
     exactly as they do), counted as ``gt_end_past_duration``; ``clip``: such ends set to the
-    duration (a segment starting after it is left alone), counted as ``gt_end_clipped``;
+    duration, counted as ``gt_end_clipped``, except a segment that also *starts* after the
+    duration, which cannot be clipped and is kept as given, counted as ``gt_start_past_duration``;
     ``error``: unchanged (``validate_ground_truth`` then refuses the record). The largest overrun
     goes to ``report.max_past_duration``.
     """
     dur = ann.duration
     if policy == "error" or dur is None or not math.isfinite(dur):
         return ann
-    past = [s for s in ann.segments if math.isfinite(s.end) and s.end > dur + TIME_TOL]
+    past = [
+        i for i, s in enumerate(ann.segments) if math.isfinite(s.end) and s.end > dur + TIME_TOL
+    ]
     if not past:
         return ann
-    report.note("gt_end_past_duration" if policy == "keep" else "gt_end_clipped", len(past))
-    report.max_past_duration = max(report.max_past_duration, max(s.end - dur for s in past))
-    if policy == "keep":
-        return ann
-    segs = tuple(
-        Segment(s.start, dur, s.caption, s.parts) if s in past and s.start <= dur else s
-        for s in ann.segments
+    report.max_past_duration = max(
+        report.max_past_duration, max(ann.segments[i].end - dur for i in past)
     )
-    return DenseAnnotation(ann.id, ann.duration, segs)
+    if policy == "keep":
+        report.note("gt_end_past_duration", len(past))
+        return ann
+    clip = [i for i in past if ann.segments[i].start <= dur]
+    if len(clip) < len(past):
+        report.note("gt_start_past_duration", len(past) - len(clip))
+    if not clip:
+        return ann
+    report.note("gt_end_clipped", len(clip))
+    segs = list(ann.segments)
+    for i in clip:
+        s = segs[i]
+        segs[i] = Segment(s.start, dur, s.caption, s.parts)
+    return DenseAnnotation(ann.id, ann.duration, tuple(segs))
 
 
 def prediction_anomalies(ann: DenseAnnotation) -> Counter[str]:

@@ -25,7 +25,7 @@ import numpy as np
 
 from compmo_gen.composition.compose import build_sequence
 from compmo_gen.core.constants import FPS
-from compmo_gen.core.io import remove_stale_tmp, write_atomic
+from compmo_gen.core.io import load_json, read_bytes, remove_stale_tmp, write_atomic
 from compmo_gen.core.procs import worker_init
 from compmo_gen.core.segments import DenseAnnotation
 from compmo_gen.dataset.build_config import BuildConfig, from_dict
@@ -67,7 +67,7 @@ def chunk_done(out: Path, c: int) -> bool:
         return False
     try:
         for rec in read_chunk(path):
-            data = (out / "motions" / f"{rec['id']}.npy").read_bytes()
+            data = read_bytes(out / "motions" / f"{rec['id']}.npy")
             if hashlib.sha256(data).hexdigest() != rec["sha256"]:
                 return False
     except (OSError, ValueError, KeyError):
@@ -127,7 +127,7 @@ def _check_config(out: Path, cfg: BuildConfig) -> None:
     path = out / "build_config.json"
     if path.is_file():
         try:
-            old = from_dict(json.loads(path.read_text(encoding="utf-8")))
+            old = from_dict(load_json(path))
         except (ValueError, OSError) as exc:
             raise BuildError(f"{path}: unreadable ({exc})") from None
         if old.sha256() != cfg.sha256():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import time
@@ -70,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
     dt = time.perf_counter() - t0
     log.info("built %d chunks, reused %d, in %.1f s", result.chunks_built, result.chunks_reused, dt)
     if result.finalized and not args.no_card and not args.quiet:
-        card = json.loads((Path(args.out) / "stats.json").read_text(encoding="utf-8"))
+        from compmo_gen.core.io import load_json
+
+        card = load_json(Path(args.out) / "stats.json")
         print(render_card(card), end="")
     return 0

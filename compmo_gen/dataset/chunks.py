@@ -41,8 +41,21 @@ def chunk_record(
 
 
 def read_chunk(path: Path) -> list[dict[str, Any]]:
-    """The records of a chunk file (raises ``ValueError``/``OSError`` when unreadable)."""
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    """The records of a chunk file (raises ``ValueError``/``OSError`` when unreadable: an
+    :class:`~compmo_gen.core.errors.AnnotationError` naming the file and line). The build's own
+    file, read in the hot path: plain ``json.loads`` per line, its failures caught."""
+    from compmo_gen.core.errors import AnnotationError
+    from compmo_gen.core.io import read_text
+
+    out = []
+    for n, line in enumerate(read_text(path).splitlines(), 1):
+        if line:
+            try:
+                out.append(json.loads(line))
+            except (ValueError, RecursionError) as exc:
+                msg = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+                raise AnnotationError(path, f"line {n}", None, f"unreadable ({msg})") from None
+    return out
 
 
 def chunk_annotation(rec: dict[str, Any], file: str) -> DenseAnnotation:

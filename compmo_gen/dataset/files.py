@@ -21,7 +21,7 @@ from pathlib import Path
 
 from compmo_gen.core.formats import dump_annotations
 from compmo_gen.core.formats.demo import demo_entry
-from compmo_gen.core.io import sha256_file, write_atomic
+from compmo_gen.core.io import load_json, sha256_file, write_atomic
 from compmo_gen.core.segments import DenseAnnotation
 from compmo_gen.dataset.build_config import BuildConfig
 from compmo_gen.dataset.chunks import ANNOTATION_FIELDS, chunk_annotation, chunk_path, read_chunk
@@ -51,7 +51,7 @@ def _read_derived(path: Path) -> dict:
     if not path.is_file():
         return {}
     try:
-        index = json.loads(path.read_text(encoding="utf-8"))
+        index = load_json(path)
     except (OSError, ValueError):
         return {}
     return index if isinstance(index, dict) else {}
@@ -120,7 +120,7 @@ def _stream_records(out: Path, n_chunks: int) -> tuple[list[dict], list[str]]:
 def finalize(out: Path, cfg: BuildConfig) -> dict:
     """Write the per-split files, the card figures and the manifest from the chunk records."""
     records, _ = _stream_records(out, math.ceil(cfg.num / cfg.chunk))
-    sources = json.loads((out / "sources.json").read_text(encoding="utf-8"))
+    sources = load_json(out / "sources.json")
     return write_dataset_files(
         out, records, sources, config=cfg.to_dict(), config_sha256=cfg.sha256(), seed=cfg.seed
     )

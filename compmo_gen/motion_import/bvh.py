@@ -32,10 +32,9 @@ def _pybvh():  # noqa: ANN202 - module
 def _check_text(path: Path) -> None:
     import re
 
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise MotionImportError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    from compmo_gen.core.io import read_bytes
+
+    data = read_bytes(path)  # not a regular file (a FIFO would block): one line
     head = data[:4096].decode("utf-8", errors="replace")
     m = re.search(rb"\n\s*Frame\s+Time:\s*(\S*)", data)
     if m is not None:

@@ -17,7 +17,7 @@ import numpy as np
 
 from compmo_gen.core.errors import UserError
 from compmo_gen.core.formats import load_annotations
-from compmo_gen.core.io import load_joints, resolve_under
+from compmo_gen.core.io import load_joints, read_text, resolve_under
 from compmo_gen.core.segments import DenseAnnotation
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ def humanml3d_captions(motion: Path, n_frames: int) -> DenseAnnotation | None:
 
     duration = n_frames / FPS
     crops: dict[tuple[float, float], str] = {}
-    for line in text.read_text(encoding="utf-8", errors="replace").splitlines():
+    for line in read_text(text, errors="replace").splitlines():
         parsed = parse_caption_line(line) if line.strip() else None
         if parsed is not None:
             caption, _, start, end = parsed

@@ -212,9 +212,11 @@ def write_glb(gltf: dict, binary: bytes, path: str | Path) -> None:
 
 def read_glb_json(path: str | Path) -> dict:
     """The JSON chunk of a .glb (for checks and tests)."""
-    data = Path(path).read_bytes()
+    from compmo_gen.core.io import loads_json, read_bytes
+
+    data = read_bytes(path)
     (length,) = struct.unpack_from("<I", data, 12)
-    return json.loads(data[20 : 20 + length])
+    return loads_json(data[20 : 20 + length].decode("utf-8"), path)
 
 
 def write_animated_glb(joints: np.ndarray, path: str | Path, fps: float = FPS) -> None:

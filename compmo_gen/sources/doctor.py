@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from compmo_gen.core.constants import NUM_JOINTS
+from compmo_gen.core.errors import AnnotationError
+from compmo_gen.core.io import open_regular, read_text
 
 #: Official id counts of the split files (HumanML3D release).
 OFFICIAL_SPLITS = {"train": 23384, "val": 1460, "test": 4384, "train_val": 24844, "all": 29228}
@@ -104,7 +106,7 @@ def check_layout(d: Diagnosis) -> bool:
 
 
 def read_split(path: Path) -> list[str]:
-    return [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]  # fmt: skip
+    return [ln.strip() for ln in read_text(path, errors="replace").splitlines() if ln.strip()]
 
 
 def check_splits(d: Diagnosis) -> dict[str, list[str]]:
@@ -235,11 +237,9 @@ def check_text(path: Path) -> tuple[str | None, Counter]:
     if path.stat().st_size > 1 << 20:
         return "over 1 MiB: not a caption file", c
     try:
-        lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
-    except UnicodeDecodeError:
-        return "not UTF-8", c
-    except OSError as exc:
-        return f"unreadable ({exc.strerror})", c
+        lines = [ln for ln in read_text(path).splitlines() if ln.strip()]
+    except AnnotationError as exc:  # not UTF-8, not a regular file, unreadable
+        return exc.message, c
     if not lines:
         return "empty", c
     good = 0
@@ -269,9 +269,9 @@ def check_index(d: Diagnosis, files: set[str]) -> None:
         d.add("info", "index.csv: not found here or one level up (only needed to rebuild from AMASS)")  # fmt: skip
         return
     try:
-        with path.open(encoding="utf-8", newline="") as fh:
+        with open_regular(path, "r", encoding="utf-8", newline="") as fh:
             rows = list(csv.reader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except (OSError, ValueError, csv.Error) as exc:  # ValueError: not UTF-8, not a regular file
         d.add("warn", f"{path}: unreadable ({exc})")
         return
     header = [h.strip() for h in rows[0]] if rows else []

@@ -76,11 +76,7 @@ def list_ids(root: str | Path, opts: LoadOptions = LoadOptions()) -> list[str]:
         raise SourceError(f"{root}: not a HumanML3D folder (needs new_joints/ and texts/)")
     split = root / f"{opts.ids}.txt"
     if opts.ids != "files" and split.is_file():
-        ids = [
-            ln.strip()
-            for ln in split.read_text(encoding="utf-8", errors="replace").splitlines()
-            if ln.strip()
-        ]
+        ids = [ln.strip() for ln in read_text(split, errors="replace").splitlines() if ln.strip()]
     elif opts.ids in ("all", "files"):
         ids = sorted(p.stem for p in (root / "new_joints").glob("*.npy"))
     else:

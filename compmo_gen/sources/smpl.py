@@ -33,6 +33,7 @@ from compmo_gen.composition.skeleton import (
     rot_y,
 )
 from compmo_gen.core.constants import FPS, NUM_JOINTS
+from compmo_gen.core.io import require_regular
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,7 @@ def missing_model_message(smpl_dir: Path | None, genders: list[str]) -> str:
 def load_body_model(path: Path) -> BodyModel:
     """Read an ``.npz`` body model without pickles; SmplError naming the missing/bad field."""
     try:
+        require_regular(path)
         with np.load(path, allow_pickle=False) as z:
             missing = [k for k in MODEL_KEYS if k not in z.files]
             if missing:
@@ -188,6 +190,7 @@ def _field(z: np.lib.npyio.NpzFile, names: tuple[str, ...], path: Path) -> np.nd
 def read_gender(path: Path) -> str | None:
     """The file's ``gender`` field (neutral/male/female) or None when absent or unreadable."""
     try:
+        require_regular(path)
         with np.load(path, allow_pickle=False) as z:
             if "gender" not in z.files:
                 return None
@@ -202,6 +205,7 @@ def read_amass(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
 
     Raises :class:`NotAMotion` for an npz without ``poses`` (AMASS's ``shape.npz``)."""
     try:
+        require_regular(path)
         with np.load(path, allow_pickle=False) as z:
             if "poses" not in z.files:
                 raise NotAMotion(f"{path}: field 'poses': missing (not a motion file)")

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from compmo_gen.core.errors import UserError
+from compmo_gen.core.io import read_text
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         next_id += 1
         np.save(out / "new_joints" / f"{vid}.npy", joints)
         text_src = (args.texts / rel if args.texts else f).with_suffix(".txt")
-        lines = caption_lines(text_src.read_text(encoding="utf-8")) if text_src.is_file() else []
+        lines = caption_lines(read_text(text_src)) if text_src.is_file() else []
         if lines:
             (out / "texts" / f"{vid}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
         else:

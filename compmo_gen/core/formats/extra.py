@@ -32,27 +32,18 @@ VIDEO_EXTENSIONS = (".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v")
 
 
 def _read_json(path: Path) -> Any:
-    from compmo_gen.core.formats.vitt import parse_json_or_lines
+    from compmo_gen.core.io import load_json_or_lines
 
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise AnnotationError(path, None, None, "file not found") from None
-    except UnicodeDecodeError:
-        raise AnnotationError(path, None, None, "not a UTF-8 text file") from None
-    return parse_json_or_lines(raw, str(path))
+    return load_json_or_lines(path)
 
 
 def detect_extra(path: Path, role: str) -> tuple[str | None, Any]:
     """(one of :data:`EXTRA_FORMATS` or None, the parsed JSON or None) from a file's content."""
     from compmo_gen.core.formats.vitt import is_vitt
     from compmo_gen.core.formats.youcook2 import is_youcook2
+    from compmo_gen.core.io import first_text
 
-    try:
-        with open(path, encoding="utf-8") as f:
-            head = f.read(1).strip() or f.read(64).lstrip()[:1]
-    except (FileNotFoundError, UnicodeDecodeError):
-        return None, None  # the regular loader reports it
+    head = first_text(path, 1)  # not a regular UTF-8 file: one line here
     if head not in ("{", "["):
         return None, None
     obj = _read_json(path)

@@ -11,7 +11,6 @@ is scored against three reference sets (``--multi-ref``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,27 +20,15 @@ from compmo_gen.core.segments import as_caption as text
 from compmo_gen.core.segments import as_time as number
 
 
-def parse_json_or_lines(raw: str, file: str) -> Any:
-    """A JSON document, or a list of the JSON objects on each non-blank line."""
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError:
-        pass
-    out = []
-    for n, line in enumerate(raw.splitlines(), 1):
-        if line.strip():
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise AnnotationError(file, f"line {n}", None, f"not valid JSON ({exc})") from None
-    return out
-
-
 def is_vitt(obj: Any) -> bool:
     if not isinstance(obj, list) or not obj or not isinstance(obj[0], dict):
         return False
     anns = obj[0].get("annotations")
-    return "id" in obj[0] and isinstance(anns, list) and (not anns or "tag" in anns[0])
+    return (
+        "id" in obj[0]
+        and isinstance(anns, list)
+        and (not anns or (isinstance(anns[0], dict) and "tag" in anns[0]))
+    )
 
 
 def read_vitt(
@@ -87,7 +74,7 @@ def read_vitt(
                     "the video's duration (--durations {id: seconds})",
                 )
             duration = float(durations[vid])
-            ends = starts[1:] + [duration]
+            ends = starts[1:] + [duration] if starts else []  # no sections: an empty record
             segs = tuple(Segment(s, e, t) for s, e, t in zip(starts, ends, tags, strict=True))
             item: tuple[str, DenseAnnotation | AnnotationError] = (
                 vid,

@@ -36,6 +36,20 @@ def test_clip_policy_clips_and_counts():
     assert apply_past_duration(ann, "keep", ReadReport()) is ann
 
 
+def test_clip_policy_counts_only_what_it_clips():
+    """A segment starting after the duration cannot be clipped: kept and counted apart."""
+    ann = DenseAnnotation("v", 10.0, (Segment(0, 12, "a"), Segment(11, 12, "b")))
+    report = ReadReport()
+    out = apply_past_duration(ann, "clip", report)
+    assert [(s.start, s.end) for s in out.segments] == [(0, 10.0), (11, 12)]
+    assert report.counts["gt_end_clipped"] == 1
+    assert report.counts["gt_start_past_duration"] == 1
+    only_late = DenseAnnotation("w", 10.0, (Segment(11, 12, "b"),))
+    report = ReadReport()
+    assert apply_past_duration(only_late, "clip", report) is only_late
+    assert report.counts["gt_end_clipped"] == 0 and report.counts["gt_start_past_duration"] == 1
+
+
 def test_youcook2_native_and_subset(tmp_path):
     native = json.loads(
         (FIX / "yc2_timechat" / "youcookii_annotations_val_excerpt.json").read_text()
@@ -74,6 +88,23 @@ def test_vitt_one_reference_set_per_rater():
     assert len(sets[1].annotations["FmTp"].segments) == 3
     with pytest.raises(AnnotationError, match=r"record 'FmTp'.*field 'duration'"):
         load_any(path, role="gt")
+
+
+@pytest.mark.parametrize("lines", [False, True])
+def test_vitt_whose_first_record_has_no_annotations(tmp_path, lines):
+    """Detected as ViTT (not a traceback); the empty record has no sections: lenient skips it."""
+    recs = [{"id": "a", "annotations": []},
+            {"id": "b", "annotations": [{"timestamp": 0, "tag": "x"}, {"timestamp": 2000, "tag": "y"}]}]  # fmt: skip
+    path = tmp_path / "vitt.json"
+    path.write_text("\n".join(map(json.dumps, recs)) if lines else json.dumps(recs))
+    durs = {"a": 5.0, "b": 5.0}
+    with pytest.raises(AnnotationError, match=r"record 'a'.*at least one segment"):
+        load_any(path, role="gt", durations=durs)
+    (gt,) = load_any(path, role="gt", durations=durs, lenient=True)
+    assert gt.fmt == "vitt" and list(gt.annotations) == ["b"]
+    assert [(s.start, s.end) for s in gt.annotations["b"].segments] == [(0, 2.0), (2.0, 5.0)]
+    (pred,) = load_any(path, role="pred", durations=durs)
+    assert pred.annotations["a"].segments == ()
 
 
 def test_caption_predictions_and_id_alignment(tmp_path):
