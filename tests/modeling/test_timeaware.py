@@ -164,3 +164,18 @@ def test_time_aware_run_end_to_end(timed_run, tiny_dataset: Path) -> None:
         starts = [s.start for s in a.segments]
         assert starts[0] == 0.0 and all(b > x for x, b in zip(starts, starts[1:]))
         assert all(abs(t / 0.4 - round(t / 0.4)) < 1e-6 for t in starts)
+
+
+def test_recipe_is_selected_by_config() -> None:
+    from compmo_gen.core.errors import ConfigError
+    from modeling.config import build_config
+
+    root = Path(__file__).resolve().parents[2] / "modeling" / "configs"
+    for stage in ("stage1", "stage2"):
+        cfg = build_config(
+            root / f"time_aware_{stage}.yaml", model="m", train_file="t", stage=stage
+        )
+        assert cfg.time_stamps == "index" and cfg.model_max_length == 1536
+    assert build_config(model="m", train_file="t").time_stamps == "none"
+    with pytest.raises(ConfigError, match="time_stamps"):
+        build_config(model="m", train_file="t", time_stamps="minutes")
