@@ -92,6 +92,7 @@ case ${STEP:?set STEP=prep|launch|collect} in
       [ "$done" -eq "$(echo $RECIPES | wc -w)" ] && break
     done
     nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader
+    if [ "$done" -eq "$(echo $RECIPES | wc -w)" ] && [ -n "${OUT:-}" ]; then STEP=collect bash "$0"; fi
     ;;
   one)
     pipeline "$NAME"
