@@ -51,11 +51,20 @@ def _binned(value: float) -> float:
 
 
 def analyse(
-    pred: Mapping[str, DenseAnnotation], gt: Mapping[str, DenseAnnotation], *, top: int = 10
+    pred: Mapping[str, DenseAnnotation],
+    gt: Mapping[str, DenseAnnotation],
+    *,
+    top: int = 10,
+    grid: float | None = None,
 ) -> dict[str, Any]:
-    """The analysis of ``pred`` against ``gt`` (both keyed by id); see the module docstring."""
+    """The analysis of ``pred`` against ``gt`` (both keyed by id); see the module docstring.
+
+    ``grid`` (seconds): also the share of the most common true first boundary once the true
+    boundaries are rounded to that grid (``gt_top_first_share_grid``), the fair reference for a
+    model whose times are on a grid (a 0.4 s grid gathers the spread true values into few bins)."""
     first_pred: Counter[float] = Counter()
     first_gt: Counter[float] = Counter()
+    first_gt_grid: Counter[float] = Counter()
     errors: list[float] = []
     aligned: list[float] = []
     count_diff: Counter[int] = Counter()
@@ -68,6 +77,8 @@ def analyse(
         count_diff[len(ps) - len(gs)] += 1
         if len(gs) > 1:
             first_gt[_binned(gs[1])] += 1
+            if grid:
+                first_gt_grid[_binned(math.floor(gs[1] / grid + 0.5) * grid)] += 1
         if len(ps) > 1:
             first_pred[_binned(ps[1])] += 1
         if len(gs) == len(ps):
@@ -94,6 +105,7 @@ def analyse(
         "aligned_start_error_s": _stats(aligned),
         "top_first_share": top_share(first_pred),
         "gt_top_first_share": top_share(first_gt),
+        **({"grid_s": grid, "gt_top_first_share_grid": top_share(first_gt_grid)} if grid else {}),
         "first_boundary_pred_top": [[v, c] for v, c in first_pred.most_common(top)],
         "first_boundary_gt_top": [[v, c] for v, c in first_gt.most_common(top)],
         "first_boundary_pred": {str(k): v for k, v in sorted(first_pred.items())},
@@ -118,6 +130,13 @@ def markdown(result: dict[str, Any], name: str = "predictions") -> str:
         f"| boundary error, median / mean / p90 | {_fmt(b['median'], ' s')} / {_fmt(b['mean'], ' s')} / {_fmt(b['p90'], ' s')} (n {b['n']}) |",
         f"| start error with the right count, median / mean / p90 | {_fmt(a['median'], ' s')} / {_fmt(a['mean'], ' s')} / {_fmt(a['p90'], ' s')} |",
         f"| most common first boundary, share (GT's own) | {100 * result['top_first_share']:.1f} % ({100 * result['gt_top_first_share']:.1f} %) |",
+        *(
+            [
+                f"| GT's most common first boundary on the {result['grid_s']} s grid, share | {100 * result['gt_top_first_share_grid']:.1f} % |"
+            ]
+            if "grid_s" in result
+            else []
+        ),
         f"| sequences with no predicted boundary | {result['no_predicted_boundary']} |",
         f"| missing predictions | {result['missing_predictions']} |",
         "",

@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--md", help="write the markdown summary here")
     ap.add_argument("--png", help="first-boundary histogram (needs matplotlib)")
     ap.add_argument("--snap", type=float, help="snap predicted starts to this grid (s) first")
+    ap.add_argument(
+        "--grid", type=float, help="also the GT's top first-boundary share on this grid (s)"
+    )
     args = ap.parse_args(argv)
     try:
         gt = load_annotations(args.gt, role="gt")
@@ -51,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
             k: DenseAnnotation(k, a.duration, snap_segments(a.segments, a.duration, args.snap)[0])
             for k, a in anns.items()
         }
-    result = analyse(anns, gt.annotations)
+    result = analyse(anns, gt.annotations, grid=args.grid or args.snap)
     result["pred_file"], result["gt_file"] = str(args.pred), str(args.gt)
     text = markdown(result, args.name or Path(args.pred).parent.name or args.pred)
     print(text, end="")

@@ -41,7 +41,20 @@ recipe_args() {  # the flags that differ between recipes
     demo) echo "--model-max-length 1024" ;;
     index) echo "--time-stamps index --model-max-length 1536" ;;
     seconds) echo "--time-stamps seconds --model-max-length 1536" ;;
+    # equal-steps controls: each recipe at the other's optimizer steps of the first run
+    # (packed micro-batches of 6,144 tokens: longer samples, more steps for the same epochs)
+    index_eq) echo "--time-stamps index --model-max-length 1536" ;;
+    demo_eq) echo "--model-max-length 1024" ;;
     *) echo "unknown recipe $1" >&2; return 1 ;;
+  esac
+}
+
+stage_steps() {  # stage_steps RECIPE STAGE: --max-steps of the equal-steps controls, else nothing
+  case $1/$2 in
+    index_eq/s1) echo "--max-steps 502" ;;
+    index_eq/s2) echo "--max-steps 740" ;;
+    demo_eq/s1) echo "--max-steps 564" ;;
+    demo_eq/s2) echo "--max-steps 972" ;;
   esac
 }
 
@@ -54,12 +67,14 @@ pipeline() {  # one recipe, start to end (run in the background by launch)
   # shellcheck disable=SC2086
   timed stage1 "$t" train stage1 --model "$GGUF" --train-file "$D/stage1.json" --output-dir "$r/s1" \
     --epochs "$EP1" --learning-rate 5e-4 --batch-size 64 --pos-embedding true --center-windows true \
-    --bf16 true --num-workers 4 --save-steps 100000 --logging-steps 10 $extra -q || return 1
+    --bf16 true --num-workers 4 --save-steps 100000 --logging-steps 10 $extra \
+    $(stage_steps "$name" s1) -q || return 1
   # shellcheck disable=SC2086
   timed stage2 "$t" train stage2 --model "$GGUF" --train-file "$D/stage2.json" --output-dir "$r/s2" \
     --init-from "$r/s1" --epochs "$EP2" --learning-rate 3e-4 --pos-embedding true --center-windows true \
     --batch-size 32 --bf16 true --lora-r 64 --lora-alpha 128 --lora-dropout 0.05 \
-    --lora-targets all-linear --num-workers 4 --save-steps 100000 --logging-steps 10 $extra -q || return 1
+    --lora-targets all-linear --num-workers 4 --save-steps 100000 --logging-steps 10 $extra \
+    $(stage_steps "$name" s2) -q || return 1
   timed infer "$t" infer --run "$r/s2" --data "$D/test.json" --out "$r/pred" --batch-size 200 \
     --bf16 --max-new-tokens 300 -q || return 1
 }

@@ -47,6 +47,9 @@ def test_analysis_counts_errors_and_first_boundaries() -> None:
     assert r["first_boundary_pred_top"] == [[3.5, 2]]
     assert r["top_first_share"] == pytest.approx(2 / 3, abs=1e-4)
     assert r["gt_top_first_share"] == pytest.approx(1 / 3, abs=1e-4)
+    assert "gt_top_first_share_grid" not in r
+    on_grid = analyse(pred, GT, grid=2.0)  # true first boundaries 3.0, 4.0, 2.5 -> 4, 4, 2
+    assert on_grid["gt_top_first_share_grid"] == pytest.approx(2 / 3, abs=1e-4)
     text = markdown(r, "t")
     assert "1 / 3" in text and "66.7 %" in text
 
