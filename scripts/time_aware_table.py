@@ -31,6 +31,8 @@ NAMES = {
     "demo": "today's DEMO recipe (mm:ss:ms answers)",
     "index": "time-aware: index stamps before each motion token",
     "seconds": "time-aware: seconds stamps before each motion token",
+    "demo_eq": "control: today's recipe at the index recipe's optimizer steps (564 / 972)",
+    "index_eq": "control: index stamps at today's optimizer steps (502 / 740)",
 }
 GRID = 0.4
 METRICS = ["SODA_c", "CIDEr", "METEOR", "tIoU", "F1"]
@@ -119,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--images", type=Path, default=ROOT / "results" / "time_aware")
     args = ap.parse_args(argv)
     rows = []
-    for name in ("demo", "index", "seconds"):
+    for name in NAMES:
         tgz = args.dir / f"{name}.tar.gz"
         if not tgz.is_file():
             continue
