@@ -338,6 +338,10 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     trainer = _make_trainer_class()(
         model=model, args=args, train_dataset=dataset, data_collator=collator, **extra
     )
+    from modeling.progress import step_clock
+
+    clock = step_clock(lambda: trainer.tokens_seen)
+    trainer.add_callback(clock)
     if cfg.deepspeed:
         from modeling.safe_checkpoint import install
 
@@ -357,6 +361,10 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     runtime = result.metrics.get("train_runtime") or 0.0
     report["tokens_seen"] = trainer.tokens_seen * world
     report["tokens_per_s"] = round(report["tokens_seen"] / runtime, 1) if runtime else None
+    steady = clock.summary()  # the first steps (compile warm-up) apart from the steady state
+    if steady.get("steady_tokens_per_s") is not None:
+        steady["steady_tokens_per_s"] = round(steady["steady_tokens_per_s"] * world, 1)
+    report.update(steady)
     from modeling.zero3 import gathered
 
     with gathered(p for p in model.parameters() if p.requires_grad):  # ZeRO-3: whole weights

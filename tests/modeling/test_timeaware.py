@@ -148,6 +148,10 @@ def test_time_aware_run_end_to_end(timed_run, tiny_dataset: Path) -> None:
     s2, out = timed_run
     spec = json.loads((s2 / "motion_adapter.json").read_text())
     assert spec["time_stamps"] == "index"
+    train = json.loads((s2 / "train_report.json").read_text())
+    # the first step reported apart from the steady state (compile warm-up, issue 25)
+    assert train["first_step_s"] > 0 and train["steady_tokens_per_s"] > 0
+    assert train["steady_from_step"] == 3 and 0 < train["steady_s"] < train["train_runtime"]
     history = json.loads((s2 / "log_history.json").read_text())
     assert any("loss" in h for h in history)
     report = json.loads((out / "infer_report.json").read_text())
