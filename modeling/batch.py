@@ -2,7 +2,8 @@
 
 A :class:`Sample` is ``before`` token ids, ``M`` motion windows (one LLM token each), ``after``
 token ids (the rest of the prompt) and ``answer`` token ids (the only labelled part; empty at
-inference). A batch is a dict of tensors that always holds ``input_ids`` (R, L), ``labels``
+inference); with the time-aware recipe (``modeling.timeaware``) each window's token follows its
+time stamp's token ids (``stamps``), so the motion slots are not contiguous. A batch is a dict of tensors that always holds ``input_ids`` (R, L), ``labels``
 (R, L, unshifted, HF convention; left out for generation), ``motion_windows`` (sum M, features)
 float32, ``motion_index`` (the flat position in the R * L tokens of each window),
 ``motion_counts`` (M of each sample) and the ints ``num_tokens`` (without padding) and
