@@ -2,7 +2,8 @@
 
 A :class:`Sample` is ``before`` token ids, ``M`` motion windows (one LLM token each), ``after``
 token ids (the rest of the prompt) and ``answer`` token ids (the only labelled part; empty at
-inference). A batch is a dict of tensors that always holds ``input_ids`` (R, L), ``labels``
+inference); with the time-aware recipe (``modeling.timeaware``) each window's token follows its
+time stamp's token ids (``stamps``), so the motion slots are not contiguous. A batch is a dict of tensors that always holds ``input_ids`` (R, L), ``labels``
 (R, L, unshifted, HF convention; left out for generation), ``motion_windows`` (sum M, features)
 float32, ``motion_index`` (the flat position in the R * L tokens of each window),
 ``motion_counts`` (M of each sample) and the ints ``num_tokens`` (without padding) and
@@ -36,13 +37,17 @@ class Sample:
     windows: np.ndarray  # (M, features) float32
     after: tuple[int, ...]
     answer: tuple[int, ...]
+    #: Time-aware recipe (``modeling.timeaware``): the token ids written before each window
+    #: (one tuple per window), or empty for none.
+    stamps: tuple[tuple[int, ...], ...] = ()
 
     @property
     def num_motion(self) -> int:
         return int(self.windows.shape[0])
 
     def __len__(self) -> int:
-        return len(self.before) + self.num_motion + len(self.after) + len(self.answer)
+        n_stamps = sum(len(s) for s in self.stamps)
+        return len(self.before) + n_stamps + self.num_motion + len(self.after) + len(self.answer)
 
     @classmethod
     def from_mapping(cls, item: Mapping[str, Any]) -> Sample:
@@ -53,7 +58,14 @@ class Sample:
         windows = np.asarray(item["windows"], dtype=np.float32)
         if windows.ndim != 2:
             raise ValueError(f"windows must be 2-D (M, features), got shape {windows.shape}")
-        return cls(tuple(get("before")), windows, tuple(get("after")), tuple(get("answer") or ()))
+        stamps = tuple(tuple(x) for x in item.get("stamps") or ())
+        return cls(
+            tuple(get("before")),
+            windows,
+            tuple(get("after")),
+            tuple(get("answer") or ()),
+            stamps,
+        )
 
 
 def _as_samples(items: Sequence[Any], who: str) -> list[Sample]:
@@ -62,21 +74,34 @@ def _as_samples(items: Sequence[Any], who: str) -> list[Sample]:
     return [it if isinstance(it, Sample) else Sample.from_mapping(it) for it in items]
 
 
-def _sample_rows(s: Sample, ignore_index: int) -> tuple[list[int], list[int], int]:
-    """(ids with 0 in motion slots, labels, offset of the first motion slot)."""
-    ids = list(s.before) + [0] * s.num_motion + list(s.after) + list(s.answer)
+def _sample_rows(s: Sample, ignore_index: int) -> tuple[list[int], list[int], np.ndarray]:
+    """(ids with 0 in motion slots, labels, offsets of the motion slots in the sample)."""
+    if s.stamps and len(s.stamps) != s.num_motion:
+        raise ValueError(f"{len(s.stamps)} time stamps for {s.num_motion} motion windows")
+    if s.stamps:
+        motion: list[int] = []
+        offsets = []
+        for stamp in s.stamps:
+            motion += list(stamp)
+            offsets.append(len(s.before) + len(motion))
+            motion.append(0)
+        where = np.asarray(offsets, dtype=np.int64)
+    else:
+        motion = [0] * s.num_motion
+        where = len(s.before) + np.arange(s.num_motion, dtype=np.int64)
+    ids = list(s.before) + motion + list(s.after) + list(s.answer)
     labels = [ignore_index] * (len(ids) - len(s.answer)) + list(s.answer)
-    return ids, labels, len(s.before)
+    return ids, labels, where
 
 
-def _motion(samples: list[Sample], starts: list[int]) -> dict[str, Any]:
-    """The motion part of a batch; ``starts``: flat index of each sample's first motion slot."""
+def _motion(samples: list[Sample], starts: list[np.ndarray]) -> dict[str, Any]:
+    """The motion part of a batch; ``starts``: flat index of each sample's motion slots."""
     import torch
 
     feats = max(s.windows.shape[1] for s in samples)
     win = [s.windows for s in samples if s.num_motion]
     windows = np.concatenate(win, axis=0) if win else np.zeros((0, feats), np.float32)
-    index = np.concatenate([np.arange(st, st + s.num_motion) for s, st in zip(samples, starts)])
+    index = np.concatenate([np.asarray(st, dtype=np.int64) for st in starts])
     return {
         "motion_windows": torch.from_numpy(windows),
         "motion_index": torch.from_numpy(index.astype(np.int64)),
@@ -107,10 +132,10 @@ def collate_packed(
     labels: list[int] = []
     pos: list[int] = []
     bounds = [0]
-    starts: list[int] = []
+    starts: list[np.ndarray] = []
     for s in samples:
-        sid, slab, mstart = _sample_rows(s, ignore_index)
-        starts.append(len(ids) + mstart)
+        sid, slab, where = _sample_rows(s, ignore_index)
+        starts.append(len(ids) + where)
         ids += sid
         labels += slab
         pos += list(range(len(sid)))
@@ -160,11 +185,11 @@ def collate_padded(
     mask = np.zeros((len(samples), width), np.int64)
     starts = []
     for row, s in enumerate(samples):
-        sid, slab, mstart = _sample_rows(s, ignore_index)
+        sid, slab, where = _sample_rows(s, ignore_index)
         first = width - len(sid) if padding_side == "left" else 0
         cols = slice(first, first + len(sid))
         ids[row, cols], labels[row, cols], mask[row, cols] = sid, slab, 1
-        starts.append(row * width + first + mstart)
+        starts.append(row * width + first + where)
     batch = {
         "input_ids": torch.from_numpy(ids),
         "attention_mask": torch.from_numpy(mask),

@@ -62,6 +62,10 @@ class TrainConfig:
     max_windows: int = setting(default=1024, gt=0)
     #: Subtract the root's horizontal position at each window's first frame (off in the paper).
     center_windows: bool = False
+    #: Time-aware recipe (modeling/timeaware.py): a text time stamp before each motion token and
+    #: stage-2 answers written with those stamps: none (DEMO), index (window k, k x 0.4 s) or
+    #: seconds ("12.4").
+    time_stamps: Literal["none", "index", "seconds"] = "none"
 
     # LoRA (stage 2)
     #: LoRA rank.
@@ -121,6 +125,10 @@ class TrainConfig:
     attn_implementation: str = "auto"
     #: No progress bars (set by -q).
     quiet: bool = False
+    #: Loss curves as TensorBoard event files in <output_dir>/runs (the Trainer's report_to);
+    #: auto: when the tensorboard package is installed. The loss history is always written to
+    #: <output_dir>/log_history.json.
+    tensorboard: bool | Literal["auto"] = "auto"
 
     # fast training path (see the module docstring)
     #: Packed micro-batches, answer-only chunked loss, no activation checkpointing; auto: chosen

@@ -23,6 +23,7 @@ from compmo_gen.core.stage_files import StageRecord, motion_path, read_stage_fil
 from modeling.adapter import STRIDE, WINDOW, motion_windows, num_windows, select_windows
 from modeling.batch import Sample
 from modeling.prompting import EncodedPrompt, encode_prompt
+from modeling.timeaware import TIME_AWARE_SYSTEM, StampTable, encode_answer, time_aware_user
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +37,15 @@ class Example:
     windows: int  # windows kept (after the over-long policy)
     total_windows: int
     gt: str | None = None
+    #: Time stamp tokens written before the kept windows (time-aware recipe; 0 otherwise).
+    stamp_tokens: int = 0
 
     @property
     def duration(self) -> float:
         return (self.frames[1] - self.frames[0]) / FPS
 
     def length(self) -> int:
-        return self.prompt.text_length() + self.windows
+        return self.prompt.text_length() + self.windows + self.stamp_tokens
 
 
 def _check_motion(
@@ -76,8 +79,14 @@ def load_examples(
     with_answer: bool = True,
     prompt_kind: str = "stage2",
     counts: Counter[str] | None = None,
+    stamps: StampTable | None = None,
+    timed_answers: bool = False,
 ) -> list[Example]:
-    """Read, check and tokenize a stage file (bad records raise :class:`AnnotationError`)."""
+    """Read, check and tokenize a stage file (bad records raise :class:`AnnotationError`).
+
+    ``stamps`` (time-aware recipe): each window is preceded by its time stamp and the stage-2
+    prompt is :func:`modeling.timeaware.time_aware_user`; ``timed_answers``: the answers are DEMO
+    strings, rewritten with grid stamps (:func:`modeling.timeaware.encode_answer`)."""
     counts = Counter() if counts is None else counts
     file = str(stage_file)
     out = []
@@ -87,16 +96,30 @@ def load_examples(
             raise AnnotationError(file, rec.id, "conversations", "no 'gpt' answer to train on")
         path = motion_path(rec, file=file, root=motion_root)
         frames = _check_motion(path, file, rec.id, rec.frames)
-        system, user = prompt_for(rec, (frames[1] - frames[0]) / FPS, prompt_kind)
-        enc = encode_prompt(tokenizer, system, user, rec.answer if with_answer else None)
+        duration = (frames[1] - frames[0]) / FPS
+        system, user = prompt_for(rec, duration, prompt_kind)
+        answer = rec.answer if with_answer else None
+        if stamps is not None and (timed_answers or (not with_answer and prompt_kind == "stage2")):
+            system, user = TIME_AWARE_SYSTEM, time_aware_user(duration, stamps.mode)
+            if answer is not None:
+                try:
+                    answer = encode_answer(answer, duration, stamps.mode, stamps.grid)
+                except ValueError as exc:
+                    raise AnnotationError(file, rec.id, "conversations", str(exc)) from None
+        enc = encode_prompt(tokenizer, system, user, answer)
         total = max(num_windows(frames[1] - frames[0], WINDOW, STRIDE), 1)
-        budget = max_length - enc.text_length()
+        per_window = stamps.cost_per_window(total) if stamps is not None else 1
+        budget = (max_length - enc.text_length()) // per_window
         if budget < 1:
             counts["skipped_text_too_long"] += 1
             continue
         if total > budget:
             counts["motion_shortened"] += 1
-        out.append(Example(rec.id, path, frames, enc, min(total, budget), total, rec.gt))
+        keep = min(total, budget)
+        n_stamps = 0
+        if stamps is not None:
+            n_stamps = sum(len(x) for x in stamps.for_windows(select_windows(total, keep)))
+        out.append(Example(rec.id, path, frames, enc, keep, total, rec.gt, n_stamps))
     counts["examples"] += len(out)
     if counts["motion_shortened"] or counts["skipped_text_too_long"]:
         log.warning(
@@ -122,9 +145,12 @@ class MotionTextDataset:
     """A map-style dataset of :class:`~modeling.batch.Sample`; motions are read lazily (workers
     may load in parallel). Batch it with ``modeling.batch.collate_padded`` or ``collate_packed``."""
 
-    def __init__(self, examples: list[Example], *, center: bool = False) -> None:
+    def __init__(
+        self, examples: list[Example], *, center: bool = False, stamps: StampTable | None = None
+    ) -> None:
         self.examples = examples
         self.center = center
+        self.stamps = stamps
 
     def __len__(self) -> int:
         return len(self.examples)
@@ -135,4 +161,8 @@ class MotionTextDataset:
     def __getitem__(self, i: int) -> Sample:
         ex = self.examples[i]
         p = ex.prompt
-        return Sample(p.before, example_windows(ex, center=self.center), p.after, p.answer)
+        windows = example_windows(ex, center=self.center)
+        marks: tuple[tuple[int, ...], ...] = ()
+        if self.stamps is not None:
+            marks = self.stamps.for_windows(select_windows(ex.total_windows, ex.windows))
+        return Sample(p.before, windows, p.after, p.answer, marks)

@@ -195,6 +195,16 @@ class Prepared:
     load_s: float
 
 
+def run_stamps(spec: dict[str, Any], tok: Any) -> Any:
+    """The time-stamp table of a time-aware run (``time_stamps`` in its adapter spec), or None."""
+    mode = spec.get("time_stamps", "none")
+    if mode == "none":
+        return None
+    from modeling.timeaware import StampTable, grid_seconds
+
+    return StampTable(tok, mode, grid_seconds(int(spec.get("stride", 8))))
+
+
 def pick_device(device: str) -> str:
     import torch
 
@@ -229,6 +239,7 @@ def prepare(
     model, tok, spec = load_run(run, device=device, bf16=bf16)
     cfg = load_run_config(run)
     counts: Counter[str] = Counter()
+    stamps = run_stamps(spec, tok)
     examples = load_examples(
         data,
         tok,
@@ -237,12 +248,13 @@ def prepare(
         with_answer=False,
         prompt_kind=prompt_kind,
         counts=counts,
+        stamps=stamps,
     )
     if limit is not None and len(examples) > limit:  # records = examples + skipped + left out
         counts["left_out_by_limit"] = len(examples) - limit
         examples = examples[:limit]
         counts["examples"] = len(examples)
-    dataset = MotionTextDataset(examples, center=spec.get("center_windows", False))
+    dataset = MotionTextDataset(examples, center=spec.get("center_windows", False), stamps=stamps)
     longest = max((ex.length() for ex in examples), default=1)
     size = resolve_batch_size(
         gen.batch_size,
@@ -307,7 +319,10 @@ def finish(
     """Write the generation files and ``infer_report.json``; return the report."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    written = write_generation_files(out, items)
+    spec = read_adapter_spec(Path(head["run"]))
+    written = write_generation_files(
+        out, items, time_mode=spec.get("time_stamps", "none"), stride=int(spec.get("stride", 8))
+    )
     report = {
         **head,
         "examples": len(items),
@@ -330,12 +345,45 @@ def finish(
     return report
 
 
+def _time_aware_items(
+    out: Path, items: list[tuple[str, float | None, str]], mode: str, stride: int
+) -> tuple[list[tuple[str, float | None, str]], Counter[str]]:
+    """Raw time-aware answers kept in ``generated_raw.json``; the items returned hold them read by
+    the constrained decoder and written as DEMO strings (the repairs counted)."""
+    from modeling.timeaware import decode_answer, demo_string, grid_seconds, writable
+
+    raw = [{"id": vid, "generated": text} for vid, _, text in items]
+    write_atomic(out / "generated_raw.json", json.dumps(raw, indent=1, ensure_ascii=False) + "\n")
+    grid = grid_seconds(stride)
+    counts: Counter[str] = Counter()
+    converted = []
+    for vid, duration, text in items:
+        if duration is None:
+            raise PrerequisiteError(f"{vid}: a time-aware answer needs the motion's duration")
+        dec = decode_answer(text, duration, mode, grid)  # type: ignore[arg-type]
+        counts.update(dec.counts)
+        if dec.segments is None:
+            converted.append((vid, duration, text))
+            continue
+        counts["unwritable_caption"] += sum(not writable(s.caption) for s in dec.segments)
+        converted.append((vid, duration, demo_string(dec.segments)))
+    return converted, counts
+
+
 def write_generation_files(
-    out: str | Path, items: list[tuple[str, float | None, str]]
+    out: str | Path,
+    items: list[tuple[str, float | None, str]],
+    *,
+    time_mode: str = "none",
+    stride: int = 8,
 ) -> dict[str, Any]:
     """Write ``generated.json`` and ``predictions.json`` for ``(id, duration, text)`` generations;
-    return the parse counts for the report."""
+    return the parse counts for the report. A time-aware run's answers (``time_mode``) are read
+    by its constrained decoder first (raw text in ``generated_raw.json``)."""
     out = Path(out)
+    repairs: Counter[str] = Counter()
+    if time_mode != "none":
+        items, repairs = _time_aware_items(out, items, time_mode, stride)
     records = [{"id": vid, "generated": text} for vid, _, text in items]
     write_atomic(out / "generated.json", json.dumps(records, indent=1, ensure_ascii=False) + "\n")
     anns, unparseable, empty, dropped = [], [], 0, Counter()
@@ -356,6 +404,7 @@ def write_generation_files(
         "unparseable": len(unparseable),
         "unparseable_ids": unparseable,
         "empty_predictions": empty,
-        "parser": DIALECT,
+        "parser": DIALECT if time_mode == "none" else f"time-aware {time_mode} -> {DIALECT}",
         "dropped_text": dict(dropped),
+        **({"time_aware_repairs": dict(repairs)} if time_mode != "none" else {}),
     }

@@ -140,6 +140,7 @@ def adapter_spec(cfg: Any, d_model: int) -> dict[str, Any]:
         "pos_embedding": cfg.pos_embedding,
         "max_windows": cfg.max_windows,
         "center_windows": cfg.center_windows,
+        "time_stamps": cfg.time_stamps,
         "window": WINDOW,
         "stride": STRIDE,
     }

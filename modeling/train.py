@@ -46,6 +46,26 @@ from modeling.zero_config import llm_hidden_size, write_zero_config
 log = logging.getLogger(__name__)
 
 
+def use_tensorboard(cfg: TrainConfig) -> bool:
+    """``tensorboard: auto`` is on when the package is installed; ``true`` without it is an error."""
+    import importlib.util
+
+    have = importlib.util.find_spec("tensorboard") is not None
+    if cfg.tensorboard is True and not have:
+        raise PrerequisiteError("tensorboard: true, but the tensorboard package is not installed")
+    return have if cfg.tensorboard == "auto" else bool(cfg.tensorboard)
+
+
+def stamp_table(cfg: TrainConfig, tokenizer: Any) -> Any:
+    """The time-stamp table of the time-aware recipe, or None (``time_stamps: none``)."""
+    if cfg.time_stamps == "none":
+        return None
+    from modeling.adapter import STRIDE
+    from modeling.timeaware import StampTable, grid_seconds
+
+    return StampTable(tokenizer, cfg.time_stamps, grid_seconds(STRIDE))
+
+
 def _optimizer_steps(cfg: TrainConfig, n_batches: int, world: int) -> int:
     """``n_batches``: micro-batches in one epoch, all devices together."""
     per_step = cfg.grad_accum * max(world, 1)
@@ -75,7 +95,8 @@ def _training_args(cfg: TrainConfig, steps: int, deepspeed: str | None) -> Any:
         "save_strategy": "steps",
         "save_steps": cfg.save_steps,
         "save_total_limit": cfg.save_total_limit,
-        "report_to": [],
+        "report_to": ["tensorboard"] if use_tensorboard(cfg) else [],
+        "logging_dir": str(Path(cfg.output_dir) / "runs"),
         "seed": cfg.seed,
         "dataloader_num_workers": cfg.num_workers,
         "remove_unused_columns": False,
@@ -287,17 +308,20 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     tokenizer = load_tokenizer(cfg.model, cfg.gguf_file)
     counts: Counter[str] = Counter()
     t0 = time.perf_counter()
+    stamps = stamp_table(cfg, tokenizer)
     examples = load_examples(
         cfg.train_file,
         tokenizer,
         max_length=cfg.model_max_length,
         motion_root=cfg.motion_root,
         counts=counts,
+        stamps=stamps,
+        timed_answers=cfg.stage == "stage2",
     )
     if not examples:
         raise AnnotationError(cfg.train_file, None, None, "no training example")
     prep_s = time.perf_counter() - t0
-    dataset = MotionTextDataset(examples, center=cfg.center_windows)
+    dataset = MotionTextDataset(examples, center=cfg.center_windows, stamps=stamps)
     from modeling.autotune import resolve
 
     cfg = dataclasses.replace(cfg, bf16=resolve_bf16(cfg.bf16))  # auto: a GPU's bf16, else fp32
@@ -338,6 +362,10 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     trainer = _make_trainer_class()(
         model=model, args=args, train_dataset=dataset, data_collator=collator, **extra
     )
+    from modeling.progress import step_clock
+
+    clock = step_clock(lambda: trainer.tokens_seen)
+    trainer.add_callback(clock)
     if cfg.deepspeed:
         from modeling.safe_checkpoint import install
 
@@ -367,6 +395,10 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     runtime = result.metrics.get("train_runtime") or 0.0
     report["tokens_seen"] = trainer.tokens_seen * world
     report["tokens_per_s"] = round(report["tokens_seen"] / runtime, 1) if runtime else None
+    steady = clock.summary()  # the first steps (compile warm-up) apart from the steady state
+    if steady.get("steady_tokens_per_s") is not None:
+        steady["steady_tokens_per_s"] = round(steady["steady_tokens_per_s"] * world, 1)
+    report.update(steady)
     from modeling.zero3 import gathered
 
     with gathered(p for p in model.parameters() if p.requires_grad):  # ZeRO-3: whole weights
@@ -376,5 +408,7 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
                 model.llm.save_pretrained(str(out / LORA_DIR))
             tokenizer.save_pretrained(str(out / "tokenizer"))
             (out / "train_report.json").write_text(json.dumps(report, indent=1) + "\n", "utf-8")
+            history = json.dumps(trainer.state.log_history, indent=1) + "\n"
+            (out / "log_history.json").write_text(history, "utf-8")
     log.info("done: %s", json.dumps(report))
     return report
