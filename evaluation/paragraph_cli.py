@@ -42,7 +42,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=MAX_PARAGRAPH_WORDS,
         help=f"refuse a video whose paragraph (predicted or reference) has more words than this; "
-        f"METEOR's time grows fast with length (default {MAX_PARAGRAPH_WORDS}, 0: no limit)",
+        f"METEOR's time grows fast with length (0: no limit; default {MAX_PARAGRAPH_WORDS})",
     )
     parser.add_argument("--out", help="write the metrics and the signature as JSON")
 

@@ -11,7 +11,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from modeling.infer import merge_run
+    from modeling.merge import merge_run
 
     out = merge_run(args.run, args.out)
     print(f"merged {args.run} -> {out}")

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from compmo_gen.core.errors import ConfigError, OutputError, UserError
+from compmo_gen.core.errors import ConfigError, OutputError, PrerequisiteError, UserError
 from compmo_gen.core.io import atomic_dir
 
 
@@ -113,3 +113,16 @@ def check_infer_inputs(args: Any) -> None:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out}: exists and is not a folder")
+
+
+def check_one_gpu_per_process() -> None:
+    """Batches hold one flat list of motion windows, which ``DataParallel`` (the Trainer's choice
+    for several GPUs in one process) would split wrongly: refuse before loading anything."""
+    import torch
+
+    gpus = torch.cuda.device_count()
+    if int(os.environ.get("WORLD_SIZE", "1")) == 1 and gpus > 1:
+        raise PrerequisiteError(
+            f"{gpus} GPUs visible to one process: launch with torchrun or DeepSpeed (one process "
+            "per GPU) or choose one GPU with CUDA_VISIBLE_DEVICES"
+        )

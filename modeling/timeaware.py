@@ -213,3 +213,12 @@ def writable(caption: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def stamp_table(mode: str, tokenizer: Any) -> Any:
+    """The time-stamp table of the time-aware recipe, or None (``mode`` "none")."""
+    if mode == "none":
+        return None
+    from modeling.adapter import STRIDE
+
+    return StampTable(tokenizer, mode, grid_seconds(STRIDE))

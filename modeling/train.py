@@ -56,16 +56,6 @@ def use_tensorboard(cfg: TrainConfig) -> bool:
     return have if cfg.tensorboard == "auto" else bool(cfg.tensorboard)
 
 
-def stamp_table(cfg: TrainConfig, tokenizer: Any) -> Any:
-    """The time-stamp table of the time-aware recipe, or None (``time_stamps: none``)."""
-    if cfg.time_stamps == "none":
-        return None
-    from modeling.adapter import STRIDE
-    from modeling.timeaware import StampTable, grid_seconds
-
-    return StampTable(tokenizer, cfg.time_stamps, grid_seconds(STRIDE))
-
-
 def _optimizer_steps(cfg: TrainConfig, n_batches: int, world: int) -> int:
     """``n_batches``: micro-batches in one epoch, all devices together."""
     per_step = cfg.grad_accum * max(world, 1)
@@ -277,24 +267,12 @@ def _resume_path(cfg: TrainConfig) -> str | None:
     return cfg.resume
 
 
-def _check_one_gpu_per_process() -> None:
-    """Batches hold one flat list of motion windows, which ``DataParallel`` (the Trainer's choice
-    for several GPUs in one process) would split wrongly: refuse before loading anything."""
-    import torch
-
-    gpus = torch.cuda.device_count()
-    if int(os.environ.get("WORLD_SIZE", "1")) == 1 and gpus > 1:
-        raise PrerequisiteError(
-            f"{gpus} GPUs visible to one process: launch with torchrun or DeepSpeed (one process "
-            "per GPU) or choose one GPU with CUDA_VISIBLE_DEVICES"
-        )
-
-
 def train(cfg: TrainConfig) -> dict[str, Any]:
     """Run one training stage; return the report written to ``train_report.json``."""
-    from modeling.staging import check_train_inputs
+    from modeling.staging import check_one_gpu_per_process, check_train_inputs
+    from modeling.timeaware import stamp_table
 
-    _check_one_gpu_per_process()
+    check_one_gpu_per_process()
     check_train_inputs(cfg)  # every input before the tokenizer and the model load
     import torch
 
@@ -308,7 +286,7 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     tokenizer = load_tokenizer(cfg.model, cfg.gguf_file)
     counts: Counter[str] = Counter()
     t0 = time.perf_counter()
-    stamps = stamp_table(cfg, tokenizer)
+    stamps = stamp_table(cfg.time_stamps, tokenizer)
     examples = load_examples(
         cfg.train_file,
         tokenizer,

@@ -18,8 +18,6 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from compmo_gen.core.errors import CompmoError  # noqa: E402
 from compmo_gen.core.formats import load_annotations  # noqa: E402
 from compmo_gen.core.segments import DenseAnnotation  # noqa: E402

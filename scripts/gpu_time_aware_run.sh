@@ -9,19 +9,19 @@
 #   STEP=launch  MODEL_PART2=... bash scripts/gpu_time_aware_run.sh   # reassemble, start, wait WAIT s
 #   STEP=collect OUT=$OUT        bash scripts/gpu_time_aware_run.sh   # wait for the end, pack to $OUT
 #
-# Environment: WORK (default /root/gw), NUM (4000), RECIPES (default "demo index seconds"),
+# Environment: WORK (default $HOME/gw), NUM (4000), RECIPES (default "demo index seconds"),
 # SHA (the GGUF's SHA-256), WAIT (seconds launch waits, default 560), EP1 / EP2 (2 / 4).
 # Each recipe's folder WORK/<recipe> gets s1/, s2/ (TensorBoard events under runs/, log_history.json),
 # pred/ and timings.txt; collect packs each into OUT/<recipe>.tar.gz with the test ground truth.
 set -uo pipefail
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
-WORK=${WORK:-/root/gw}
+WORK=${WORK:-$HOME/gw}
 NUM=${NUM:-4000}
 RECIPES=${RECIPES:-"demo index seconds"}
 WAIT=${WAIT:-560}
 EP1=${EP1:-2}
 EP2=${EP2:-4}
-GGUF=${GGUF:-/root/SmolLM2-135M-Instruct.Q4_1.gguf}
+GGUF=${GGUF:-$HOME/SmolLM2-135M-Instruct.Q4_1.gguf}
 D=${D:-$WORK/data_atomic}
 export PYTHONPATH="$PWD:/tmp/site${PYTHONPATH:+:$PYTHONPATH}"
 
@@ -83,7 +83,7 @@ case ${STEP:?set STEP=prep|launch|collect} in
   prep)
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
       --target /tmp/site "${WHL:-.whl}"/*.whl || exit 1
-    cp "${MODEL_PART1:?}" /root/gguf.part1 || exit 1
+    cp "${MODEL_PART1:?}" "$HOME/gguf.part1" || exit 1
     mkdir -p "$WORK"
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$WORK/env.txt"
     python3 -c "import torch, transformers, peft, tensorboard; print(torch.__version__, transformers.__version__, peft.__version__, 'tensorboard', tensorboard.__version__)" | tee -a "$WORK/env.txt"
@@ -92,7 +92,7 @@ case ${STEP:?set STEP=prep|launch|collect} in
     ls "$D"
     ;;
   launch)
-    cat /root/gguf.part1 "${MODEL_PART2:?}" >"$GGUF" || exit 1
+    cat "$HOME/gguf.part1" "${MODEL_PART2:?}" >"$GGUF" || exit 1
     echo "${SHA:?}  $GGUF" | sha256sum -c || exit 1
     for name in $RECIPES; do
       mkdir -p "$WORK/$name"

@@ -15,12 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from compmo_gen.core.formats import dump_annotations, load_annotations  # noqa: E402
 from compmo_gen.core.segments import DenseAnnotation  # noqa: E402

@@ -130,7 +130,7 @@ def test_hostile_motion_files(tmp_path, capsys, name) -> None:
         ('{"pelvis": true}', "got bool"),
         ("[1, 2]", "expected an object"),
         (b"\xff\xfe", "not UTF-8"),
-        (None, "not a regular file"),
+        (None, "regular file"),
     ],
 )
 def test_hostile_joint_maps(tmp_path, capsys, content, expect) -> None:

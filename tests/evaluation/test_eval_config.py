@@ -22,13 +22,13 @@ def _args(*argv: str):
 
 def test_layers_and_effective_values(tmp_path):
     yaml = tmp_path / "eval.yaml"
-    yaml.write_text("protocol: demo\nmax_proposals: 50\njobs: 1\nchunk: 20\n")
-    args = _args("--config", str(yaml), "--set", "max_proposals=7", "--jobs", "3", "-q")
+    yaml.write_text("protocol: demo\nmax_proposals: 50\njobs: 2\nchunk: 20\n")
+    args = _args("--config", str(yaml), "--set", "max_proposals=7", "--jobs", "1", "-q")
     cfg = eval_config(args)
     assert (cfg.protocol, cfg.max_proposals, cfg.jobs, cfg.chunk, cfg.progress) == (
-        "demo", 7, 3, 20, False,
+        "demo", 7, 1, 20, False,
     )  # fmt: skip
-    assert (args.protocol, args.max_proposals, args.jobs) == ("demo", 7, 3)  # as the code reads
+    assert (args.protocol, args.max_proposals, args.jobs) == ("demo", 7, 1)  # as the code reads
     assert eval_config(_args()).jobs == EvalConfig().jobs == default_jobs()  # one default
 
 

@@ -103,7 +103,7 @@ def test_vitt_whose_first_record_has_no_annotations(tmp_path, lines):
     (gt,) = load_any(path, role="gt", durations=durs, lenient=True)
     assert gt.fmt == "vitt" and list(gt.annotations) == ["b"]
     assert [(s.start, s.end) for s in gt.annotations["b"].segments] == [(0, 2.0), (2.0, 5.0)]
-    (pred,) = load_any(path, role="pred", durations=durs)
+    (pred,) = load_any(path, role="pred", fmt="vitt", durations=durs)
     assert pred.annotations["a"].segments == ()
 
 
