@@ -12,7 +12,7 @@ from typing import Any
 
 from compmo_gen.core.io import write_atomic
 from compmo_gen.core.segments import DenseAnnotation
-from compmo_gen.core.tracks import has_overlap
+from compmo_gen.core.tracks import concurrent_pairs
 from evaluation.multitrack import Seg, score_all
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="also score simultaneous segments one-to-one and order-free (F1, P/R, tIoU, SODA_c "
         "per body-part track, concurrency recall; docs/multitrack.md); auto: when the GT has "
-        "overlapping segments (default: auto)",
+        "segments overlapping on disjoint body parts (default: auto)",
     )
     parser.add_argument(
         "--part-aware",
@@ -35,9 +35,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def wanted(mode: str, gt: Mapping[str, DenseAnnotation]) -> bool:
-    """Whether to run: ``on``, or ``auto`` and some GT video has overlapping segments."""
+    """Whether to run: ``on``, or ``auto`` and some GT video is multi-track: segments that overlap
+    in time on disjoint body parts. Overlapping GT without parts (ActivityNet Captions, BABEL) is
+    scored classically unless ``on`` is asked: the references score it that way."""
     if mode == "auto":
-        return any(has_overlap(a.segments) for a in gt.values())
+        return any(concurrent_pairs(a.segments) for a in gt.values())
     return mode == "on"
 
 

@@ -112,3 +112,18 @@ def test_permuting_segments_never_changes_a_score(gt, pred, rnd):
     assert a.tiou == b.tiou and a.soda == b.soda and a.conc == b.conc
     assert a.soda_tracks == b.soda_tracks
     assert all(0 <= v <= 1 + 1e-12 for v in (*a.f1, *a.soda)) and not math.isnan(a.tiou)
+
+
+def test_auto_runs_on_multi_track_gt_only():
+    """`--multitrack auto` switches on for segments overlapping on disjoint body parts, not for
+    ActivityNet-style overlapping GT without parts (scored classically, as the references do)."""
+    from compmo_gen.core.segments import DenseAnnotation, Segment
+    from evaluation.multitrack_run import wanted
+
+    anet = {"v": DenseAnnotation("v", 10.0, (Segment(0, 6, "a"), Segment(4, 9, "b")))}
+    parts = {"v": DenseAnnotation("v", 10.0, (Segment(0, 8, "walks", ("legs",)),
+                                              Segment(2, 5, "waves", ("right arm",))))}  # fmt: skip
+    sequential = {"v": DenseAnnotation("v", 10.0, (Segment(0, 5, "a"), Segment(5, 9, "b")))}
+    assert not wanted("auto", anet) and not wanted("auto", sequential)
+    assert wanted("auto", parts)
+    assert wanted("on", anet) and not wanted("off", parts)
