@@ -21,6 +21,11 @@ import numpy as np
 from compmo_gen.core.tiou import SparseTiou
 from evaluation.localization import prf
 
+#: Up to this many cells the bounded DP runs on the dense table (many small videos: fewer NumPy
+#: calls); above it, row by row with :class:`RunTable` (memory in the rows, not rows x columns).
+#: Both give the same values bit for bit.
+DENSE_CELLS = 1 << 16
+
 
 def soda_table(weights: np.ndarray) -> np.ndarray:
     """The full DP table of the SODA recurrence (shape of ``weights``, which must be non-empty)."""
@@ -145,7 +150,16 @@ def soda_bounded(
     a time and keeps its table as runs (:class:`RunTable`): memory follows the cells above 0 and
     the runs, not rows x columns; the values are :func:`soda_table`'s, bit for bit.
     """
-    iou = iou if isinstance(iou, SparseTiou) else SparseTiou.from_dense(iou)
+    if isinstance(iou, np.ndarray) or iou.shape[0] * iou.shape[1] <= DENSE_CELLS:
+        dense = iou if isinstance(iou, np.ndarray) else iou.dense()
+        if dense.size == 0:
+            return 0.0, []
+        scores = np.ones_like(dense)
+        for (i, j), s in known.items():
+            scores[i, j] = s
+        dp = soda_table(dense * scores)
+        missing = [c for c in soda_path(dp) if c not in known and dense[c] > 0]
+        return (float(dp[-1, -1]), []) if not missing else (None, missing)
     if iou.shape[0] == 0 or iou.shape[1] == 0:
         return 0.0, []
     table = RunTable(iou.shape[1])
