@@ -19,17 +19,25 @@ def _sparse(iou: np.ndarray | SparseTiou) -> SparseTiou:
 
 
 def _hit_counts(
-    iou: SparseTiou, hits: np.ndarray, rows: tuple[int, int], n_cols: int
-) -> tuple[int, int]:
-    """(distinct columns < ``n_cols``, distinct rows in ``rows``) of the stored cells ``hits``."""
+    iou: SparseTiou,
+    thresholds: Sequence[float],
+    strict: bool,
+    rows: tuple[int, int],
+    n_cols: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per threshold ``t``: (distinct columns < ``n_cols``, distinct rows in ``rows``) of the
+    stored cells with value ``> t`` (``strict``) or ``>= t``; all thresholds in one pass."""
     lo, hi = iou.indptr[rows[0]], iou.indptr[rows[1]]
-    r, c = iou.rows()[lo:hi], iou.cols[lo:hi]
-    keep = hits[lo:hi] & (c < n_cols)
-    col_hit = np.zeros(n_cols, dtype=bool)
-    col_hit[c[keep]] = True
-    row_hit = np.zeros(iou.shape[0], dtype=bool)
-    row_hit[r[keep]] = True
-    return int(col_hit.sum()), int(row_hit.sum())
+    r, c, v = iou.rows()[lo:hi], iou.cols[lo:hi], iou.vals[lo:hi]
+    keep = c < n_cols
+    r, c, v = r[keep], c[keep], v[keep]
+    t = np.asarray(thresholds, dtype=np.float64)[:, None]
+    k, idx = np.nonzero(v[None, :] > t if strict else v[None, :] >= t)
+    col_hit = np.zeros((len(thresholds), n_cols), dtype=bool)
+    col_hit[k, c[idx]] = True
+    row_hit = np.zeros((len(thresholds), iou.shape[0]), dtype=bool)
+    row_hit[k, r[idx]] = True
+    return col_hit.sum(axis=1), row_hit.sum(axis=1)
 
 
 def densevid_precision_recall(
@@ -53,10 +61,9 @@ def densevid_precision_recall(
         return out
     if any(t < 0 for t in tious):
         raise ValueError(f"tIoU thresholds must be >= 0, got {list(tious)}")
-    for k, t in enumerate(tious):
-        cols, rws = _hit_counts(iou, iou.vals > t, (lo, hi), n_p)
-        out[k, 0] = cols / n_p
-        out[k, 1] = rws / n_g
+    cols, rws = _hit_counts(iou, tious, True, (lo, hi), n_p)
+    out[:, 0] = cols / n_p
+    out[:, 1] = rws / n_g
     return out
 
 
@@ -75,11 +82,9 @@ def overlap_prf(iou: np.ndarray | SparseTiou, thresholds: Sequence[float]) -> np
     out = np.zeros((len(thresholds), 3))
     if n_g == 0:
         return out
-    counts = np.array(
-        [_hit_counts(iou, iou.vals >= t, (0, n_g), n_p) for t in thresholds], dtype=np.int64
-    ).reshape(-1, 2)
-    p = counts[:, 0] / max(n_p, 1)
-    r = counts[:, 1] / n_g
+    cols, rws = _hit_counts(iou, thresholds, False, (0, n_g), n_p)
+    p = cols / max(n_p, 1)
+    r = rws / n_g
     denom = p + r
     with np.errstate(invalid="ignore", divide="ignore"):
         f = np.where(denom > 0, 2 * (p * r) / denom, 0.0)
