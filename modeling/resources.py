@@ -100,9 +100,9 @@ def _get(config: Any, *names: str, default: int = 0) -> int:
     return default
 
 
-def count_params(config: Any) -> int:
-    """Parameters of a decoder-only LM from its config (Llama-style layout; no model is built,
-    so nothing of DeepSpeed's ``zero.Init`` or the weights' memory is touched)."""
+def _shape(config: Any) -> tuple[Any, int, int, int, int, int, int, int]:
+    """(text config, hidden, layers, heads, kv heads, head dim, FFN width, vocabulary) of an LM
+    config, Llama-style names first, GPT-2-style ones as fallbacks."""
     cfg = config.get_text_config() if hasattr(config, "get_text_config") else config
     hidden = _get(cfg, "hidden_size", "n_embd", default=1024)
     layers = _get(cfg, "num_hidden_layers", "n_layer", default=1)
@@ -111,6 +111,13 @@ def count_params(config: Any) -> int:
     head_dim = _get(cfg, "head_dim", default=hidden // heads)
     ffn = _get(cfg, "intermediate_size", "n_inner", default=4 * hidden)
     vocab = _get(cfg, "vocab_size", default=32000)
+    return cfg, hidden, layers, heads, kv_heads, head_dim, ffn, vocab
+
+
+def count_params(config: Any) -> int:
+    """Parameters of a decoder-only LM from its config (Llama-style layout; no model is built,
+    so nothing of DeepSpeed's ``zero.Init`` or the weights' memory is touched)."""
+    cfg, hidden, layers, heads, kv_heads, head_dim, ffn, vocab = _shape(config)
     attn = hidden * heads * head_dim * 2 + hidden * kv_heads * head_dim * 2
     per_layer = attn + 3 * hidden * ffn + 2 * hidden
     tied = bool(getattr(cfg, "tie_word_embeddings", getattr(config, "tie_word_embeddings", False)))
@@ -120,14 +127,7 @@ def count_params(config: Any) -> int:
 def per_sequence_bytes(config: Any, seq_tokens: int, prompt_tokens: int, dtype_bytes: int) -> int:
     """Memory one sequence needs while generating: its KV cache at ``seq_tokens`` plus the
     prefill activations of its ``prompt_tokens`` (a few hidden-sized and FFN-sized buffers)."""
-    cfg = config.get_text_config() if hasattr(config, "get_text_config") else config
-    hidden = _get(cfg, "hidden_size", "n_embd", default=1024)
-    layers = _get(cfg, "num_hidden_layers", "n_layer", default=1)
-    heads = _get(cfg, "num_attention_heads", "n_head", default=1)
-    kv_heads = _get(cfg, "num_key_value_heads", default=heads)
-    head_dim = _get(cfg, "head_dim", default=hidden // heads)
-    ffn = _get(cfg, "intermediate_size", "n_inner", default=4 * hidden)
-    vocab = _get(cfg, "vocab_size", default=32000)
+    _, hidden, layers, _, kv_heads, head_dim, ffn, vocab = _shape(config)
     kv = 2 * layers * kv_heads * head_dim * dtype_bytes * seq_tokens
     prefill = prompt_tokens * (6 * hidden + 3 * ffn) * dtype_bytes
     logits = 2 * vocab * 4  # the last position's float32 logits and their processed copy
