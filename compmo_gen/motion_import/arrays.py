@@ -6,7 +6,6 @@ corrupt archives, an ``.npz`` named ``.npy`` and object arrays are :class:`Motio
 from __future__ import annotations
 
 import math
-import stat
 import tokenize
 import zipfile
 import zlib
@@ -15,6 +14,8 @@ from typing import IO
 
 import numpy as np
 
+from compmo_gen.core.errors import AnnotationError
+from compmo_gen.core.io import MAX_FILE_BYTES, require_regular
 from compmo_gen.motion_import.joint_sets import MotionImportError
 
 #: Largest array one field may hold (bytes): far above any motion (a 10-hour SMPL-X clip at
@@ -25,13 +26,13 @@ _ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, NotImp
 
 
 def _regular(path: Path) -> int:
+    """The size of ``path``, a regular file (the shared check: never opens a FIFO or device)."""
     try:
-        st = path.stat()
-    except OSError as exc:
-        raise MotionImportError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise MotionImportError(f"{path}: not a regular file (a folder, FIFO or device?)")
-    return st.st_size
+        return require_regular(path, limit=MAX_FILE_BYTES)
+    except AnnotationError as exc:
+        if exc.message == "file not found" or exc.message.startswith(("cannot read", "file of")):
+            raise MotionImportError(f"{path}: {exc.message}") from None
+        raise MotionImportError(f"{path}: not a regular file ({exc.message})") from None
 
 
 def _header(fh: IO[bytes], where: str, available: int) -> tuple[tuple[int, ...], np.dtype, bool]:
