@@ -28,51 +28,13 @@ from compmo_gen.core.segments import DenseAnnotation
 from modeling.batch import collate_padded, to_device
 from modeling.config import GenerationConfig, load_run_config
 from modeling.data import MotionTextDataset, load_examples
-from modeling.model import (
-    LORA_DIR,
-    MERGED_DIR,
-    build_motion_lm,
-    load_adapter_weights,
-    load_llm,
-    load_tokenizer,
-    make_adapter,
-    read_adapter_spec,
-)
+from modeling.model import read_adapter_spec
+from modeling.run_load import LoadClock, load_run, pick_device
 
 log = logging.getLogger(__name__)
 
 #: The DEMO-string dialect generations are parsed with before writing ``predictions.json``.
 DIALECT = "compmo"
-
-
-def load_run(
-    run: str | Path, *, device: str = "cpu", bf16: bool = False, merge: bool = True
-) -> tuple[Any, Any, dict]:
-    """(model, tokenizer, adapter spec) of a trained run (or a merged one); LoRA is merged into
-    the LLM in memory unless ``merge=False``."""
-    import torch
-
-    run = Path(run)
-    cfg = load_run_config(run)
-    spec = read_adapter_spec(run)
-    dtype = torch.bfloat16 if bf16 else torch.float32
-    tok = load_tokenizer(cfg.model, cfg.gguf_file)
-    if (run / MERGED_DIR).is_dir():
-        llm = load_llm(str(run / MERGED_DIR), dtype=dtype, attn=cfg.attn_implementation)
-    else:
-        llm = load_llm(cfg.model, cfg.gguf_file, dtype=dtype, attn=cfg.attn_implementation)
-        if (run / LORA_DIR).is_dir():
-            from peft import PeftModel
-
-            llm = PeftModel.from_pretrained(llm, str(run / LORA_DIR))
-            if merge:
-                llm = llm.merge_and_unload()  # fewer kernels per generated token
-    adapter = make_adapter(spec)
-    load_adapter_weights(adapter, run)
-    model = build_motion_lm(llm, adapter).to(device=device)
-    model.adapter.to(dtype=dtype)
-    model.eval()
-    return model, tok, spec
 
 
 def _eos_ids(tok: Any, llm: Any) -> list[int]:
@@ -166,6 +128,8 @@ class Prepared:
     batch_size: int
     device: str
     load_s: float
+    #: seconds of each part of ``load_s`` (``run_load.LoadClock``)
+    load_parts: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 def run_stamps(spec: dict[str, Any], tok: Any) -> Any:
@@ -176,16 +140,6 @@ def run_stamps(spec: dict[str, Any], tok: Any) -> Any:
     from modeling.timeaware import StampTable, grid_seconds
 
     return StampTable(tok, mode, grid_seconds(int(spec.get("stride", 8))))
-
-
-def pick_device(device: str) -> str:
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise PrerequisiteError(f"--device {device}: no CUDA device is available")
-    return device
 
 
 def prepare(
@@ -209,7 +163,8 @@ def prepare(
         n = set_cpu_threads(workers, threads)
         log.info("CPU inference: %d thread(s) per process", n)
     t0 = time.perf_counter()
-    model, tok, spec = load_run(run, device=device, bf16=bf16)
+    clock = LoadClock()
+    model, tok, spec = load_run(run, device=device, bf16=bf16, clock=clock)
     cfg = load_run_config(run)
     counts: Counter[str] = Counter()
     stamps = run_stamps(spec, tok)
@@ -237,7 +192,9 @@ def prepare(
         prompt_tokens=longest,
         dtype_bytes=2 if bf16 else 4,
     )
-    return Prepared(model, tok, examples, dataset, counts, size, device, time.perf_counter() - t0)
+    clock.mark("examples_batch_size")
+    load_s = time.perf_counter() - t0
+    return Prepared(model, tok, examples, dataset, counts, size, device, load_s, clock.parts)
 
 
 def infer(
@@ -275,6 +232,7 @@ def infer(
         load_s=p.load_s,
         gen_s=gen_s,
         gen=gen,
+        extra={"load_parts": p.load_parts},
     )
 
 

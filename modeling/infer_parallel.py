@@ -103,7 +103,8 @@ def infer_sharded(
     threads: int | None = None,
 ) -> dict[str, Any]:
     """Run ``shards`` worker processes and merge their generations (see the module docstring)."""
-    from modeling.infer import finish, pick_device
+    from modeling.infer import finish
+    from modeling.run_load import pick_device
 
     device = pick_device(device)
     gpus: list[str] = []

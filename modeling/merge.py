@@ -19,7 +19,7 @@ def merge_run(run: str | Path, out: str | Path) -> Path:
     from modeling.staging import RUN_FILES, check_new_folder, check_run_folder, staged_folder
 
     run, out = check_run_folder(run, "RUN"), check_new_folder(out, "--out folder")
-    from modeling.infer import load_run
+    from modeling.run_load import load_run
 
     model, tok, _ = load_run(run)  # merged in memory
     llm = model.llm

@@ -8,11 +8,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from compmo_gen.core.prompts import STAGE1_PROMPT, STAGE2_SYSTEM, STAGE2_USER
 from modeling.prompting import FALLBACK_CHAT_TEMPLATE
 
 SPECIALS = ["<pad>", "<|im_start|>", "<|im_end|>"]
+
+
+#: Real models' shapes for speed measurements with random weights (``make_tiny_llm(**SHAPES[k])``).
+SHAPES: dict[str, dict[str, Any]] = {
+    "tiny": dict(hidden=64, layers=2, heads=4, kv_heads=2),
+    "smollm2-135m": dict(
+        hidden=576, layers=30, heads=9, kv_heads=3, intermediate=1536, model_vocab=49152
+    ),
+    "llama-3.1-8b": dict(
+        hidden=4096,
+        layers=32,
+        heads=32,
+        kv_heads=8,
+        intermediate=14336,
+        model_vocab=128256,
+        rope_theta=500000.0,
+    ),
+}
 
 
 def make_tiny_llm(
@@ -27,11 +46,15 @@ def make_tiny_llm(
     intermediate: int | None = None,
     model_vocab: int | None = None,
     seed: int = 0,
+    rope_theta: float | None = None,
+    device: str = "cpu",
+    bf16: bool = False,
 ) -> Path:
     """Write a HF folder (config, safetensors, tokenizer with a ChatML template) to ``out``.
 
     ``model_vocab`` (default: the tokenizer's size) may be larger, e.g. to time a random model
-    with a real model's shape (SmolLM2-135M: hidden 576, 30 layers, 9/3 heads, 1536, 49152).
+    with a real model's shape (``SHAPES``). ``device`` / ``bf16``: where and in which precision the
+    random weights are made and saved (a Llama-3.1-8B shape: 16 GB in bf16, seconds on a GPU).
     """
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
@@ -60,6 +83,7 @@ def make_tiny_llm(
     fast.chat_template = FALLBACK_CHAT_TEMPLATE
     fast.save_pretrained(str(out))
     torch.manual_seed(seed)
+    extra = {"rope_theta": rope_theta} if rope_theta else {}
     config = LlamaConfig(
         vocab_size=max(len(fast), model_vocab or 0),
         hidden_size=hidden,
@@ -72,8 +96,15 @@ def make_tiny_llm(
         eos_token_id=fast.eos_token_id,
         pad_token_id=fast.pad_token_id,
         tie_word_embeddings=False,
+        **extra,
     )
-    model = LlamaForCausalLM(config)
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.bfloat16 if bf16 else torch.float32)
+    try:
+        with torch.device(device):
+            model = LlamaForCausalLM(config)
+    finally:
+        torch.set_default_dtype(old)
     model.generation_config.eos_token_id = fast.eos_token_id
     model.generation_config.pad_token_id = fast.pad_token_id
     model.save_pretrained(str(out), safe_serialization=True)

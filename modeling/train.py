@@ -377,6 +377,10 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     if steady.get("steady_tokens_per_s") is not None:
         steady["steady_tokens_per_s"] = round(steady["steady_tokens_per_s"] * world, 1)
     report.update(steady)
+    import torch
+
+    if torch.cuda.is_available():  # this process's peak, what decides the token budget
+        report["cuda_peak_gib"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)
     from modeling.zero3 import gathered
 
     with gathered(p for p in model.parameters() if p.requires_grad):  # ZeRO-3: whole weights

@@ -93,7 +93,7 @@ def demo_adapter(vision: dict, x: torch.Tensor) -> torch.Tensor:
 def test_import_demo_layouts_match_demo(tiny_llm: Path, tmp_path: Path, layout: str) -> None:
     from transformers import AutoModelForCausalLM
 
-    from modeling.infer import load_run
+    from modeling.run_load import load_run
 
     ckpt, vision = write_ckpt(tiny_llm, tmp_path, layout)
     run = tmp_path / "run"

@@ -56,7 +56,7 @@ def gguf_like(tiny_llm: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_merge_of_a_gguf_converted_run_saves_a_plain_model(gguf_like, tmp_path, capsys) -> None:
     import torch
 
-    from modeling.infer import load_run
+    from modeling.run_load import load_run
 
     run = fake_stage2_run(gguf_like, tmp_path / "s2")
     out = tmp_path / "merged"

@@ -1,0 +1,55 @@
+"""Markdown table of scripts/gpu_train_8b_speed.sh's train reports (one row per variant).
+
+python -m scripts.train_8b_speed_table OUT_DIR
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+VARIANTS = {
+    "plain": "plain padded HF step (batch 4, checkpointing)",
+    "auto": "time-aware recipe, compmo-train's step (autotune)",
+    "auto_nodrop": "the same without LoRA dropout",
+}
+
+
+def _f(x: object, nd: int = 1) -> str:
+    return "n/a" if x is None else f"{x:,.{nd}f}" if isinstance(x, (int, float)) else str(x)
+
+
+def main(out: Path) -> str:
+    rows = []
+    reports = {v: out / f"{v}.json" for v in VARIANTS}
+    base = None
+    for v, path in reports.items():
+        if not path.is_file():
+            continue
+        r = json.loads(path.read_text())
+        steady = r.get("steady_tokens_per_s")
+        base = steady if v == "plain" else base
+        tuned = r.get("autotune") or {}
+        step = (
+            f"packed {tuned.get('tokens_per_step')} tokens, "
+            f"{'compiled' if tuned.get('compile') else 'eager'}"
+            if tuned.get("packing")
+            else "padded"
+        )
+        ratio = f"{steady / base:.2f}x" if base and steady and v != "plain" else "1.00x"
+        rows.append(
+            f"| {VARIANTS[v]} | {step} | {_f(steady)} | {ratio} | {_f(r.get('tokens_per_s'))} | "
+            f"{_f(r.get('first_step_s'), 2)} | {r.get('optimizer_steps')} | "
+            f"{_f(r.get('cuda_peak_gib'), 1)} | {_f(r.get('train_loss'), 3)} |"
+        )
+    head = [
+        "| run | step | steady tokens/s | vs plain | runtime-wide tokens/s | first step s | "
+        "steps | peak GiB | train loss |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    return "\n".join(head + rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(main(Path(sys.argv[1])), end="")
