@@ -30,7 +30,7 @@ def main(out: Path) -> str:
         r = json.loads(path.read_text())
         steady = r.get("steady_tokens_per_s")
         base = steady if v == "plain" else base
-        tuned = r.get("autotune") or {}
+        tuned = (r.get("autotune") or {}).get("chosen") or {}
         step = (
             f"packed {tuned.get('tokens_per_step')} tokens, "
             f"{'compiled' if tuned.get('compile') else 'eager'}"

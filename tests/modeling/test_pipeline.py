@@ -142,6 +142,10 @@ def test_stage2_learns_the_format_and_inference_scores(pipeline, tiny_dataset: P
     assert info["examples"] == len(gt.annotations) == info["counts"]["examples"]
     assert info["counts"]["records"] == len(gt.annotations)
     assert info["unparseable"] == len(info["unparseable_ids"])
+    # the load is timed part by part, and the parts add up to load_s
+    parts = info["load_parts"]
+    assert {"tokenizer", "llm", "examples_batch_size"} <= set(parts)
+    assert abs(sum(parts.values()) - info["load_s"]) < 0.05
     parsed = [a for a in pred.annotations.values() if a.segments]
     assert len(parsed) >= len(gt.annotations) // 2, generated  # the tiny model learned the format
     # it speaks the captions' language: every generated word is a word of the training captions

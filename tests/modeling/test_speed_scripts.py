@@ -1,0 +1,50 @@
+"""The GPU speed scripts' CPU-checkable parts: the shaped random model and the 8B-speed table."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_shaped_random_model_in_bf16(tmp_path: Path) -> None:
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from modeling.tiny import SHAPES, make_tiny_llm
+
+    shape = dict(SHAPES["tiny"], model_vocab=1000, rope_theta=500000.0)
+    out = make_tiny_llm(tmp_path / "m", ["walks forward", "waves"], bf16=True, **shape)
+    cfg = AutoConfig.from_pretrained(out)
+    assert (cfg.hidden_size, cfg.num_hidden_layers, cfg.vocab_size) == (64, 2, 1000)
+    assert cfg.rope_parameters["rope_theta"] == 500000.0
+    model = AutoModelForCausalLM.from_pretrained(out, dtype=None)
+    assert next(model.parameters()).dtype == torch.bfloat16
+    assert torch.get_default_dtype() == torch.float32  # restored
+    # the real shapes are those of the published configs
+    assert SHAPES["llama-3.1-8b"]["intermediate"] == 14336
+    assert SHAPES["smollm2-135m"]["hidden"] == 576
+
+
+def test_8b_speed_table(tmp_path: Path) -> None:
+    from scripts.train_8b_speed_table import main
+
+    base = {"optimizer_steps": 12, "tokens_per_s": 1633.0, "first_step_s": 3.6, "train_loss": 11.7}
+    (tmp_path / "plain.json").write_text(
+        json.dumps({**base, "steady_tokens_per_s": 3000.0, "autotune": {"chosen": {}}})
+    )
+    chosen = {"packing": True, "compile": True, "tokens_per_step": 7168}
+    (tmp_path / "auto.json").write_text(
+        json.dumps({**base, "steady_tokens_per_s": 12000.0, "autotune": {"chosen": chosen}})
+    )
+    table = main(tmp_path).splitlines()
+    assert len(table) == 4  # head, rule, two runs (the missing variant is left out)
+    assert "| padded | 3,000.0 | 1.00x |" in table[2]
+    assert "packed 7168 tokens, compiled | 12,000.0 | 4.00x |" in table[3]
+
+
+def test_gpu_scripts_parse() -> None:
+    for name in ("gpu_train_8b_speed.sh", "gpu_infer_load.sh", "gpu_multitrack_run.sh"):
+        assert subprocess.run(["bash", "-n", str(ROOT / "scripts" / name)]).returncode == 0
