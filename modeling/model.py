@@ -67,17 +67,9 @@ def load_tokenizer(model: str, gguf_file: str | None = None) -> Any:
 
 
 def load_llm(
-    model: str,
-    gguf_file: str | None = None,
-    *,
-    dtype: Any = None,
-    attn: str = "auto",
-    device: str | None = None,
+    model: str, gguf_file: str | None = None, *, dtype: Any = None, attn: str = "auto"
 ) -> Any:
-    """Load a causal LM from local files only (safetensors / GGUF; never pickles).
-
-    ``device`` (e.g. ``cuda``): safetensors are read straight onto it (a GGUF is converted on the CPU).
-    """
+    """Load a causal LM from local files only (safetensors / GGUF; never pickles)."""
     from transformers import AutoModelForCausalLM
 
     from modeling import model_cache
@@ -88,8 +80,6 @@ def load_llm(
     if hit:  # converted once already (modeling/model_cache.py)
         path, gguf = str(hit), None
     kwargs: dict[str, Any] = {"gguf_file": gguf} if gguf else {"use_safetensors": True}
-    if device and device != "cpu" and not gguf:
-        kwargs["device_map"] = device
     llm = AutoModelForCausalLM.from_pretrained(
         path, local_files_only=True, dtype=dtype, attn_implementation=pick_attention(attn), **kwargs
     )

@@ -1,4 +1,4 @@
-"""modeling/run_load.py: the load clock and the CUDA warm-up thread (a no-op without a GPU)."""
+"""modeling/run_load.py: the load clock and the device choice."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 import pytest
 
 from compmo_gen.core.errors import PrerequisiteError
-from modeling.run_load import LoadClock, pick_device, warm_device
+from modeling.run_load import LoadClock, pick_device
 
 
 def test_clock_adds_up_in_order() -> None:
@@ -19,16 +19,6 @@ def test_clock_adds_up_in_order() -> None:
     clock.mark("a")  # a part marked twice adds up
     assert list(clock.parts) == ["a", "b"]
     assert clock.parts["a"] >= 0.02 and clock.parts["b"] < clock.parts["a"]
-
-
-def test_warm_device_is_best_effort() -> None:
-    assert warm_device("cpu") is None
-    clock = LoadClock()
-    thread = warm_device("cuda:0", clock)  # without libcuda: skipped quietly, timed all the same
-    assert thread is not None
-    thread.join(timeout=60)
-    assert not thread.is_alive()
-    assert clock.parts["cuda_context_thread"] >= 0
 
 
 def test_pick_device() -> None:
