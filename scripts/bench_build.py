@@ -1,8 +1,8 @@
 """Benchmark `compmo-gen build` on the embedded library: sequences/s, memory, QC, disk.
 
-    python scripts/bench_build.py                       # 60,000 sequences, 2 workers (the goal)
-    python scripts/bench_build.py --num 2000 --preset datasets/default.yaml --label default
-    python scripts/bench_build.py --num 3000 --seed 1 --preset none --baseline /tmp/old --rounds 2
+    python -m scripts.bench_build                       # 60,000 sequences, 2 workers (the goal)
+    python -m scripts.bench_build --num 2000 --preset datasets/default.yaml --label default
+    python -m scripts.bench_build --num 3000 --seed 1 --preset none --baseline /tmp/old --rounds 2
         # the regression row: `compmo-gen build --num 3000 --seed 1 --workers 2`, this code and an
         # older checkout (git archive COMMIT | tar -x -C /tmp/old) back to back, wall and CPU s
 
@@ -124,7 +124,7 @@ def _ab_markdown(path: Path) -> list[str]:
         "",
         "## 3,000-sequence rows: this code against an older checkout, back to back",
         "",
-        "`python scripts/bench_build.py --num 3000 --seed 1 --preset none --baseline OLD --rounds N`"
+        "`python -m scripts.bench_build --num 3000 --seed 1 --preset none --baseline OLD --rounds N`"
         " runs `compmo-gen build --num 3000 --seed 1 --workers 2` from both alternately (CPU s: user +"
         " sys of the build and its workers). On the shared VM only CPU s compares; wall s follows the"
         " load of other jobs. `outputs identical`: every file of the two builds byte for byte. Against"

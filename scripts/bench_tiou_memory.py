@@ -1,7 +1,7 @@
 """Peak memory and time of `compmo-eval score` on one video with N GT segments and N predictions.
 
-    python scripts/bench_tiou_memory.py --n 10000 [--n 3000 ...] [--layout shifted|nested]
-    python scripts/bench_tiou_memory.py --stage tiou --n 10000     # the tIoU work alone, CPU s
+    python -m scripts.bench_tiou_memory --n 10000 [--n 3000 ...] [--layout shifted|nested]
+    python -m scripts.bench_tiou_memory --stage tiou --n 10000     # the tIoU work alone, CPU s
 
 Each size runs in a fresh process (``compmo-eval score``, native backends, ``--jobs 1``); its peak
 resident memory is that child's ``ru_maxrss`` (``os.wait4``, the ``getrusage`` record of exactly

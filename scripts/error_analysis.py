@@ -1,6 +1,6 @@
 """Per-sequence error analysis of a model's boundaries (evaluation/boundaries.py).
 
-    python scripts/error_analysis.py PRED GT [--name NAME] [--json OUT.json] [--md OUT.md]
+    python -m scripts.error_analysis PRED GT [--name NAME] [--json OUT.json] [--md OUT.md]
         [--png OUT.png] [--snap 0.4]
 
 PRED: a ``predictions.json`` (compmo-infer / ActivityNet submission) or any prediction file that

@@ -1,7 +1,7 @@
 """Render one frame of a multi-track sequence (docs/multitrack_frame.png): the frame in the middle
 of the first overlay, so two actions run on disjoint body parts.
 
-    python scripts/multitrack_frame.py DATASET ID OUT.png [--width 360]
+    python -m scripts.multitrack_frame DATASET ID OUT.png [--width 360]
 """
 
 from __future__ import annotations

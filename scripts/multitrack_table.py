@@ -1,6 +1,6 @@
 """Markdown table of scripts/gpu_multitrack_run.sh's result files (both builds, both scorers).
 
-python scripts/multitrack_table.py OUT_DIR
+python -m scripts.multitrack_table OUT_DIR
 """
 
 from __future__ import annotations

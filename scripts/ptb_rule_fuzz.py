@@ -1,6 +1,6 @@
 """Differential fuzz of the native PTB tokenizer against the jar over every lexer rule.
 
-python scripts/ptb_rule_fuzz.py [--seeds 0 1 2 3] [--per-rule 2000] [--out results/ptb_rule_fuzz.md]
+python -m scripts.ptb_rule_fuzz [--seeds 0 1 2 3] [--per-rule 2000] [--out results/ptb_rule_fuzz.md]
 
 For each seed, :func:`evaluation.ptb_fuzz.fuzz_document` generates ``--per-rule`` lines from each
 rule of :data:`evaluation.ptb_rules.RULES` (strings sampled from its token pattern and trailing
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "# PTB tokenizer: differential fuzz of every lexer rule (native vs the jar)",
         "",
-        f"Command: `python scripts/ptb_rule_fuzz.py --seeds {' '.join(map(str, args.seeds))} "
+        f"Command: `python -m scripts.ptb_rule_fuzz --seeds {' '.join(map(str, args.seeds))} "
         f"--per-rule {args.per_rule}` ({platform.python_version()}, "
         f"{time.strftime('%Y-%m-%d', time.gmtime())}).",
         "",

@@ -1,6 +1,6 @@
 """results/model_time_aware.md from what scripts/gpu_time_aware_run.sh brought back.
 
-    python scripts/time_aware_table.py DIR [--out results/model_time_aware.md] [--images results/time_aware]
+    python -m scripts.time_aware_table DIR [--out results/model_time_aware.md] [--images results/time_aware]
 
 DIR holds ``<recipe>.tar.gz`` (demo, index, seconds). Per recipe this unpacks the archive into
 DIR/<recipe>/, scores ``predictions.json`` against ``gt_test.json`` with ``compmo-eval score``
