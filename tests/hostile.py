@@ -64,9 +64,9 @@ def _child(case: Case, d: Path, out: Path, err: Path) -> None:
         sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", closefd=False), write_through=True)
         sys.stderr = io.TextIOWrapper(os.fdopen(2, "wb", closefd=False), write_through=True)
         logging.root.handlers.clear()
-        os.environ.update({k: v.format(d=d) for k, v in case.env.items()})
+        os.environ.update({k: v.replace("{d}", str(d)) for k, v in case.env.items()})
         os.chdir(d)
-        argv = [a.format(d=d) for a in case.argv]
+        argv = [a.replace("{d}", str(d)) for a in case.argv]  # braces of YAML values kept
         if case.prog == "gen":
             from compmo_gen.cli import main
         elif case.prog == "train":

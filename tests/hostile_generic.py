@@ -4,7 +4,8 @@ that enumerate their targets.
 - ``numbers``: a 5,000-digit integer, ``1e999`` and ``-1e999`` in place of every numeric field of
   a ground-truth, predictions and durations file, and in an ignored field of every record;
 - ``nesting``: arrays/objects nested 10 to 100,000 deep as the whole file, in an ignored field
-  and in place of a timestamp;
+  and in place of a timestamp; YAML aliases expanding to 10**9 values or containing themselves in
+  a build preset, a ``--set`` value and a training config;
 - ``pathkinds``: a directory, a FIFO, a socket, ``/dev/zero`` (through a link) and a
   symbolic-link loop as *every* path argument of every ``compmo-gen``/``compmo-eval``/
   ``compmo-train``/``compmo-infer`` command, found by walking the commands' argparse parsers.
@@ -162,6 +163,34 @@ def nesting_cases() -> list[Case]:
                      ["build", "--out", "o", "--preset", "c.yaml", "-q", "--no-card"],
                      write("c.yaml", "num: " + ("[" * min(depth, 20_000)) + "]" * min(depth, 20_000) + "\n")),
             ]  # fmt: skip
+    return cases + alias_cases()
+
+
+def alias_cases() -> list[Case]:
+    """YAML aliases that expand to 10**9 values or refer to their own container, in the value of a
+    real key of every YAML a CLI reads (a build preset, a training config, a --set value)."""
+    bomb = (
+        "{"
+        + ", ".join(
+            ["x0: &x0 [" + ",".join(["lol"] * 10) + "]"]
+            + [f"x{i}: &x{i} [" + ",".join([f"*x{i - 1}"] * 10) + "]" for i in range(1, 9)]
+        )
+        + "}"
+    )
+    cycle = "&c [1, *c]"
+    cases = []
+    for tag, value in (("laughs", bomb), ("cycle", cycle)):
+        cases += [
+            Case("nesting", f"build-preset-alias-{tag}", "gen",
+                 ["build", "--out", "o", "--preset", "c.yaml", "-q", "--no-card"],
+                 write("c.yaml", f"library: {value}\n")),
+            Case("nesting", f"build-set-alias-{tag}", "gen",
+                 ["build", "--out", "o", "--set", f"library={value}", "-q", "--no-card"]),
+            Case("nesting", f"train-config-alias-{tag}", "train",
+                 ["stage2", "--config", "c.yaml", "--model", "m", "--train-file", "t.json",
+                  "--output-dir", "o"],
+                 write("c.yaml", f"lora_targets: {value}\n"), timeout=180, slow=True),
+        ]  # fmt: skip
     return cases
 
 

@@ -53,3 +53,14 @@ def test_path_family_covers_every_path_argument_of_every_command():
     assert {"gt", "predictions", "durations", "out"} <= {
         a.dest for a in path_arguments("eval")["score"]
     }
+
+
+ALIASES = [c for c in hostile.families()["nesting"]() if "-alias-" in c.name and not c.slow]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forks")
+@pytest.mark.parametrize("case", ALIASES, ids=[c.name for c in ALIASES])
+def test_yaml_alias_cases(case, tmp_path):
+    """Every YAML alias case (not only the sampled ones): refused in one line, never expanded."""
+    outcome = run_case(case, tmp_path)
+    assert outcome.held, f"{outcome.why}\n{outcome.stderr[-2000:]}"

@@ -33,6 +33,9 @@ MAX_STRING_CHARS = 1 << 24
 MAX_FILE_BYTES = 4 << 30
 #: YAML configuration files larger than this are refused (a config is a few kB).
 MAX_YAML_BYTES = 1 << 20
+#: Values a YAML document may expand to once its aliases are followed (a 300-byte "billion laughs"
+#: file loads in milliseconds as shared references and expands to 10**9 values for whoever walks it).
+MAX_YAML_VALUES = 1_000_000
 _BOM = "\ufeff"
 _KINDS = (
     (stat.S_ISDIR, "is a directory, expected a file"),
@@ -270,13 +273,14 @@ def load_json_or_lines(path: str | os.PathLike[str]) -> Any:
 
 def loads_yaml(text: str, file: str | os.PathLike[str]) -> Any:
     """``yaml.safe_load`` of ``text`` with its failures as one :class:`AnnotationError`: bad YAML,
-    integers beyond :data:`MAX_INT_DIGITS` digits, nesting deeper than the interpreter allows."""
+    integers beyond :data:`MAX_INT_DIGITS` digits, nesting deeper than the interpreter allows,
+    aliases that expand beyond :data:`MAX_YAML_VALUES` values or refer to their own container."""
     import yaml
 
     if re.search(r"\d{" + str(MAX_INT_DIGITS + 1) + "}", text):
         raise AnnotationError(file, None, None, f"a number of more than {MAX_INT_DIGITS} digits")
     try:
-        return yaml.safe_load(text)
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise AnnotationError(file, None, None, f"not valid YAML ({first})") from None
@@ -286,6 +290,40 @@ def loads_yaml(text: str, file: str | os.PathLike[str]) -> Any:
         ) from None
     except (ValueError, OverflowError) as exc:
         raise AnnotationError(file, None, None, f"not valid YAML ({_os_reason(exc)})") from None
+    if "*" in text:  # aliases: bound what they expand to
+        _yaml_expansion(data, file)
+    return data
+
+
+def _yaml_expansion(data: Any, file: str | os.PathLike[str]) -> int:
+    """The number of values ``data`` expands to with every alias followed (shared containers
+    counted once per reference, in time linear in the distinct containers); a document that
+    contains itself or expands beyond :data:`MAX_YAML_VALUES` is an :class:`AnnotationError`."""
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(data, False)]
+    while stack:
+        obj, done = stack.pop()
+        if not isinstance(obj, (list, dict)):
+            continue
+        children = list(obj.keys()) + list(obj.values()) if isinstance(obj, dict) else obj
+        if done:
+            open_.discard(id(obj))
+            total = 1 + sum(sizes.get(id(c), 1) for c in children)
+            if total > MAX_YAML_VALUES:
+                raise AnnotationError(
+                    file, None, None, f"YAML aliases expand to more than {MAX_YAML_VALUES:,} values"
+                )
+            sizes[id(obj)] = total
+            continue
+        if id(obj) in sizes:
+            continue
+        if id(obj) in open_:
+            raise AnnotationError(file, None, None, "YAML alias refers to a value that contains it")
+        open_.add(id(obj))
+        stack.append((obj, True))
+        stack.extend((c, False) for c in children if isinstance(c, (list, dict)))
+    return sizes.get(id(data), 1)
 
 
 def load_yaml(path: str | os.PathLike[str], *, limit: int = MAX_YAML_BYTES) -> Any:

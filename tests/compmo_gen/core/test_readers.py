@@ -147,6 +147,45 @@ def test_yaml_limits_are_one_line(tmp_path, text, message):
         io.load_yaml(p)
 
 
+def _laughs(levels: int, width: int = 10) -> str:
+    """A "billion laughs" document: ``width ** levels`` values from a few hundred bytes."""
+    lines = ["l0: &a0 [" + ",".join(["lol"] * width) + "]"]
+    lines += [f"l{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * width) + "]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (_laughs(9), "aliases expand to more than 1,000,000 values"),
+        (_laughs(7, 8) + "top: [" + ",".join(["*a6"] * 8) + "]\n", "more than 1,000,000"),
+        ("a: &a [1, *a]\n", "refers to a value that contains it"),
+        ("a: &a {k: [x, *a]}\n", "refers to a value that contains it"),
+    ],
+)
+def test_yaml_alias_bombs_and_cycles_are_one_line(tmp_path, text, message):
+    """Aliases load as shared references in milliseconds; whoever walked the result would expand
+    them (10**9 values for the first case) or never finish (the cycles)."""
+    p = tmp_path / "c.yaml"
+    p.write_text(text)
+    assert len(text) < 1000
+    with pytest.raises(AnnotationError, match=message) as err:
+        io.load_yaml(p)
+    assert "\n" not in str(err.value) and "c.yaml" in str(err.value)
+
+
+def test_yaml_ordinary_aliases_still_load(tmp_path):
+    """Anchors, aliases and merge keys of real configs (shared blocks) are unchanged."""
+    p = tmp_path / "c.yaml"
+    p.write_text(
+        "base: &b {lr: 0.1, tags: [x, y]}\nrun: {<<: *b, lr: 0.2}\nalso: *b\n"
+        + _laughs(5)  # 100,000 values: under the bound
+    )
+    data = io.load_yaml(p)
+    assert data["run"] == {"lr": 0.2, "tags": ["x", "y"]} and data["also"]["lr"] == 0.1
+    assert len(data["l4"]) == 10 and data["l4"][0][0][0][0] == ["lol"] * 10
+
+
 def test_yaml_size_limit(tmp_path):
     p = tmp_path / "c.yaml"
     p.write_text("a: 1\n" * 300_000)
