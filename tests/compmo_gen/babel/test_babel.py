@@ -21,7 +21,7 @@ from compmo_gen.babel.reader import BabelLabel, read_babel_dir
 from compmo_gen.core.errors import AnnotationError, ConfigError
 from compmo_gen.core.segments import DenseAnnotation, Segment
 
-FIX = Path(__file__).parent / "fixtures" / "babel"
+FIX = Path(__file__).parents[1] / "fixtures" / "babel"
 
 
 def test_reader_dense_extra_null_frame_ann_and_lists():

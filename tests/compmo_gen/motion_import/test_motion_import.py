@@ -20,7 +20,7 @@ from compmo_gen.composition.skeleton import (
 from compmo_gen.motion_import import ImportOptions, MotionImportError, import_motion
 
 pytest.importorskip("pybvh")
-BVH = Path(__file__).parent / "data" / "bvh"
+BVH = Path(__file__).parents[1] / "data" / "bvh"
 WALK = BVH / "cmu_12_01_walk_30fps.bvh"
 SCALED = BVH / "cmu_scaled_131_01_first60.bvh"
 

@@ -13,7 +13,7 @@ import pytest
 from compmo_gen.cli import main
 from compmo_gen.core.formats import load_annotations
 
-FIX = Path(__file__).parent / "fixtures" / "babel"
+FIX = Path(__file__).parents[1] / "fixtures" / "babel"
 # left/right joint pairs of the HumanML3D skeleton (its 22-joint kinematic chain)
 _PAIRS = [(1, 2), (4, 5), (7, 8), (10, 11), (13, 14), (16, 17), (18, 19), (20, 21)]
 

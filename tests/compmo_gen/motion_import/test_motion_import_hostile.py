@@ -18,7 +18,7 @@ from compmo_gen.cli import main
 from compmo_gen.composition.skeleton import REST_POSE
 
 pytest.importorskip("pybvh")
-WALK = Path(__file__).parent / "data" / "bvh" / "cmu_12_01_walk_30fps.bvh"
+WALK = Path(__file__).parents[1] / "data" / "bvh" / "cmu_12_01_walk_30fps.bvh"
 
 
 def walk_array(n: int = 60) -> np.ndarray:

@@ -17,7 +17,7 @@ from compmo_gen.motion_import import import_motion
 from .bvh_variants import drop_leaf, rename
 
 pytest.importorskip("pybvh")
-WALK = Path(__file__).parent / "data" / "bvh" / "cmu_12_01_walk_30fps.bvh"
+WALK = Path(__file__).parents[1] / "data" / "bvh" / "cmu_12_01_walk_30fps.bvh"
 TOES = ["LeftToeBase", "RightToeBase"]
 #: (joints renamed away, joints removed) -> HumanML3D joints derived
 VARIANTS = {
