@@ -17,15 +17,14 @@ DEFAULT_METEOR = "native"
 
 
 def tokenize_in_context(
-    captions: Iterable[str], kind: str, *, progress: bool = False, jobs: int = 1
+    captions: Iterable[str], kind: str, *, progress: bool = False
 ) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
-    """:func:`evaluation.text.ptb_tokenize_in_context` by ``kind`` (tokens, context variants);
-    ``jobs``: processes the native tokenizer may use on a long document."""
+    """:func:`evaluation.text.ptb_tokenize_in_context` by ``kind`` (tokens, context variants)."""
     if kind == "native":
         from evaluation.ptb import PTBUnsupported, ptb_tokenize_in_context_native
 
         try:
-            return ptb_tokenize_in_context_native(captions, jobs)
+            return ptb_tokenize_in_context_native(captions)
         except PTBUnsupported as exc:
             from compmo_gen.core.errors import PrerequisiteError
 

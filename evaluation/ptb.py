@@ -194,45 +194,21 @@ def coco_tokens(tokens: Iterable[str]) -> str:
     return " ".join(w for w in line.split(" ") if w not in PUNCTUATIONS)
 
 
-#: Documents from this many lines on are tokenised in two processes when ``jobs`` > 1.
-PARALLEL_LINES = 20_000
-
-
-def _lower_lines(lines: Sequence[str], lo: int, hi: int) -> list[str]:
-    """Lines ``lo:hi`` of the document tokenised and lower-cased (a worker's share)."""
-    j = hi  # the last line's window (the widest) ends two lines after the next non-blank one
-    while j < len(lines) and not lines[j].strip(" \t"):
-        j += 1
-    toks = tokenize_lines(lines[lo : min(len(lines), j + 2)])[: hi - lo]
-    return [" ".join(t.lower() for t in line) for line in toks]
-
-
 def ptb_tokenize_in_context_native(
-    captions: Iterable[str], jobs: int = 1
+    captions: Iterable[str],
 ) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
     """:func:`evaluation.text.ptb_tokenize_in_context` without Java: the same input document
-    (:func:`evaluation.text.context_document`), tokenized here, read the same way. A long
-    document is cut in two at a line, the second part tokenised in a worker process (each
-    line's window still sees the lines after it: the same tokens, tested)."""
+    (:func:`evaluation.text.context_document`), tokenized here, read the same way. (Splitting a
+    long document over two processes gained 3 % on ActivityNet and nothing on DEMO's release,
+    ``results/eval_tricks_ab.md``: removed.)"""
     from evaluation.text import context_document
 
     distinct = list(dict.fromkeys(captions))
     if not distinct:
         return {}, {}
     doc = context_document(distinct)
-    lines = doc.lines
-    if jobs < 2 or len(lines) < PARALLEL_LINES:
-        return doc.read(_lower_lines(lines, 0, len(lines)))
-    from evaluation.workers import WorkerPool, stop_pools
-
-    half = len(lines) * 9 // 20  # the worker starts later: it takes the smaller part
-    pool = WorkerPool(1)
-    try:
-        second = pool.submit(_lower_lines, lines[half:], 0, len(lines) - half)
-        out = _lower_lines(lines, 0, half) + second.result()
-    finally:
-        stop_pools([pool])
-    return doc.read(out)
+    toks = tokenize_lines(doc.lines)
+    return doc.read([" ".join(t.lower() for t in line) for line in toks])
 
 
 def ptb_tokenize_native(captions: Iterable[str]) -> dict[str, str]:

@@ -161,7 +161,7 @@ def build_inputs(
                         GARBAGE_2018 if cfg.garbage == "2018" else garbage_word(pre, cfg.seed)
                     )
     tokens, variants = backends.tokenize_in_context(
-        [*raw.values(), *garbage.values()], cfg.tokenizer, progress=cfg.progress, jobs=cfg.jobs
+        [*raw.values(), *garbage.values()], cfg.tokenizer, progress=cfg.progress
     )
     if variants:
         log.info("%d caption(s) tokenise differently depending on the next line", len(variants))

@@ -19,7 +19,7 @@ from multiprocessing.context import BaseContext
 from typing import Any
 
 #: What the scoring workers run, imported once by the fork server.
-PRELOAD = ("evaluation.meteor_native.backend", "evaluation.caption_pool", "evaluation.ptb")
+PRELOAD = ("evaluation.meteor_native.backend", "evaluation.caption_pool")
 #: Cyclic-GC thresholds for scoring processes (Python's default: 700, 10, 10).
 GC_THRESHOLDS = (100_000, 50, 100)
 

@@ -50,29 +50,3 @@ def test_in_context_picks_the_variant_of_the_next_line():
     assert in_context([0, 1, 0, 2, 0, -1, 0], tokens, alt, upper) == [
         "t.", "a b", "t", "c", "t.", None, "t",
     ]  # fmt: skip
-
-
-def test_a_document_cut_anywhere_tokenises_the_same():
-    """The native tokenizer's two-process split: every cut point gives the whole document's
-    lines (a line's window reads past the cut, over blank lines), and so does a real split."""
-    from pathlib import Path
-
-    from evaluation import ptb
-
-    cases = Path(__file__).resolve().parent / "data" / "ptb_cases.txt"
-    lines = [CAP, "", "  ", "T. rex walks.", CAP, "", "Mr. Smith walks", "", "", "A. B. c."]
-    lines += cases.read_text().split("\n")[:40]
-    whole = ptb._lower_lines(lines, 0, len(lines))
-    for cut in range(len(lines) + 1):
-        assert (
-            ptb._lower_lines(lines, 0, cut) + ptb._lower_lines(lines[cut:], 0, len(lines) - cut)
-            == whole
-        )
-    captions = [c for c in lines if c.strip()] * 3 + [f"{c} {k}" for k, c in enumerate(lines)]
-    want = ptb.ptb_tokenize_in_context_native(captions)
-    saved = ptb.PARALLEL_LINES
-    ptb.PARALLEL_LINES = 1
-    try:
-        assert ptb.ptb_tokenize_in_context_native(captions, jobs=2) == want
-    finally:
-        ptb.PARALLEL_LINES = saved
