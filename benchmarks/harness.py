@@ -28,6 +28,7 @@ from modeling.fast_step import (
     train_step,
 )
 from modeling.packed_train import packed_collate_fn
+from modeling.tiny import llama_dims
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +39,7 @@ TINY_SHAPES = {"stage2": (12, 14, (4, 12), (8, 24)), "stage1": (8, 9, (2, 6), (3
 
 PRESETS: dict[str, dict[str, Any]] = {
     "llama8b": dict(
-        hidden_size=4096,
-        intermediate_size=14336,
-        num_hidden_layers=32,
-        num_attention_heads=32,
-        num_key_value_heads=8,
-        vocab_size=128256,
-        rope_theta=500000.0,
+        **llama_dims("llama-3.1-8b"),
         max_position_embeddings=8192,
         lora_r=128,
         new_tokens=300,
@@ -52,13 +47,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         shapes=SHAPES,
     ),
     "tiny": dict(
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        vocab_size=2048,
-        rope_theta=10000.0,
+        **llama_dims("tiny", vocab_size=2048),
         max_position_embeddings=2048,
         lora_r=8,
         new_tokens=8,

@@ -34,6 +34,23 @@ SHAPES: dict[str, dict[str, Any]] = {
 }
 
 
+def llama_dims(shape: str, **override: Any) -> dict[str, Any]:
+    """``SHAPES[shape]`` as ``LlamaConfig`` keyword arguments (``make_tiny_llm``'s defaults where
+    the shape is silent), with ``override`` on top."""
+    s = SHAPES[shape]
+    hidden = s.get("hidden", 64)
+    dims = dict(
+        hidden_size=hidden,
+        intermediate_size=s.get("intermediate") or hidden * 2,
+        num_hidden_layers=s.get("layers", 2),
+        num_attention_heads=s.get("heads", 4),
+        num_key_value_heads=s.get("kv_heads", 2),
+        vocab_size=s.get("model_vocab"),
+        rope_theta=s.get("rope_theta", 10000.0),
+    )
+    return {**dims, **override}
+
+
 def make_tiny_llm(
     out: str | Path,
     corpus: Iterable[str] = (),

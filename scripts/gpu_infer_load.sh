@@ -14,7 +14,7 @@ export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
 REPEAT=${REPEAT:-3}
 mkdir -p "$OUT"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
-infer() { python3 -c 'import sys; from modeling.cli import infer_main; sys.exit(infer_main(sys.argv[1:]))' "$@"; }
+. "$(dirname "$0")/gpu_cli.sh"  # gen, train, infer, ev
 for i in $(seq 0 "$REPEAT"); do  # process 0 warms the cache (and the page cache)
   t0=$(date +%s.%N)
   infer --run "$RUN" --data "$DATA" --out "$OUT/pred_$i" --limit "${LIMIT:-200}" --bf16 \

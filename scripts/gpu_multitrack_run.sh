@@ -30,10 +30,7 @@ MODES=${MODES:-"multitrack sequential"}
 mkdir -p "$WORK" "$OUT"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
-ev() { python3 -c 'import sys; from evaluation.cli import main; sys.exit(main(sys.argv[1:]))' "$@"; }
-gen() { python3 -c 'import sys; from compmo_gen.cli import main; sys.exit(main(sys.argv[1:]))' "$@"; }
-train() { python3 -c 'import sys; from modeling.cli import train_main; sys.exit(train_main(sys.argv[1:]))' "$@"; }
-infer() { python3 -c 'import sys; from modeling.cli import infer_main; sys.exit(infer_main(sys.argv[1:]))' "$@"; }
+. "$(dirname "$0")/gpu_cli.sh"  # gen, train, infer, ev
 timed() {  # timed NAME FILE cmd...: wall seconds of cmd appended to FILE
   local name=$1 file=$2; shift 2
   local t0; t0=$(date +%s.%N)

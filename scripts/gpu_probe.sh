@@ -8,9 +8,7 @@ W=${WORK:-/tmp/compmo_probe}
 PROBE=${PROBE:?set PROBE}
 mkdir -p "$W"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
-gen() { python3 -c 'import sys; from compmo_gen.cli import main; sys.exit(main(sys.argv[1:]))' "$@"; }
-train() { python3 -c 'import sys; from modeling.cli import train_main; sys.exit(train_main(sys.argv[1:]))' "$@"; }
-infer() { python3 -c 'import sys; from modeling.cli import infer_main; sys.exit(infer_main(sys.argv[1:]))' "$@"; }
+. "$(dirname "$0")/gpu_cli.sh"  # gen, train, infer, ev
 python3 - "$W/model" <<'PY'
 import os, sys
 from modeling.tiny import TINY_CAPTIONS, make_tiny_llm

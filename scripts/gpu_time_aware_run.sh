@@ -25,9 +25,7 @@ GGUF=${GGUF:-$HOME/SmolLM2-135M-Instruct.Q4_1.gguf}
 D=${D:-$WORK/data_atomic}
 export PYTHONPATH="$PWD:/tmp/site${PYTHONPATH:+:$PYTHONPATH}"
 
-gen() { python3 -c 'import sys; from compmo_gen.cli import main; sys.exit(main(sys.argv[1:]))' "$@"; }
-train() { python3 -c 'import sys; from modeling.cli import train_main; sys.exit(train_main(sys.argv[1:]))' "$@"; }
-infer() { python3 -c 'import sys; from modeling.cli import infer_main; sys.exit(infer_main(sys.argv[1:]))' "$@"; }
+. "$(dirname "$0")/gpu_cli.sh"  # gen, train, infer, ev
 timed() {  # timed NAME FILE cmd...: wall seconds of cmd appended to FILE
   local name=$1 file=$2; shift 2
   local t0; t0=$(date +%s.%N)

@@ -30,9 +30,7 @@ if ! python3 -c "import gguf" 2>/dev/null; then
   pip install -q --no-deps --target /tmp/site .whl/gguf*.whl || exit 1
 fi
 
-gen() { python3 -c 'import sys; from compmo_gen.cli import main; sys.exit(main(sys.argv[1:]))' "$@"; }
-train() { python3 -c 'import sys; from modeling.cli import train_main; sys.exit(train_main(sys.argv[1:]))' "$@"; }
-infer() { python3 -c 'import sys; from modeling.cli import infer_main; sys.exit(infer_main(sys.argv[1:]))' "$@"; }
+. "$(dirname "$0")/gpu_cli.sh"  # gen, train, infer, ev
 T="$OUT/timings.txt"
 : > "$T"
 timed() {  # timed NAME cmd...: wall seconds appended to $T, output in $OUT/NAME.log

@@ -46,5 +46,24 @@ def test_8b_speed_table(tmp_path: Path) -> None:
 
 
 def test_gpu_scripts_parse() -> None:
-    for name in ("gpu_train_8b_speed.sh", "gpu_infer_load.sh", "gpu_multitrack_run.sh"):
+    for name in (
+        "gpu_cli.sh",
+        "gpu_train_8b_speed.sh",
+        "gpu_infer_load.sh",
+        "gpu_multitrack_run.sh",
+    ):
         assert subprocess.run(["bash", "-n", str(ROOT / "scripts" / name)]).returncode == 0
+
+
+def test_one_definition_of_the_8b_shape() -> None:
+    """The throughput harness and the shaped random models read the same shape: 8.03 B params."""
+    from transformers import LlamaConfig
+
+    from benchmarks.harness import PRESETS
+    from modeling.resources import count_params
+    from modeling.tiny import llama_dims
+
+    dims = llama_dims("llama-3.1-8b")
+    assert {k: PRESETS["llama8b"][k] for k in dims} == dims
+    assert count_params(LlamaConfig(**dims, tie_word_embeddings=False)) == 8_030_261_248
+    assert llama_dims("tiny", vocab_size=2048)["intermediate_size"] == 128
