@@ -99,6 +99,10 @@ def render_md(res: dict[str, Any], peak_tflops: float = PEAK_BF16_TFLOPS) -> str
                 f"Best batch {i['best_batch']}: **{i['ratio']}x** the batch-1 sequences/s.",
             ]
         lines.append("")
+    if "profile" in sec and "kinds" in sec["profile"]:
+        from benchmarks.profiling import render
+
+        lines += render(sec["profile"])
     if "compile_check" in sec:
         lines += [
             f"Compile check (relative gradient differences vs eager): {sec['compile_check']}",

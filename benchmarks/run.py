@@ -12,7 +12,8 @@ CPU (``--preset tiny``). Sections, each written to ``<out>/throughput_<tag>.json
    ``--plain-batch``, its attention choice, Hugging Face checkpointing as in the stage-2 config,
    full logits, ``labels=`` loss) and fast-step variants;
 5. stage 1 (LLM frozen, adapter only): default vs fast;
-6. inference: greedy generation with KV cache, sequences/s at batch 1 and larger batches.
+6. inference: greedy generation with KV cache, sequences/s at batch 1 and larger batches;
+7. profile (only when named): where one fast variant's GPU time goes (``benchmarks.profiling``).
 
 Both steps run through ``MotionLM.forward``, the call the Trainer makes. Fast variants are
 ``mode@budget[+c]`` (``benchmarks.training``). Tokens/s counts real tokens (motion + prompt
@@ -33,6 +34,8 @@ from benchmarks.report import PEAK_BF16_TFLOPS, render_md
 log = logging.getLogger(__name__)
 
 SECTIONS = ("attn", "ccheck", "maths", "stage2", "stage1", "infer")
+#: Sections run only when named in ``--sections``.
+EXTRA_SECTIONS = ("profile",)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -72,6 +75,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument(
         "--peak-tflops", type=float, default=PEAK_BF16_TFLOPS, help="for the MFU column"
     )
+    ap.add_argument("--profile-variant", default="none@7168+c", help="profile section's variant")
+    ap.add_argument("--profile-steps", type=int, default=3)
+    ap.add_argument("--profile-warmup", type=int, default=4, help="unprofiled steps first")
     ap.add_argument("--time-budget", type=float, default=520.0, help="seconds; later work skipped")
     ap.add_argument("--sections", default=",".join(SECTIONS))
     return ap
@@ -80,6 +86,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen sections; write the report after each; print it at the end."""
     from benchmarks.checks import attention_check, compile_check, inference
+    from benchmarks.profiling import profile
     from benchmarks.training import same_maths, stage1, stage2
 
     args = parser().parse_args(argv)
@@ -96,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         ("stage2", "stage2", stage2),
         ("stage1", "stage1", stage1),
         ("infer", "inference", inference),
+        ("profile", "profile", profile),
     ]
     for key, name, fn in steps:
         if key not in want or bench.left() < 60:

@@ -7,7 +7,8 @@ that stays inside each sample (variable-length flash attention on CUDA), the dec
 its LM head, and the cross-entropy computed only at answer positions in chunks
 (``modeling.losses``). ``configure_model`` sets the attention implementation and the activation
 checkpointing policy (``none``, ``selective``: keep matrix-product and attention outputs and
-recompute the cheap element-wise work, or ``full``; on a fraction of the layers) and can compile
+recompute the cheap element-wise work, or ``full``; on a fraction of the layers), gives PEFT's LoRA
+linears the fused forward of ``modeling.fused_lora`` (one ``addmm`` per linear) and can compile
 each decoder layer (regional ``torch.compile``). Default step (``padded_loss``, the baseline):
 right-padded batch, the model's own attention, full logits, ``labels=`` loss, settings from
 ``default_step_config``.
@@ -46,6 +47,9 @@ class FastStepConfig:
     compile_exact_casts: bool = True  # inductor rounds fused intermediates as eager does
     lora_rank: int = 128  # products with a side this small are LoRA's: recomputed when selective
     lora_input_cast: bool = False  # PEFT's float32 copy of each LoRA input (a no-op under autocast)
+    fused_lora: bool = (
+        True  # LoRA's update added in the frozen product's addmm (modeling.fused_lora)
+    )
 
     def __post_init__(self) -> None:
         if self.checkpointing not in CHECKPOINTING:
@@ -140,6 +144,11 @@ def configure_model(model: Any, cfg: FastStepConfig, *, packed: bool = True) -> 
     for module in model.modules():
         if hasattr(module, "cast_input_dtype_enabled"):
             module.cast_input_dtype_enabled = cfg.lora_input_cast
+    from modeling.fused_lora import fuse_lora, unfuse_lora
+
+    unfuse_lora(model)
+    if cfg.fused_lora:
+        fuse_lora(model)
     if cfg.checkpointing == "none" or cfg.checkpoint_fraction == 0.0:
         set_checkpointing(lm, None)
     else:
@@ -224,7 +233,9 @@ def default_step_config(gradient_checkpointing: bool) -> FastStepConfig:
     """Model settings of compmo-train's default step (``packing: false``): stock PEFT input
     casts, no compile, Hugging Face (non-reentrant) checkpointing of every layer when asked."""
     return FastStepConfig(
-        checkpointing="full" if gradient_checkpointing else "none", lora_input_cast=True
+        checkpointing="full" if gradient_checkpointing else "none",
+        lora_input_cast=True,
+        fused_lora=False,
     )
 
 
