@@ -148,33 +148,3 @@ def profile(bench: Bench) -> dict[str, Any]:
     del opt
     bench.cleanup()
     return res
-
-
-def render(res: dict[str, Any]) -> list[str]:
-    """Markdown lines of the profile section."""
-    lines = [
-        f"## Profile: {res['variant']}, LoRA dropout {res['lora_dropout']}",
-        "",
-        f"{res['steps']} steps, {res['wall_ms_per_step']} ms a step ({res['tokens_per_s']:.0f} "
-        f"tokens/s under the profiler); GPU kernels {res['gpu_busy_ms_per_step']} ms a step, "
-        f"GPU idle {res['gpu_idle_pct']} %.",
-        "",
-        "| kernel kind | ms a step | % of wall |",
-        "|---|---|---|",
-    ]
-    lines += [f"| {k} | {v['ms_per_step']} | {v['pct_of_wall']} |" for k, v in res["kinds"].items()]
-    lines += [
-        "",
-        "| matrix product | operand shapes | calls a step | ms a step |",
-        "|---|---|---|---|",
-    ]
-    lines += [
-        f"| {m['op']} | `{m['shapes']}` | {m['calls_per_step']:g} | {m['ms_per_step']} |"
-        for m in res["matmuls_by_shape"]
-    ]
-    lines += ["", "| kernel | kind | calls a step | ms a step |", "|---|---|---|---|"]
-    lines += [
-        f"| `{k['name']}` | {k['kind']} | {k['calls_per_step']:g} | {k['ms_per_step']} |"
-        for k in res["top_kernels"]
-    ]
-    return lines + [""]

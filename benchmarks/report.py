@@ -34,6 +34,36 @@ def _best(s: dict[str, Any]) -> list[str]:
     ]
 
 
+def _profile(res: dict[str, Any]) -> list[str]:
+    """Markdown lines of the profile section."""
+    lines = [
+        f"## Profile: {res['variant']}, LoRA dropout {res['lora_dropout']}",
+        "",
+        f"{res['steps']} steps, {res['wall_ms_per_step']} ms a step ({res['tokens_per_s']:.0f} "
+        f"tokens/s under the profiler); GPU kernels {res['gpu_busy_ms_per_step']} ms a step, "
+        f"GPU idle {res['gpu_idle_pct']} %.",
+        "",
+        "| kernel kind | ms a step | % of wall |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {k} | {v['ms_per_step']} | {v['pct_of_wall']} |" for k, v in res["kinds"].items()]
+    lines += [
+        "",
+        "| matrix product | operand shapes | calls a step | ms a step |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {m['op']} | `{m['shapes']}` | {m['calls_per_step']:g} | {m['ms_per_step']} |"
+        for m in res["matmuls_by_shape"]
+    ]
+    lines += ["", "| kernel | kind | calls a step | ms a step |", "|---|---|---|---|"]
+    lines += [
+        f"| `{k['name']}` | {k['kind']} | {k['calls_per_step']:g} | {k['ms_per_step']} |"
+        for k in res["top_kernels"]
+    ]
+    return lines + [""]
+
+
 def render_md(res: dict[str, Any], peak_tflops: float = PEAK_BF16_TFLOPS) -> str:
     """The Markdown report of a run's results (``throughput_<tag>.json``)."""
     env = res["env"]
@@ -100,9 +130,7 @@ def render_md(res: dict[str, Any], peak_tflops: float = PEAK_BF16_TFLOPS) -> str
             ]
         lines.append("")
     if "profile" in sec and "kinds" in sec["profile"]:
-        from benchmarks.profiling import render
-
-        lines += render(sec["profile"])
+        lines += _profile(sec["profile"])
     if "compile_check" in sec:
         lines += [
             f"Compile check (relative gradient differences vs eager): {sec['compile_check']}",

@@ -169,6 +169,10 @@ class GenerationConfig:
     top_p: float = setting(default=0.9, gt=0, le=1)
     #: Sampling seed.
     seed: int = setting(default=0, ge=0)
+    #: Greedy decoder: auto = compmo's Llama decoder for a plain Llama model (loads without
+    #: transformers' model classes, merged weights cached; modeling/llama_decode.py), else
+    #: transformers' generate; transformers = always transformers' generate.
+    decoder: Literal["auto", "transformers"] = "auto"
 
 
 def resolve_bf16(value: bool | str) -> bool:

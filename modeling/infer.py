@@ -164,7 +164,8 @@ def prepare(
         log.info("CPU inference: %d thread(s) per process", n)
     t0 = time.perf_counter()
     clock = LoadClock()
-    model, tok, spec = load_run(run, device=device, bf16=bf16, clock=clock)
+    light = gen.decoder == "auto" and not gen.sample
+    model, tok, spec = load_run(run, device=device, bf16=bf16, clock=clock, light=light)
     cfg = load_run_config(run)
     counts: Counter[str] = Counter()
     stamps = run_stamps(spec, tok)
@@ -232,8 +233,13 @@ def infer(
         load_s=p.load_s,
         gen_s=gen_s,
         gen=gen,
-        extra={"load_parts": p.load_parts},
+        extra={"load_parts": p.load_parts, "decoder": decoder_name(p.model)},
     )
+
+
+def decoder_name(model: Any) -> str:
+    """``compmo-llama`` (modeling.llama_decode) or ``transformers``: what generated."""
+    return "compmo-llama" if not hasattr(model.llm, "can_generate") else "transformers"
 
 
 def finish(

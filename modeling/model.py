@@ -124,6 +124,11 @@ def build_motion_lm(llm: Any, adapter: Any) -> Any:
         def generate(self, batch: dict[str, Any], **kw: Any) -> torch.Tensor:
             """``llm.generate`` from a left-padded batch (``collate_padded``)."""
             emb = self.embed(batch)
+            crit = kw.get("stopping_criteria")
+            if isinstance(crit, list) and hasattr(self.llm, "can_generate"):  # transformers
+                from transformers import StoppingCriteriaList
+
+                kw["stopping_criteria"] = StoppingCriteriaList(crit)
             return self.llm.generate(
                 inputs_embeds=emb, attention_mask=batch["attention_mask"], **kw
             )

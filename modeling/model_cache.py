@@ -40,7 +40,7 @@ def enabled() -> bool:
     return os.environ.get("COMPMO_MODEL_CACHE", "1").lower() not in ("0", "false", "no", "off")
 
 
-def _file_hash(path: Path, root: Path) -> str:
+def file_hash(path: Path, root: Path) -> str:
     """SHA-256 of ``path``, remembered by (resolved path, size, mtime)."""
     st = path.stat()
     stamp = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
@@ -63,7 +63,7 @@ def _file_hash(path: Path, root: Path) -> str:
     return digest
 
 
-def _dtype_name(dtype: Any) -> str:
+def dtype_name(dtype: Any) -> str:
     return "auto" if dtype is None else str(dtype).replace("torch.", "")
 
 
@@ -72,8 +72,8 @@ def cache_dir(gguf_path: str | Path, dtype: Any = None) -> Path:
     import transformers
 
     root = cache_root() / "models"
-    digest = _file_hash(Path(gguf_path), root)
-    return root / f"{digest}-transformers{transformers.__version__}-{_dtype_name(dtype)}"
+    digest = file_hash(Path(gguf_path), root)
+    return root / f"{digest}-transformers{transformers.__version__}-{dtype_name(dtype)}"
 
 
 def cached(gguf_path: str | Path, dtype: Any = None) -> Path | None:
@@ -134,7 +134,7 @@ def store(llm: Any, gguf_path: str | Path, dtype: Any = None) -> Path | None:
                 str(gguf_path.parent), gguf_file=gguf_path.name, local_files_only=True
             )
             tok.save_pretrained(str(tmp))
-            meta = {"gguf": str(Path(gguf_path).resolve()), "dtype": _dtype_name(dtype)}
+            meta = {"gguf": str(Path(gguf_path).resolve()), "dtype": dtype_name(dtype)}
             (tmp / MARKER).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     except OSError as exc:
         if (final / MARKER).is_file():  # another process finished first: theirs is as good

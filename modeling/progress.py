@@ -12,17 +12,17 @@ class TokenBar:
     def __init__(self, total: int, *, disable: bool = False) -> None:
         import torch
         from tqdm import tqdm
-        from transformers import StoppingCriteria, StoppingCriteriaList
 
         self.bar = tqdm(total=total, desc="tokens", unit="tok", leave=False, disable=disable)
         bar = self.bar
 
-        class _Tick(StoppingCriteria):
-            def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
-                bar.update(1)
-                return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+        def tick(input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            bar.update(1)
+            return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
 
-        self.criteria = StoppingCriteriaList([_Tick()])
+        #: a list of ``(input_ids, scores) -> bool per row`` callables (``MotionLM.generate``
+        #: hands it to transformers as a ``StoppingCriteriaList``)
+        self.criteria = [tick]
 
     def close(self) -> None:
         self.bar.close()

@@ -51,19 +51,20 @@ def load_run(
     bf16: bool = False,
     merge: bool = True,
     clock: LoadClock | None = None,
+    light: bool = False,
 ) -> tuple[Any, Any, dict]:
     """(model, tokenizer, adapter spec) of a trained run (or a merged one); LoRA is merged into
-    the LLM in memory unless ``merge=False``. ``clock`` records the parts' seconds."""
+    the LLM in memory unless ``merge=False``. ``clock`` records the parts' seconds.
+
+    ``light``: for greedy generation, a supported Llama becomes ``modeling.llama_decode``'s
+    decoder, read from the merged-model cache when it is there (``modeling.light_load``)."""
     import torch
 
+    from modeling import light_load
     from modeling.config import load_run_config
     from modeling.model import (
-        LORA_DIR,
-        MERGED_DIR,
         build_motion_lm,
         load_adapter_weights,
-        load_llm,
-        load_tokenizer,
         make_adapter,
         read_adapter_spec,
     )
@@ -74,7 +75,37 @@ def load_run(
     spec = read_adapter_spec(run)
     dtype = torch.bfloat16 if bf16 else torch.float32
     clock.mark("run_config")
+    folder = light_load.light_folder(run, cfg.model, cfg.gguf_file, dtype) if light else None
+    if folder is not None:
+        from modeling.llama_decode import load_decoder
+
+        tok = light_load.load_tokenizer(folder)
+        clock.mark("tokenizer")
+        llm = load_decoder(folder, dtype=dtype)
+        clock.mark("llm")
+    else:
+        llm, tok = _full_load(run, cfg, dtype, merge=merge or light, clock=clock)
+        if light and (dec := light_load.decoder_from(llm)) is not None:
+            light_load.store(llm, tok, light_load.merged_dir(run, cfg.model, cfg.gguf_file, dtype))
+            llm = dec
+            clock.mark("light_decoder")
+    adapter = make_adapter(spec)
+    load_adapter_weights(adapter, run)
+    clock.mark("adapter")
+    model = build_motion_lm(llm, adapter).to(device=device)  # the CUDA context starts here
+    model.adapter.to(dtype=dtype)
+    model.eval()
+    clock.mark("to_device")
+    return model, tok, spec
+
+
+def _full_load(
+    run: Path, cfg: Any, dtype: Any, *, merge: bool, clock: LoadClock
+) -> tuple[Any, Any]:
+    """The LLM through transformers (LoRA through PEFT, merged unless ``merge=False``)."""
     import transformers  # noqa: F401  (its import apart from the tokenizer's reading)
+
+    from modeling.model import LORA_DIR, MERGED_DIR, load_llm, load_tokenizer
 
     clock.mark("import_transformers")
     tok = load_tokenizer(cfg.model, cfg.gguf_file)
@@ -93,11 +124,4 @@ def load_run(
             if merge:
                 llm = llm.merge_and_unload()  # fewer kernels per generated token
             clock.mark("lora")
-    adapter = make_adapter(spec)
-    load_adapter_weights(adapter, run)
-    clock.mark("adapter")
-    model = build_motion_lm(llm, adapter).to(device=device)  # the CUDA context starts here
-    model.adapter.to(dtype=dtype)
-    model.eval()
-    clock.mark("to_device")
-    return model, tok, spec
+    return llm, tok

@@ -7,18 +7,20 @@
 #   RUN=runs/s2 DATA=D/test.json OUT=/path bash scripts/gpu_infer_load.sh
 #
 # Environment: RUN, DATA, OUT, REPEAT (3), LIMIT (test sequences, 200), NEW (max new tokens, 300),
-# DEVICE (auto). Writes OUT/infer_load.json (one entry per process) and prints it.
+# DEVICE (auto), DECODER (auto: compmo's Llama decoder and merged-model cache; transformers), BF16
+# (true). Writes OUT/infer_load.json (one entry per process) and prints it.
 set -uo pipefail
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
 : "${RUN:?set RUN}" "${DATA:?set DATA}" "${OUT:?set OUT}"
 REPEAT=${REPEAT:-3}
+BF=(--bf16); [ "${BF16:-true}" = true ] || BF=()
 mkdir -p "$OUT"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 . "$(dirname "$0")/gpu_cli.sh"  # gen, train, infer, ev
 for i in $(seq 0 "$REPEAT"); do  # process 0 warms the cache (and the page cache)
   t0=$(date +%s.%N)
-  infer --run "$RUN" --data "$DATA" --out "$OUT/pred_$i" --limit "${LIMIT:-200}" --bf16 \
-    --max-new-tokens "${NEW:-300}" --device "${DEVICE:-auto}" -q >"$OUT/infer_$i.log" 2>&1 || { tail -n 20 "$OUT/infer_$i.log"; exit 1; }
+  infer --run "$RUN" --data "$DATA" --out "$OUT/pred_$i" --limit "${LIMIT:-200}" "${BF[@]}" \
+    --max-new-tokens "${NEW:-300}" --device "${DEVICE:-auto}" --decoder "${DECODER:-auto}" -q >"$OUT/infer_$i.log" 2>&1 || { tail -n 20 "$OUT/infer_$i.log"; exit 1; }
   echo "$i $(python3 -c "import time; print(round(time.time() - $t0, 2))")" >>"$OUT/walls.txt"
 done
 python3 - "$OUT" <<'PY'
@@ -33,7 +35,7 @@ for d in sorted(out.glob("pred_*"), key=lambda p: int(p.name.split("_")[1])):
     rows.append({"process": int(i), "wall_s": float(walls[i]), "load_s": r["load_s"],
                  "load_parts": r.get("load_parts"), "batch_size": r["generation"]["batch_size"],
                  "generate_s": r["generate_s"], "sequences_per_s": r["sequences_per_s"],
-                 "examples": r["examples"]})
+                 "examples": r["examples"], "decoder": r.get("decoder")})
 (out / "infer_load.json").write_text(json.dumps(rows, indent=1) + "\n")
 for row in rows:
     print(json.dumps(row))

@@ -83,3 +83,37 @@ def test_bench_script_help() -> None:
         check=True,
     ).stdout
     assert "--preset" in out and "--plain-checkpointing" in out
+
+
+def test_kernel_kinds_from_names() -> None:
+    from benchmarks.profiling import kind_of
+
+    assert kind_of("sm90_xmma_gemm_bf16bf16_bf16f32_f32_tn_n_tilesize128x256x64") == "matmul"
+    assert kind_of("nvjet_tst_256x128_64x4_2x1_v_bz_coopA_NTT") == "matmul"
+    assert kind_of("void pytorch_flash::flash_fwd_kernel<Flash_fwd_kernel_traits>") == "attention"
+    assert kind_of("triton_poi_fused_add_mul_silu_3") == "compiled fused (triton)"
+    assert kind_of("void at::native::(anonymous)::multi_tensor_apply_kernel<adam>") == "optimizer"
+    assert kind_of("Memcpy HtoD (Pageable -> Device)") == "copy/fill"
+    assert kind_of("void at::native::vectorized_elementwise_kernel<4, mul>") == (
+        "other element-wise / reductions"
+    )
+
+
+def test_profile_section_on_cpu(tmp_path: Path, one_thread) -> None:
+    """The profile section runs a fused and a PEFT-forward variant; rank-r products are listed."""
+    from benchmarks.run import main
+
+    addmm = {}
+    for variant in ("none@256", "none@256+p"):
+        args = ["--preset", "tiny", "--device", "cpu", "--out", str(tmp_path), "--tag", "p"]
+        args += ["--sections", "profile", "--profile-variant", variant, "--profile-steps", "2"]
+        assert main([*args, "--profile-warmup", "1"]) == 0
+        res = json.loads((tmp_path / "throughput_p.json").read_text())["sections"]["profile"]
+        assert res["variant"] == variant and res["steps"] == 2 and res["tokens"] > 0
+        shapes = " ".join(m["shapes"] for m in res["matmuls_by_shape"])
+        assert ", 8]" in shapes or "[8, " in shapes  # LoRA's rank-8 products of the tiny preset
+        addmm[variant] = sum(
+            m["calls_per_step"] for m in res["matmuls_by_shape"] if m["op"] == "aten::addmm"
+        )
+    assert addmm["none@256"] > addmm["none@256+p"]  # the fused forward's addmm per LoRA linear
+    assert "## Profile: none@256+p" in (tmp_path / "throughput_p.md").read_text()

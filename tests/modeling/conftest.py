@@ -1,10 +1,18 @@
-"""Session fixtures: a tiny random Llama with an on-the-fly tokenizer, and a tiny dataset."""
+"""Session fixtures: a tiny random Llama with an on-the-fly tokenizer, and a tiny dataset; the
+model caches (converted GGUF files, merged runs) go to a temporary folder, not the user's."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _model_cache(tmp_path_factory: pytest.TempPathFactory):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("COMPMO_CACHE", str(tmp_path_factory.mktemp("compmo_cache")))
+        yield
 
 
 @pytest.fixture(scope="session")

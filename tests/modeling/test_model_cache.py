@@ -33,7 +33,7 @@ def test_incomplete_folder_is_not_trusted_and_cache_can_be_off(tmp_path, monkeyp
     fake = tmp_path / "m.gguf"
     fake.write_bytes(b"GGUF not really")
     folder = model_cache.cache_dir(fake)
-    assert folder.name.startswith(model_cache._file_hash(fake, tmp_path / "cache" / "models"))
+    assert folder.name.startswith(model_cache.file_hash(fake, tmp_path / "cache" / "models"))
     folder.mkdir(parents=True)
     (folder / "config.json").write_text("{}")  # a crash before the marker
     assert model_cache.cached(fake) is None

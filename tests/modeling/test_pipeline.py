@@ -328,3 +328,57 @@ def test_readme_stage2_yaml_runs_in_one_process(
     assert "deepspeed: null" in saved and "lora_targets:\n- q_proj\n- v_proj" in saved
     assert json.loads((out / "train_report.json").read_text())["optimizer_steps"] == 2
     assert not (out / "deepspeed_config.json").exists()
+
+
+def _infer(run: Path, data: Path, out: Path, *extra: str) -> tuple[bytes, dict]:
+    args = ["--run", str(run), "--data", str(data), "--out", str(out)]
+    args += ["--max-new-tokens", "40", "--limit", "4", "--device", "cpu", "-q", *extra]
+    assert infer_main(args) == 0
+    report = json.loads((out / "infer_report.json").read_text())
+    return (out / "generated.json").read_bytes(), report
+
+
+def test_light_decoder_caches_the_merge_and_generates_as_transformers(
+    pipeline, tiny_dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COMPMO_CACHE", str(tmp_path / "cache"))
+    s2, data = pipeline["s2"], tiny_dataset / "test.json"
+    first, r1 = _infer(s2, data, tmp_path / "first")
+    cached, r2 = _infer(s2, data, tmp_path / "cached")
+    hf, r3 = _infer(s2, data, tmp_path / "hf", "--decoder", "transformers")
+    assert r1["decoder"] == r2["decoder"] == "compmo-llama" and r3["decoder"] == "transformers"
+    assert {"lora", "light_decoder"} <= set(r1["load_parts"])  # PEFT merged once, then cached
+    assert {"tokenizer", "llm"} <= set(r2["load_parts"])
+    assert not {"lora", "import_transformers", "light_decoder"} & set(r2["load_parts"])
+    merged = [p for p in (tmp_path / "cache" / "merged").iterdir() if p.is_dir()]
+    assert len(merged) == 1 and (merged[0] / "compmo_cache.json").is_file()
+    assert first == cached == hf  # same greedy tokens from both decoders (float32)
+    monkeypatch.setenv("COMPMO_MODEL_CACHE", "0")  # no cache: same decoder, same output
+    off, r4 = _infer(s2, data, tmp_path / "off")
+    assert off == first and r4["decoder"] == "compmo-llama" and "lora" in r4["load_parts"]
+
+
+def test_cached_light_load_imports_no_model_classes(
+    pipeline, tiny_dataset: Path, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COMPMO_CACHE": str(tmp_path / "cache")}
+    _infer(pipeline["s2"], tiny_dataset / "test.json", tmp_path / "warm")  # fills no cache here
+    code = (
+        "import json, sys\n"
+        "from modeling.config import GenerationConfig\n"
+        "from modeling.infer import prepare\n"
+        f"p = prepare({str(pipeline['s2'])!r}, {str(tiny_dataset / 'test.json')!r}, "
+        "gen=GenerationConfig(max_new_tokens=8), device='cpu', limit=2)\n"
+        "heavy = ('peft', 'transformers.modeling_utils', 'transformers.generation', 'sklearn')\n"
+        "print(json.dumps([type(p.model.llm).__name__, [m for m in heavy if m in sys.modules]]))\n"
+    )
+    for _ in range(2):  # the first process fills the cache, the second reads it
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+    name, heavy = json.loads(done.stdout.strip().splitlines()[-1])
+    assert name == "LlamaDecoder" and heavy == []
