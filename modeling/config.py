@@ -139,6 +139,9 @@ class TrainConfig:
     #: Token budget of one packed micro-batch (replaces batch_size and group_by_length when
     #: packing; a longer sample is a micro-batch of its own); auto: the most that fits.
     tokens_per_step: int | Literal["auto"] = setting(default="auto", gt=0)
+    #: Packed step: LoRA's update added inside the frozen weight's product (one addmm per linear,
+    #: modeling/fused_lora.py); false: PEFT's own LoRA forward (same maths, more memory passes).
+    fused_lora: bool = True
 
     def validate(self) -> None:
         """Rules between keys (each key's type and range is checked when it is read)."""

@@ -108,5 +108,11 @@ def configure_fast(llm: Any, cfg: TrainConfig) -> None:
     if cfg.gradient_checkpointing:
         log.info("packing=true: activation checkpointing off (gradient_checkpointing ignored)")
     configure_model(
-        llm, FastStepConfig(checkpointing="none", compile=cfg.compile, lora_rank=cfg.lora_r)
+        llm,
+        FastStepConfig(
+            checkpointing="none",
+            compile=cfg.compile,
+            lora_rank=cfg.lora_r,
+            fused_lora=cfg.fused_lora,
+        ),
     )

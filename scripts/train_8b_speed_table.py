@@ -13,6 +13,7 @@ VARIANTS = {
     "plain": "plain padded HF step (batch 4, checkpointing)",
     "auto": "time-aware recipe, compmo-train's step (autotune)",
     "auto_nodrop": "the same without LoRA dropout",
+    "auto_peft": "the recipe with PEFT's own LoRA forward (not fused)",
 }
 
 
