@@ -119,8 +119,23 @@ def build_decoder(cfg: dict[str, Any], *, dtype: Any, device: Any = "cpu") -> An
 
     hidden, heads, kv_heads, head_dim, ffn, vocab, eps = dims(cfg)
 
-    def linear(i: int, o: int) -> nn.Linear:
-        return nn.Linear(i, o, bias=False, dtype=dtype, device=device)
+    class Weight(nn.Module):
+        """A bare weight (no initialisation: on "meta" torch's init ops would import dynamo)."""
+
+        def __init__(self, *shape: int) -> None:
+            super().__init__()
+            self.weight = nn.Parameter(torch.empty(*shape, dtype=dtype, device=device))
+
+    class Linear(Weight):
+        def forward(self, x: Any) -> Any:
+            return nn.functional.linear(x, self.weight)
+
+    class Embedding(Weight):
+        def forward(self, ids: Any) -> Any:
+            return nn.functional.embedding(ids, self.weight)
+
+    def linear(i: int, o: int) -> nn.Module:
+        return Linear(o, i)
 
     def layer() -> nn.Module:
         m = nn.Module()
@@ -132,12 +147,7 @@ def build_decoder(cfg: dict[str, Any], *, dtype: Any, device: Any = "cpu") -> An
         m.mlp = nn.Module()
         m.mlp.gate_proj, m.mlp.up_proj = linear(hidden, ffn), linear(hidden, ffn)
         m.mlp.down_proj = linear(ffn, hidden)
-        m.input_layernorm = nn.Module()
-        m.input_layernorm.weight = nn.Parameter(torch.ones(hidden, dtype=dtype, device=device))
-        m.post_attention_layernorm = nn.Module()
-        m.post_attention_layernorm.weight = nn.Parameter(
-            torch.ones(hidden, dtype=dtype, device=device)
-        )
+        m.input_layernorm, m.post_attention_layernorm = Weight(hidden), Weight(hidden)
         return m
 
     class LlamaDecoder(nn.Module):
@@ -148,10 +158,9 @@ def build_decoder(cfg: dict[str, Any], *, dtype: Any, device: Any = "cpu") -> An
             self.config = SimpleNamespace(**cfg)
             self.generation_config = SimpleNamespace(eos_token_id=cfg.get("eos_token_id"))
             self.model = nn.Module()
-            self.model.embed_tokens = nn.Embedding(vocab, hidden, dtype=dtype, device=device)
+            self.model.embed_tokens = Embedding(vocab, hidden)
             self.model.layers = nn.ModuleList(layer() for _ in range(int(cfg["num_hidden_layers"])))
-            self.model.norm = nn.Module()
-            self.model.norm.weight = nn.Parameter(torch.ones(hidden, dtype=dtype, device=device))
+            self.model.norm = Weight(hidden)
             self.tied = bool(cfg.get("tie_word_embeddings", False))
             if not self.tied:
                 self.lm_head = linear(hidden, vocab)

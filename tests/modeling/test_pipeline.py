@@ -373,7 +373,8 @@ def test_cached_light_load_imports_no_model_classes(
         "from modeling.infer import prepare\n"
         f"p = prepare({str(pipeline['s2'])!r}, {str(tiny_dataset / 'test.json')!r}, "
         "gen=GenerationConfig(max_new_tokens=8), device='cpu', limit=2)\n"
-        "heavy = ('peft', 'transformers.modeling_utils', 'transformers.generation', 'sklearn')\n"
+        "heavy = ('peft', 'transformers.modeling_utils', 'transformers.generation', 'sklearn', "
+        "'torch._dynamo')\n"
         "print(json.dumps([type(p.model.llm).__name__, [m for m in heavy if m in sys.modules]]))\n"
     )
     for _ in range(2):  # the first process fills the cache, the second reads it
