@@ -50,6 +50,7 @@ def test_gpu_scripts_parse() -> None:
         "gpu_cli.sh",
         "gpu_train_8b_speed.sh",
         "gpu_infer_load.sh",
+        "gpu_infer_decoders.sh",
         "gpu_multitrack_run.sh",
     ):
         assert subprocess.run(["bash", "-n", str(ROOT / "scripts" / name)]).returncode == 0
