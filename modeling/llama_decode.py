@@ -282,6 +282,7 @@ def build_decoder(cfg: dict[str, Any], *, dtype: Any, device: Any = "cpu") -> An
 
 def load_decoder(folder: str | Path, *, dtype: Any, device: Any = "cpu") -> Any:
     """A ``LlamaDecoder`` with the safetensors weights of a transformers Llama folder."""
+    from safetensors import SafetensorError
     from safetensors.torch import load_file
 
     folder = Path(folder)
@@ -293,7 +294,10 @@ def load_decoder(folder: str | Path, *, dtype: Any, device: Any = "cpu") -> Any:
         raise PrerequisiteError(f"{folder}: no .safetensors weights")
     state: dict[str, Any] = {}
     for f in files:
-        state.update(load_file(str(f), device=str(device)))
+        try:
+            state.update(load_file(str(f), device=str(device)))
+        except (OSError, SafetensorError) as exc:
+            raise PrerequisiteError(f"{f}: model weights not readable ({exc})") from None
     model = build_decoder(cfg, dtype=dtype, device="meta")
     if model.tied:
         state.pop("lm_head.weight", None)

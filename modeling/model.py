@@ -80,9 +80,18 @@ def load_llm(
     if hit:  # converted once already (modeling/model_cache.py)
         path, gguf = str(hit), None
     kwargs: dict[str, Any] = {"gguf_file": gguf} if gguf else {"use_safetensors": True}
-    llm = AutoModelForCausalLM.from_pretrained(
-        path, local_files_only=True, dtype=dtype, attn_implementation=pick_attention(attn), **kwargs
-    )
+    from safetensors import SafetensorError
+
+    try:
+        llm = AutoModelForCausalLM.from_pretrained(
+            path,
+            local_files_only=True,
+            dtype=dtype,
+            attn_implementation=pick_attention(attn),
+            **kwargs,
+        )
+    except SafetensorError as exc:  # a truncated or corrupted weights file
+        raise PrerequisiteError(f"{path}: model weights not readable ({exc})") from None
     model_cache.drop_gguf_quantization(llm)  # also cache folders written before it was dropped
     if gguf and source is not None:
         model_cache.store(llm, source, dtype)

@@ -383,3 +383,20 @@ def test_cached_light_load_imports_no_model_classes(
         )
     name, heavy = json.loads(done.stdout.strip().splitlines()[-1])
     assert name == "LlamaDecoder" and heavy == []
+
+
+@pytest.mark.parametrize("decoder", ["auto", "transformers"])
+def test_truncated_merged_weights_are_one_line_errors(
+    pipeline, tiny_dataset: Path, tmp_path: Path, capsys: pytest.CaptureFixture, decoder: str
+) -> None:
+    merged = tmp_path / "merged"
+    assert train_main(["merge", str(pipeline["s2"]), "--out", str(merged), "-q"]) == 0
+    weights = merged / "llm" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    capsys.readouterr()
+    args = ["--run", str(merged), "--data", str(tiny_dataset / "test.json")]
+    args += ["--out", str(tmp_path / "out"), "--device", "cpu", "--decoder", decoder, "-q"]
+    assert infer_main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "llm" in err[0] and "not readable" in err[0]
+    assert not (tmp_path / "out").exists()
