@@ -36,15 +36,21 @@ def _rope_type(cfg: dict[str, Any]) -> str | None:
 
 
 def supported(cfg: dict[str, Any]) -> bool:
-    """Whether ``config.json``'s content describes a model this decoder computes exactly."""
-    return (
-        cfg.get("model_type") == "llama"
-        and cfg.get("hidden_act", "silu") == "silu"
-        and not cfg.get("attention_bias", False)
-        and not cfg.get("mlp_bias", False)
-        and int(cfg.get("pretraining_tp", 1) or 1) == 1
-        and _rope_type(cfg) in ROPE_TYPES
-    )
+    """Whether ``config.json``'s content describes a model this decoder computes exactly (a
+    malformed one is not: it goes to transformers, which reports it)."""
+    try:
+        shape_ok = all(v > 0 for v in dims(cfg)[:6]) and dims(cfg)[1] % dims(cfg)[2] == 0
+        return (
+            shape_ok
+            and cfg.get("model_type") == "llama"
+            and cfg.get("hidden_act", "silu") == "silu"
+            and not cfg.get("attention_bias", False)
+            and not cfg.get("mlp_bias", False)
+            and int(cfg.get("pretraining_tp", 1) or 1) == 1
+            and _rope_type(cfg) in ROPE_TYPES
+        )
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return False
 
 
 def read_json(path: str | Path) -> dict[str, Any] | None:

@@ -12,6 +12,9 @@ pytest.importorskip("transformers")
 from compmo_gen.core.errors import PrerequisiteError  # noqa: E402
 from modeling.llama_decode import build_decoder, inv_freq, load_decoder, supported  # noqa: E402
 
+SHAPE = dict(
+    hidden_size=8, intermediate_size=16, num_hidden_layers=1, num_attention_heads=2, vocab_size=9
+)
 LLAMA3_ROPE = {
     "rope_type": "llama3",
     "factor": 8.0,
@@ -160,9 +163,12 @@ def test_llama3_inv_freq_equals_transformers():
 
 def test_unsupported_and_mismatched_folders_are_refused(tmp_path):
     assert not supported({"model_type": "gpt2"})
-    assert not supported({"model_type": "llama", "rope_scaling": {"rope_type": "yarn"}})
-    assert not supported({"model_type": "llama", "attention_bias": True})
-    assert supported({"model_type": "llama", "rope_scaling": LLAMA3_ROPE})
+    assert not supported({"model_type": "llama", "rope_scaling": {"rope_type": "yarn"}, **SHAPE})
+    assert not supported({"model_type": "llama", "attention_bias": True, **SHAPE})
+    assert supported({"model_type": "llama", "rope_scaling": LLAMA3_ROPE, **SHAPE})
+    assert not supported({"model_type": "llama"})  # no shape
+    assert not supported({"model_type": "llama", **SHAPE, "hidden_size": "wide"})
+    assert not supported({"model_type": "llama", **SHAPE, "num_key_value_heads": 3})
     _hf_model(tmp_path)
     cfg = json.loads((tmp_path / "config.json").read_text())
     cfg["num_hidden_layers"] = 4
