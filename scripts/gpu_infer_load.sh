@@ -7,7 +7,7 @@
 #   RUN=runs/s2 DATA=D/test.json OUT=/path bash scripts/gpu_infer_load.sh
 #
 # Environment: RUN, DATA, OUT, REPEAT (3), LIMIT (test sequences, 200), NEW (max new tokens, 300),
-# DEVICE (auto), DECODER (auto: compmo's Llama decoder and merged-model cache; transformers), BF16
+# DEVICE (auto), BATCH (auto), DECODER (auto: compmo's Llama decoder and merged-model cache; transformers), BF16
 # (true). Writes OUT/infer_load.json (one entry per process) and prints it.
 set -uo pipefail
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
@@ -20,7 +20,7 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 for i in $(seq 0 "$REPEAT"); do  # process 0 warms the cache (and the page cache)
   t0=$(date +%s.%N)
   infer --run "$RUN" --data "$DATA" --out "$OUT/pred_$i" --limit "${LIMIT:-200}" "${BF[@]}" \
-    --max-new-tokens "${NEW:-300}" --device "${DEVICE:-auto}" --decoder "${DECODER:-auto}" -q >"$OUT/infer_$i.log" 2>&1 || { tail -n 20 "$OUT/infer_$i.log"; exit 1; }
+    --max-new-tokens "${NEW:-300}" --device "${DEVICE:-auto}" --batch-size "${BATCH:-auto}" --decoder "${DECODER:-auto}" -q >"$OUT/infer_$i.log" 2>&1 || { tail -n 20 "$OUT/infer_$i.log"; exit 1; }
   echo "$i $(python3 -c "import time; print(round(time.time() - $t0, 2))")" >>"$OUT/walls.txt"
 done
 python3 - "$OUT" <<'PY'

@@ -68,3 +68,14 @@ def test_one_definition_of_the_8b_shape() -> None:
     assert {k: PRESETS["llama8b"][k] for k in dims} == dims
     assert count_params(LlamaConfig(**dims, tie_word_embeddings=False)) == 8_030_261_248
     assert llama_dims("tiny", vocab_size=2048)["intermediate_size"] == 128
+
+
+def test_bench_decoders_on_a_tiny_model(tmp_path: Path, capsys) -> None:
+    from modeling.tiny import make_tiny_llm
+    from scripts.bench_decoders import main
+
+    out = make_tiny_llm(tmp_path / "m", ["walks forward", "waves both hands"] * 10)
+    assert main([str(out), "--batch", "3", "--prompt", "12", "--new", "5", "--rounds", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert json.loads(lines[0])["same"] is True
+    assert lines[-1].startswith("| compmo-llama |") and lines[-2].startswith("| transformers |")
