@@ -9,7 +9,8 @@
 #   OUT=/path bash scripts/gpu_infer_decoders.sh
 #
 # Environment: OUT, WORK (/tmp/compmo_decoders), SHAPE (smollm2-135m), MODEL, NUM (400), STEPS (15),
-# REPEAT (1), LIMIT (200), NEW (300), DEVICE (cuda; cpu with SHAPE=tiny checks the chain).
+# REPEAT (1), LIMIT (200), NEW (300), DEVICE (cuda; cpu with SHAPE=tiny checks the chain), BENCH
+# (1: then scripts.bench_decoders on the cached merged model, BENCH_BATCH rows, default 256).
 set -uo pipefail
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
 export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1
@@ -52,3 +53,9 @@ for p in "$OUT"/load_auto/pred_*; do
   cmp -s "$p/generated.json" "$OUT/load_transformers/pred_$i/generated.json" && s=identical || s=different
   echo "process $i: generated.json $s"
 done | tee "$OUT/compare.txt"
+if [ "${BENCH:-0}" = 1 ]; then  # generation alone, both decoders alternating, on the merged model
+  merged=$(ls -d "$COMPMO_CACHE"/merged/*/ | head -n 1)
+  bf=(--bf16); [ "$BF16" = true ] || bf=()
+  python3 -m scripts.bench_decoders "$merged" --device "$DEVICE" "${bf[@]}" --batch "${BENCH_BATCH:-256}" \
+    --rounds 3 | tee "$OUT/bench_decoders.md"
+fi

@@ -13,7 +13,8 @@
 # (optimizer steps of each packed run, 40), PLAIN_STEPS (12), VARIANTS (default "plain auto
 # auto_nodrop": the plain step, the recipe, the recipe without LoRA dropout; also auto_peft: the
 # recipe with PEFT's own LoRA forward instead of the fused one), SHAPE (a key of
-# modeling/tiny.py's SHAPES, llama-3.1-8b), DEVICE (cuda; cpu with SHAPE=tiny checks the chain).
+# modeling/tiny.py's SHAPES, llama-3.1-8b), DEVICE (cuda; cpu with SHAPE=tiny checks the chain),
+# PROFILE (1: then profile PROFILE_VARIANT, default none@7168+c, with scripts.bench_throughput).
 # Needs about 16 GB of disk and 5 minutes on an H100.
 set -uo pipefail
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
@@ -78,3 +79,9 @@ PY
   rm -rf "$WORK/run_$v"/lora "$WORK/run_$v"/checkpoint-*
 done
 python3 -m scripts.train_8b_speed_table "$OUT" | tee "$OUT/table.md"
+if [ "${PROFILE:-0}" = 1 ]; then  # where the fused step's GPU time goes (benchmarks/profiling.py)
+  preset=llama8b; [ "$SHAPE" = tiny ] && preset=tiny
+  python3 -m scripts.bench_throughput --preset "$preset" --device "$DEVICE" --out "$OUT" --tag profile \
+    --sections profile --profile-variant "${PROFILE_VARIANT:-none@7168+c}" >"$OUT/profile.log" 2>&1 \
+    && sed -n '/## Profile/,$p' "$OUT/throughput_profile.md" | head -n 40
+fi
