@@ -91,6 +91,22 @@ def light_folder(run: Path, model: str, gguf_file: str | None, dtype: Any) -> Pa
     return cand if cand is not None and readable(cand) else None
 
 
+def in_cache(folder: Path) -> bool:
+    """Whether ``folder`` is a merged-model cache folder (which ``drop`` may delete)."""
+    from modeling import model_cache
+
+    root = (model_cache.cache_root() / "merged").resolve()
+    return folder.resolve().parent == root
+
+
+def drop(folder: Path) -> None:
+    """Delete an unreadable merged-model cache folder (the next load writes it again)."""
+    import shutil
+
+    if in_cache(folder):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def readable(folder: Path) -> bool:
     """Whether ``folder`` holds a supported Llama model and a tokenizer the light path reads."""
     from modeling.llama_decode import read_json, supported

@@ -79,11 +79,18 @@ def load_run(
     if folder is not None:
         from modeling.llama_decode import load_decoder
 
-        tok = light_load.load_tokenizer(folder)
-        clock.mark("tokenizer")
-        llm = load_decoder(folder, dtype=dtype)
-        clock.mark("llm")
-    else:
+        try:
+            tok = light_load.load_tokenizer(folder)
+            clock.mark("tokenizer")
+            llm = load_decoder(folder, dtype=dtype)
+            clock.mark("llm")
+        except (PrerequisiteError, OSError, ValueError) as exc:
+            if not light_load.in_cache(folder):
+                raise
+            log.warning("merged-model cache %s unreadable (%s): rebuilt", folder, exc)
+            light_load.drop(folder)
+            folder = None
+    if folder is None:
         llm, tok = _full_load(run, cfg, dtype, merge=merge or light, clock=clock)
         if light and (dec := light_load.decoder_from(llm)) is not None:
             light_load.store(llm, tok, light_load.merged_dir(run, cfg.model, cfg.gguf_file, dtype))

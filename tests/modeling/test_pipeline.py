@@ -353,6 +353,11 @@ def test_light_decoder_caches_the_merge_and_generates_as_transformers(
     merged = [p for p in (tmp_path / "cache" / "merged").iterdir() if p.is_dir()]
     assert len(merged) == 1 and (merged[0] / "compmo_cache.json").is_file()
     assert first == cached == hf  # same greedy tokens from both decoders (float32)
+    weights = merged[0] / "model.safetensors"
+    size = weights.stat().st_size
+    weights.write_bytes(weights.read_bytes()[:500])  # a damaged cache entry is rebuilt
+    again, r5 = _infer(s2, data, tmp_path / "again")
+    assert again == first and "lora" in r5["load_parts"] and weights.stat().st_size == size
     monkeypatch.setenv("COMPMO_MODEL_CACHE", "0")  # no cache: same decoder, same output
     off, r4 = _infer(s2, data, tmp_path / "off")
     assert off == first and r4["decoder"] == "compmo-llama" and "lora" in r4["load_parts"]
