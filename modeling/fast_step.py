@@ -47,9 +47,8 @@ class FastStepConfig:
     compile_exact_casts: bool = True  # inductor rounds fused intermediates as eager does
     lora_rank: int = 128  # products with a side this small are LoRA's: recomputed when selective
     lora_input_cast: bool = False  # PEFT's float32 copy of each LoRA input (a no-op under autocast)
-    fused_lora: bool = (
-        True  # LoRA's update added in the frozen product's addmm (modeling.fused_lora)
-    )
+    #: LoRA's update added in the frozen product's addmm (modeling.fused_lora)
+    fused_lora: bool = True
 
     def __post_init__(self) -> None:
         if self.checkpointing not in CHECKPOINTING:

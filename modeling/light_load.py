@@ -14,12 +14,9 @@ supported model generates with the same decoder, so outputs do not depend on the
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from pathlib import Path
 from typing import Any
-
-from compmo_gen.core.io import atomic_dir
 
 log = logging.getLogger(__name__)
 
@@ -138,45 +135,27 @@ def store(llm: Any, tok: Any, target: Path | None) -> Path | None:
 
     if target is None:
         return None
-    if (target / model_cache.MARKER).is_file():
-        return target
     size = sum(p.numel() * p.element_size() for p in llm.parameters())
-    if size > MAX_MERGED_BYTES:
+    if size > MAX_MERGED_BYTES and not (target / model_cache.MARKER).is_file():
         log.info(
             "merged model of %.1f GiB not cached (over %d GiB)",
             size / 2**30,
             MAX_MERGED_BYTES // 2**30,
         )
         return None
-    try:
-        with atomic_dir(target, exist_ok=True) as tmp:
-            model_cache.drop_gguf_quantization(llm)
-            llm.save_pretrained(str(tmp), safe_serialization=True)
-            tok.save_pretrained(str(tmp))
-            meta = {"merged": True, "dtype": model_cache.dtype_name(llm.dtype)}
-            (tmp / model_cache.MARKER).write_text(json.dumps(meta) + "\n", encoding="utf-8")
-    except OSError as exc:
-        log.warning("merged-model cache: cannot write %s (%s); continuing without it", target, exc)
-        return None
-    log.info("merged model cached in %s", target)
-    return target
+    meta = {"merged": True, "dtype": model_cache.dtype_name(llm.dtype)}
+    return model_cache.save_folder(target, llm, lambda: tok, meta, "merged-model cache")
 
 
 def decoder_from(llm: Any) -> Any | None:
     """A ``LlamaDecoder`` sharing the weights of a merged transformers Llama, or None when the
     model is not one the decoder computes."""
-    from modeling.llama_decode import build_decoder, dims, inv_freq, supported
+    from modeling.llama_decode import decoder_from_state, supported
 
     cfg = llm.config.to_dict()
     if hasattr(llm, "peft_config") or not supported(cfg):
         return None
-    dec = build_decoder(cfg, dtype=llm.dtype, device="meta")
-    state = dict(llm.state_dict())
-    if dec.tied:
-        state.pop("lm_head.weight", None)
-    dec.load_state_dict(state, strict=True, assign=True)
-    dec.inv_freq = inv_freq(cfg, dims(cfg)[3]).to(llm.device)
     eos = getattr(getattr(llm, "generation_config", None), "eos_token_id", None)
-    if eos is not None:
-        dec.generation_config.eos_token_id = eos
-    return dec.eval()
+    return decoder_from_state(
+        cfg, dict(llm.state_dict()), dtype=llm.dtype, device=llm.device, eos=eos
+    )

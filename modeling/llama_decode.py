@@ -13,7 +13,6 @@ compare its greedy tokens with ``transformers`` ``generate`` on random models. A
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from pathlib import Path
@@ -24,6 +23,9 @@ from compmo_gen.core.errors import PrerequisiteError
 
 log = logging.getLogger(__name__)
 
+#: Largest width, head count or layer count, and vocabulary, of a model the decoder takes (a
+#: config beyond them is not a real model: it is left to transformers to refuse).
+MAX_DIM, MAX_VOCAB = 1 << 20, 1 << 24
 #: ``rope_scaling`` types implemented here (None: plain RoPE).
 ROPE_TYPES = (None, "default", "llama3")
 
@@ -39,7 +41,14 @@ def supported(cfg: dict[str, Any]) -> bool:
     """Whether ``config.json``'s content describes a model this decoder computes exactly (a
     malformed one is not: it goes to transformers, which reports it)."""
     try:
-        shape_ok = all(v > 0 for v in dims(cfg)[:6]) and dims(cfg)[1] % dims(cfg)[2] == 0
+        hidden, heads, kv_heads, head_dim, ffn, vocab, _ = dims(cfg)
+        layers = int(cfg["num_hidden_layers"])
+        sizes = (hidden, heads, kv_heads, head_dim, ffn, layers)
+        shape_ok = (
+            all(0 < v <= MAX_DIM for v in sizes)
+            and 0 < vocab <= MAX_VOCAB
+            and heads % kv_heads == 0
+        )
         return (
             shape_ok
             and cfg.get("model_type") == "llama"
@@ -49,19 +58,19 @@ def supported(cfg: dict[str, Any]) -> bool:
             and int(cfg.get("pretraining_tp", 1) or 1) == 1
             and _rope_type(cfg) in ROPE_TYPES
         )
-    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         return False
 
 
 def read_json(path: str | Path) -> dict[str, Any] | None:
-    """A model folder's JSON object file (``config.json``...), or None when there is none."""
+    """A model folder's JSON object file (``config.json``...) through the shared reader (one-line
+    error for a directory, FIFO, truncated or malformed file); None when absent or not an object."""
+    from compmo_gen.core.io import load_json
+
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PrerequisiteError(f"{path}: not readable JSON ({exc})") from exc
+    data = load_json(path)
     return data if isinstance(data, dict) else None
 
 
@@ -269,8 +278,8 @@ def build_decoder(cfg: dict[str, Any], *, dtype: Any, device: Any = "cpu") -> An
                 tok = torch.where(alive, logits.argmax(-1), pad_token_id)
                 out.append(tok)
                 alive = alive & ~torch.isin(tok, eos)
-                ids = torch.stack(out, dim=1)
-                if stopping_criteria is not None:
+                if stopping_criteria:
+                    ids = torch.stack(out, dim=1)
                     for crit in stopping_criteria:
                         alive = alive & ~crit(ids, logits)
                 if n == max_new_tokens - 1 or not bool(alive.any()):
@@ -298,32 +307,51 @@ def load_decoder(folder: str | Path, *, dtype: Any, device: Any = "cpu") -> Any:
     files = sorted(folder.glob("*.safetensors"))
     if not files:
         raise PrerequisiteError(f"{folder}: no .safetensors weights")
+    from compmo_gen.core.io import require_regular
+
     state: dict[str, Any] = {}
     for f in files:
+        require_regular(f, limit=1 << 40)  # a directory or FIFO: one line, never a hang
         try:
             state.update(load_file(str(f), device=str(device)))
         except (OSError, SafetensorError) as exc:
             raise PrerequisiteError(f"{f}: model weights not readable ({exc})") from None
+    gen = read_json(folder / "generation_config.json") or {}
+    return decoder_from_state(
+        cfg, state, dtype=dtype, device=device, eos=gen.get("eos_token_id"), where=str(folder)
+    )
+
+
+def decoder_from_state(
+    cfg: dict[str, Any],
+    state: dict[str, Any],
+    *,
+    dtype: Any,
+    device: Any,
+    eos: Any = None,
+    where: str = "model",
+) -> Any:
+    """A ``LlamaDecoder`` of ``cfg`` whose parameters are ``state``'s tensors (transformers'
+    names; no copy when they already have ``dtype``). Weights the model does not use are ignored,
+    as transformers does; a missing or misshapen one is a one-line error naming ``where``."""
     model = build_decoder(cfg, dtype=dtype, device="meta")
     if model.tied:
-        state.pop("lm_head.weight", None)
+        state = {k: v for k, v in state.items() if k != "lm_head.weight"}
     wanted = model.state_dict().keys()
-    extra = sorted(k for k in state if k not in wanted)  # as transformers: unused weights ignored
+    extra = sorted(k for k in state if k not in wanted)
     missing = sorted(k for k in wanted if k not in state)
     if missing:
         raise PrerequisiteError(
-            f"{folder}: weights do not match config.json (missing {missing[:3]}, {len(missing)} in all)"
+            f"{where}: weights do not match config.json (missing {missing[:3]}, {len(missing)} in all)"
         )
     if extra:
-        log.info("%s: %d weights not used by the model (%s...)", folder, len(extra), extra[0])
-    # the read tensors become the parameters (no second copy of the weights)
+        log.info("%s: %d weights not used by the model (%s...)", where, len(extra), extra[0])
     try:
         model.load_state_dict({k: state[k].to(dtype) for k in wanted}, strict=True, assign=True)
     except RuntimeError as exc:  # a tensor of another shape than config.json gives
         first = str(exc).strip().splitlines()[-1].strip()
-        raise PrerequisiteError(f"{folder}: weights do not match config.json ({first})") from None
+        raise PrerequisiteError(f"{where}: weights do not match config.json ({first})") from None
     model.inv_freq = inv_freq(cfg, dims(cfg)[3]).to(device)  # the buffer was built on "meta"
-    gen = read_json(folder / "generation_config.json") or {}
-    if gen.get("eos_token_id") is not None:
-        model.generation_config.eos_token_id = gen["eos_token_id"]
+    if eos is not None:
+        model.generation_config.eos_token_id = eos
     return model.eval()

@@ -110,6 +110,32 @@ def drop_gguf_quantization(llm: Any) -> Any:
     return llm
 
 
+def save_folder(
+    final: Path, llm: Any, tokenizer: Any, meta: dict[str, Any], what: str
+) -> Path | None:
+    """Write ``llm`` and its tokenizer (``tokenizer()`` builds it) into the cache folder ``final``
+    atomically, ``MARKER`` (with ``meta``) last; the folder when complete, None when it cannot be
+    written (logged). A folder left without its marker by a crash is replaced; a folder another
+    process completed first is kept."""
+    if (final / MARKER).is_file():
+        return final
+    if final.exists():  # left by an earlier crash
+        shutil.rmtree(final, ignore_errors=True)
+    try:
+        with atomic_dir(final, exist_ok=True) as tmp:  # another process may finish first
+            drop_gguf_quantization(llm)  # dequantised on load: saved as they are
+            llm.save_pretrained(str(tmp), safe_serialization=True)
+            tokenizer().save_pretrained(str(tmp))
+            (tmp / MARKER).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    except OSError as exc:
+        if (final / MARKER).is_file():  # another process finished first: theirs is as good
+            return final
+        log.warning("%s: cannot write %s (%s); continuing without it", what, final, exc)
+        return None
+    log.info("%s: saved to %s", what, final)
+    return final
+
+
 def store(llm: Any, gguf_path: str | Path, dtype: Any = None) -> Path | None:
     """Save a model converted from ``gguf_path`` and its tokenizer into the cache, atomically.
 
@@ -118,28 +144,12 @@ def store(llm: Any, gguf_path: str | Path, dtype: Any = None) -> Path | None:
         return None
     from transformers import AutoTokenizer
 
-    final = cache_dir(gguf_path, dtype)
-    if (final / MARKER).is_file():
-        return final
-    if final.exists() and not (final / MARKER).is_file():  # left by an earlier crash
-        shutil.rmtree(final, ignore_errors=True)
-    try:
-        with atomic_dir(final, exist_ok=True) as tmp:  # another process may finish first
-            drop_gguf_quantization(
-                llm
-            )  # the weights were dequantised on load: save them as they are
-            llm.save_pretrained(str(tmp), safe_serialization=True)
-            gguf_path = Path(gguf_path)
-            tok = AutoTokenizer.from_pretrained(
-                str(gguf_path.parent), gguf_file=gguf_path.name, local_files_only=True
-            )
-            tok.save_pretrained(str(tmp))
-            meta = {"gguf": str(Path(gguf_path).resolve()), "dtype": dtype_name(dtype)}
-            (tmp / MARKER).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
-    except OSError as exc:
-        if (final / MARKER).is_file():  # another process finished first: theirs is as good
-            return final
-        log.warning("model cache: cannot write %s (%s); continuing without it", final, exc)
-        return None
-    log.info("model cache: converted %s saved to %s", gguf_path, final)
-    return final
+    gguf_path = Path(gguf_path)
+
+    def tokenizer() -> Any:
+        return AutoTokenizer.from_pretrained(
+            str(gguf_path.parent), gguf_file=gguf_path.name, local_files_only=True
+        )
+
+    meta = {"gguf": str(gguf_path.resolve()), "dtype": dtype_name(dtype)}
+    return save_folder(cache_dir(gguf_path, dtype), llm, tokenizer, meta, "model cache")

@@ -199,3 +199,29 @@ def test_build_decoder_parameter_names_are_transformers():
     ours = build_decoder(cfg, dtype=torch.float32)
     hf = LlamaForCausalLM(LlamaConfig(**{k: v for k, v in cfg.items() if k != "model_type"}))
     assert set(ours.state_dict()) == set(hf.state_dict())
+
+
+@pytest.mark.parametrize("case", ["fifo_weights", "config_directory", "deep_config", "huge_width"])
+def test_hostile_model_folders_are_one_line_errors(tmp_path, case):
+    import os
+    import shutil
+
+    from compmo_gen.core.errors import CompmoError
+
+    _hf_model(tmp_path / "src")
+    folder = tmp_path / "m"
+    shutil.copytree(tmp_path / "src", folder)
+    if case == "fifo_weights":  # would block a reader that opens it
+        (folder / "model.safetensors").unlink()
+        os.mkfifo(folder / "model.safetensors")
+    elif case == "config_directory":
+        (folder / "config.json").unlink()
+        (folder / "config.json").mkdir()
+    elif case == "deep_config":
+        (folder / "config.json").write_text("[" * 100_000 + "]" * 100_000)
+    else:
+        cfg = json.loads((folder / "config.json").read_text())
+        (folder / "config.json").write_text(json.dumps({**cfg, "hidden_size": 10**300}))
+    with pytest.raises(CompmoError) as err:
+        load_decoder(folder, dtype=torch.float32)
+    assert str(folder) in str(err.value) and "\n" not in str(err.value)
