@@ -21,6 +21,8 @@ import numpy as np
 
 #: Default number of bootstrap replicates and confidence level.
 N_BOOT = 1000
+#: Most replicates asked for (each costs a videos-long index row: 10**5 x 5,000 videos is 4 GB).
+MAX_BOOT = 100_000
 CONFIDENCE = 0.95
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from compmo_gen.core.errors import UserError
 from compmo_gen.core.io import write_atomic
+from compmo_gen.core.options import int_in
 from compmo_gen.core.options import seed as seed_type
 
 if TYPE_CHECKING:
@@ -21,9 +22,11 @@ log = logging.getLogger(__name__)
 
 
 def add_bootstrap_arguments(parser: argparse.ArgumentParser) -> None:
-    from evaluation.bootstrap import N_BOOT
+    from evaluation.bootstrap import MAX_BOOT, N_BOOT
 
-    parser.add_argument("--n-boot", type=int, default=N_BOOT, help="bootstrap replicates")
+    parser.add_argument(
+        "--n-boot", type=int_in(1, MAX_BOOT), default=N_BOOT, help="bootstrap replicates"
+    )
     parser.add_argument("--seed", type=seed_type, default=0, help="bootstrap seed (default 0)")
 
 
@@ -48,7 +51,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ci", action="store_true", help="add bootstrap 95 %% intervals (needs per-video files)"
     )
-    parser.add_argument("--decimals", type=int, default=2, help="digits after the point")
+    parser.add_argument("--decimals", type=int_in(0, 12), default=2, help="digits after the point")
     parser.add_argument("--sort", help="sort rows by this column, best first (e.g. SODA)")
     add_bootstrap_arguments(parser)
 

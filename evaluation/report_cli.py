@@ -18,7 +18,7 @@ from compmo_gen.core.constants import FPS
 from compmo_gen.core.errors import UserError
 from compmo_gen.core.formats import FORMATS, load_annotations, read_durations
 from compmo_gen.core.io import write_atomic
-from compmo_gen.core.options import positive_float
+from compmo_gen.core.options import int_in, positive_float
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--names", help="comma-separated system names (default: file names)")
     parser.add_argument("--title", default="compmo-eval report", help="page title")
-    parser.add_argument("--samples", type=int, default=8, help="sample timelines to draw")
+    parser.add_argument(
+        "--samples", type=int_in(0, 1000), default=8, help="sample timelines to draw"
+    )
     parser.add_argument(
         "--duration-edges",
         type=_edges,

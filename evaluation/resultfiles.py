@@ -131,9 +131,11 @@ def per_video_path(result: Result) -> Path | None:
 
 
 def read_per_video(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """Records of a per-video JSON-lines file, in file order."""
+    """Records of a per-video JSON-lines file, in file order: each id once, every score a finite
+    number, at least one record (an empty or edited file is refused, never read as fewer videos)."""
     path = Path(path)
     out = []
+    seen: set[str] = set()
     text = read_text(path)
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -141,15 +143,20 @@ def read_per_video(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
         rec = loads_json(line, f"{path}: line {n}")
         if not isinstance(rec, dict) or not isinstance(rec.get("id"), str):
             raise AnnotationError(f"{path}: line {n}", None, "id", "missing")
+        if rec["id"] in seen:
+            raise AnnotationError(f"{path}: line {n}", rec["id"], "id", "repeated")
+        seen.add(rec["id"])
         bad = _bad_field(rec)
         if bad:
-            raise AnnotationError(f"{path}: line {n}", rec["id"], bad, "not a number")
+            raise AnnotationError(f"{path}: line {n}", rec["id"], bad, "not a finite number")
         out.append(rec)
+    if not out:
+        raise AnnotationError(path, None, None, "no per-video records")
     return out
 
 
 def _num(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
 def _bad_field(rec: dict[str, Any]) -> str | None:

@@ -120,7 +120,7 @@ def eval_config(args: argparse.Namespace) -> EvalConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    from compmo_gen.core.io import check_writable
+    from compmo_gen.core.io import check_outputs
     from evaluation.backends import needs_java, open_meteor
     from evaluation.inputs import load_inputs
     from evaluation.javatools import java_executable
@@ -133,8 +133,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = eval_config(args)
     if needs_java(cfg.tokenizer, cfg.meteor):
         java_executable()  # fail early, before reading anything
-    for output in (args.out, args.per_video):
-        check_writable(output)  # an unwritable output fails now, not after the whole run
+    check_outputs(args.out, args.per_video)  # an unwritable output fails now, not at the end
     bert = None
     if args.sodab:
         from evaluation.bertscore import BertScoreRecall
@@ -150,7 +149,12 @@ def run(args: argparse.Namespace) -> int:
         inputs, counts = build_inputs(
             [g.annotations for g in gts], pred.annotations, pred.report.unparseable, cfg
         )
-        counts.extra = dict(pred.report.counts)
+        counts.extra = {**dict(pred.report.counts), **counts.extra}
+        if counts.extra.get("beyond_max_proposals"):
+            log.warning(
+                "%d predicted segment(s) after the first %d of their video were not scored "
+                "(--max-proposals)", counts.extra["beyond_max_proposals"], cfg.max_proposals,
+            )  # fmt: skip
         for g in gts:  # GT counts (ends past the duration, ...) summed over the reference sets
             for key, n in g.report.counts.items():
                 counts.extra[key] = counts.extra.get(key, 0) + n

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from compmo_gen.core.segments import DenseAnnotation
+from compmo_gen.core.segments import DenseAnnotation, unscored
 from evaluation import backends
 from evaluation.caption_pool import CaptionWork
 from evaluation.captions import NGRAM_METRICS
@@ -151,6 +151,8 @@ def build_inputs(
             counts.pred_segments += len(p.segments)
             for s in p.segments:
                 raw.setdefault(s.caption, remove_nonascii(s.caption))
+            for key, n in unscored(ann, p, cfg.max_proposals).items():
+                counts.extra[key] = counts.extra.get(key, 0) + n
     garbage = {}
     for vid, status in statuses.items():
         if status == "ok":

@@ -32,6 +32,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from compmo_gen.core.io import check_outputs
     from evaluation.bertscore import BertScoreRecall, soda_b
     from evaluation.inputs import load_inputs
     from evaluation.javatools import java_executable
@@ -42,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     if cfg.tokenizer == "java":
         java_executable()
     scorer = BertScoreRecall.from_args(args)  # fails fast, before any file is read
+    check_outputs(args.out, args.per_video)
     gts, pred = load_inputs(args)
     if len(gts) != 1:
         raise UserError("SODA(B) takes one reference set (--gt with one file)")

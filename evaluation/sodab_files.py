@@ -38,7 +38,7 @@ def merge_results(path: Path, res: SodaB, signature: dict, protocol: str) -> Non
         {"SODA_B": res.score, "SODA_B_precision": res.precision, "SODA_B_recall": res.recall}
     )
     doc.setdefault("signature", {}).update(signature)
-    write_atomic(path, json.dumps(doc, indent=2) + "\n")
+    write_atomic(path, json.dumps(doc, indent=2) + "\n", replaces_input=True)  # merged into
 
 
 def merge_per_video(path: Path, res: SodaB) -> None:
@@ -58,4 +58,4 @@ def merge_per_video(path: Path, res: SodaB) -> None:
     for vid, prf in res.per_video.items():
         if vid not in seen:
             records.append({"id": vid, "SODA_B": None if prf is None else dict(zip("PRF", prf))})
-    write_atomic(path, "".join(json.dumps(r) + "\n" for r in records))
+    write_atomic(path, "".join(json.dumps(r) + "\n" for r in records), replaces_input=True)

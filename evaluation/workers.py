@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing.context import BaseContext
@@ -22,6 +23,8 @@ from typing import Any
 PRELOAD = ("evaluation.meteor_native.backend", "evaluation.caption_pool")
 #: Cyclic-GC thresholds for scoring processes (Python's default: 700, 10, 10).
 GC_THRESHOLDS = (100_000, 50, 100)
+#: How long :func:`stop_pools` waits for workers still starting (a fork-server start: ~0.1 s).
+STARTING_WAIT_S = 10.0
 
 
 def worker_context() -> BaseContext:
@@ -75,6 +78,7 @@ class WorkerPool:
         context = worker_context()
         self._queue = context.SimpleQueue()
         self._pids: set[int] = set()
+        self._workers, self._submitted = workers, 0
         self.executor = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,
@@ -83,7 +87,12 @@ class WorkerPool:
         )
 
     def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future:
+        self._submitted += 1
         return self.executor.submit(fn, *args)
+
+    def started(self) -> int:
+        """How many workers the executor has started (it starts one a task, up to the maximum)."""
+        return min(self._workers, self._submitted)
 
     def pids(self) -> list[int]:
         """The pids of the workers started so far."""
@@ -98,7 +107,13 @@ def _announce(queue: Any, initializer: Callable[..., None], initargs: tuple) -> 
 
 
 def stop_pools(pools: Iterable[WorkerPool]) -> None:
-    """Shut ``pools`` down, cancelling queued tasks, and kill their (idle) workers."""
+    """Shut ``pools`` down, cancelling queued tasks, and kill their (idle) workers. A worker still
+    starting is waited for (up to ``STARTING_WAIT_S``) before it is killed: left alone, it would
+    find this process's queue gone and print a traceback (an input error right after start-up)."""
+    pools = list(pools)
+    deadline = time.monotonic() + STARTING_WAIT_S
+    while time.monotonic() < deadline and any(len(p.pids()) < p.started() for p in pools):
+        time.sleep(0.01)
     pids = []
     for pool in pools:
         pids += pool.pids()

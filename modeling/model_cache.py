@@ -57,7 +57,7 @@ def file_hash(path: Path, root: Path) -> str:
     index[stamp] = digest
     try:
         root.mkdir(parents=True, exist_ok=True)
-        write_atomic(index_path, json.dumps(index, indent=1) + "\n")
+        write_atomic(index_path, json.dumps(index, indent=1) + "\n", replaces_input=True)
     except OSError as exc:  # a read-only cache still works, it only re-hashes
         log.debug("cannot remember the hash of %s (%s)", path, exc)
     return digest

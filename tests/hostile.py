@@ -40,6 +40,7 @@ class Case:
     timeout: float = 60.0
     java: bool = False  # needs Java (slow: a JVM start)
     slow: bool = False  # imports torch or runs long: scripts/reliability.py only
+    keep: tuple[str, ...] = ()  # files of the case folder that must be left as they were
 
 
 @dataclass
@@ -97,6 +98,7 @@ def run_case(case: Case, root: Path) -> Outcome:
     t0 = time.monotonic()
     if case.setup is not None:
         case.setup(d)
+    before = {name: _node(d / name) for name in case.keep}
     out, err = root / f"{d.name}.out", root / f"{d.name}.err"
     sys.stdout.flush()
     sys.stderr.flush()
@@ -123,7 +125,22 @@ def run_case(case: Case, root: Path) -> Outcome:
     stdout = out.read_text(errors="replace") if out.exists() else ""
     stderr = err.read_text(errors="replace") if err.exists() else ""
     held, why = judge(case, d, rc, stdout, stderr)
+    changed = [name for name, node in before.items() if _node(d / name) != node]
+    if held and changed:
+        held, why = False, f"exit {rc} but {', '.join(changed)} changed (an input or a node)"
     return Outcome(held, why, rc, seconds, stderr)
+
+
+def _node(path: Path) -> tuple:
+    """What must not change: a file's kind and, for a regular file, its bytes."""
+    import stat
+
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return ("missing",)
+    body = path.read_bytes() if stat.S_ISREG(st.st_mode) else b""
+    return (stat.S_IFMT(st.st_mode), body)
 
 
 def error_lines(stderr: str) -> list[str]:
@@ -286,4 +303,5 @@ def families() -> dict[str, Callable[[], list[Case]]]:
         "numbers": g.number_cases,
         "nesting": g.nesting_cases,
         "pathkinds": g.pathkind_cases,
+        "overwrite": g.overwrite_cases,
     }

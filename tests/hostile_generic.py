@@ -8,7 +8,10 @@ that enumerate their targets.
   a build preset, a ``--set`` value and a training config;
 - ``pathkinds``: a directory, a FIFO, a socket, ``/dev/zero`` (through a link) and a
   symbolic-link loop as *every* path argument of every ``compmo-gen``/``compmo-eval``/
-  ``compmo-train``/``compmo-infer`` command, found by walking the commands' argparse parsers.
+  ``compmo-train``/``compmo-infer`` command, found by walking the commands' argparse parsers
+  (a FIFO, socket or device link must still be one afterwards: an output is never renamed over it);
+- ``overwrite``: every path argument of every command pointed at a file the command reads (its
+  predictions, ground truth or durations): the inputs must be left byte for byte.
 
 Each case must end without a traceback or a hang: exit 2 with one error line, or exit 0 where the
 hostile part is ignored (an unknown field) or is a valid place to write to (an output folder).
@@ -288,5 +291,31 @@ def pathkind_cases(progs: tuple[str, ...] = ("gen", "eval", "train", "infer")) -
                         expect="report" if cmd in REPORTERS else "either",
                         timeout=180 if prog in ("train", "infer") else 90,
                         slow=prog in ("train", "infer"),
+                        keep=(value,) if kind in ("fifo", "socket", "dev-zero") else (),
                     ))  # fmt: skip
+    return cases
+
+
+#: The input files of the fixtures, which an output argument is pointed at by ``overwrite_cases``.
+INPUT_FIXTURES = ("pred.json", "gt.json", "dur.json")
+
+
+def overwrite_cases(progs: tuple[str, ...] = ("gen", "eval", "train", "infer")) -> list[Case]:
+    """Every path argument of every command given the name of a file the same command reads (the
+    first input fixture of its command line): whatever it does, the inputs stay as they were."""
+    cases = []
+    for prog in progs:
+        for cmd, actions in path_arguments(prog).items():
+            for target in actions:
+                argv = _command_argv(prog, cmd, actions, target, "@@TARGET@@")
+                inputs = [a for a in argv if a in INPUT_FIXTURES]
+                if not inputs:
+                    continue
+                argv = [inputs[0] if a == "@@TARGET@@" else a for a in argv]
+                cases.append(Case(
+                    "overwrite", f"{prog}-{cmd}-{target.dest}", prog, argv, _base_files,
+                    expect="report" if cmd in REPORTERS else "either",
+                    timeout=180 if prog in ("train", "infer") else 90,
+                    slow=prog in ("train", "infer"), keep=INPUT_FIXTURES,
+                ))  # fmt: skip
     return cases

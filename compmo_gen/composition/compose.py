@@ -18,6 +18,7 @@ from compmo_gen.composition.kinematics import Features, concat, decompose, recom
 from compmo_gen.composition.quality import Gate, SourceStats, assess, source_stats
 from compmo_gen.composition.skeleton import FOOT_JOINTS
 from compmo_gen.composition.transitions import join
+from compmo_gen.core.config import setting
 from compmo_gen.core.constants import FPS
 from compmo_gen.core.segments import Segment
 
@@ -48,14 +49,18 @@ def prepare(clip: AtomicClip) -> Prepared:
     return Prepared(clip, feats, psi0, xz0, source_stats(clip.joints.astype(np.float64)))
 
 
+#: Most atomic actions one sequence may be asked for (CompMo: 2-10).
+MAX_ACTIONS_LIMIT = 100
+
+
 @dataclass(frozen=True)
 class ComposeConfig:
     """How atomic clips are drawn and joined into one sequence (``composition.*`` keys)."""
 
     #: Fewest atomic actions per sequence (K ~ U{min_actions..max_actions}).
-    min_actions: int = MIN_ACTIONS
+    min_actions: int = setting(MIN_ACTIONS, ge=1, le=MAX_ACTIONS_LIMIT)
     #: Most atomic actions per sequence.
-    max_actions: int = MAX_ACTIONS
+    max_actions: int = setting(MAX_ACTIONS, ge=1, le=MAX_ACTIONS_LIMIT)
     #: Paper Eq. 4 duration law: alpha (seconds).
     alpha: float = DURATION_ALPHA
     #: Paper Eq. 4 duration law: beta.

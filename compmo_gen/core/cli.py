@@ -19,6 +19,7 @@ from typing import NoReturn
 
 from compmo_gen.core.errors import CompmoError
 from compmo_gen.core.options import show_value
+from compmo_gen.core.readers import tracking_inputs
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +147,8 @@ def dispatch(
     setup_logging(-1 if args.quiet else 1 if args.verbose else 0)
     added = quiet_progress_bars() if args.quiet else {}
     try:
-        return int(module.run(args) or 0)
+        with tracking_inputs():  # no output may replace a file the command read
+            return int(module.run(args) or 0)
     except CompmoError as exc:
         print(f"{prog} {name}: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -22,6 +23,8 @@ from compmo_gen.core.readers import (  # noqa: F401 (the reading layer, re-expor
     MAX_INT_DIGITS,
     MAX_STRING_CHARS,
     first_text,
+    is_input,
+    kind_problem,
     load_json,
     load_json_or_lines,
     load_yaml,
@@ -121,11 +124,41 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     return h.hexdigest()
 
 
-def write_atomic(path: str | os.PathLike[str], data: str | bytes | Iterable[str]) -> None:
+def _check_target(path: Path, replaces_input: bool) -> None:
+    """One-line :class:`OutputError` when an output may not replace what is at ``path``: a
+    folder, a FIFO or device (a rename would swap the node for a file), or a file this command
+    read as an input (``compmo_gen.core.readers.tracking_inputs``), unless ``replaces_input``.
+    A symbolic link is replaced itself, never what it points to."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if stat.S_ISLNK(st.st_mode):
+        return
+    problem = kind_problem(st.st_mode)
+    if problem is not None:
+        raise OutputError(f"cannot write {path}: {problem.split(',')[0]}")
+    if is_input(st) and not replaces_input:
+        raise OutputError(
+            f"cannot write {path}: it is an input of this command (choose another output path)"
+        )
+
+
+def write_atomic(
+    path: str | os.PathLike[str],
+    data: str | bytes | Iterable[str],
+    *,
+    replaces_input: bool = False,
+) -> None:
     """Write text, bytes or chunks of text (streamed) to ``path`` through a temporary file and a
     rename, with the mode a plain ``open`` would give (``0o666`` less the umask): never a
-    half-written file, also when producing the chunks fails. The one atomic writer of the repo."""
+    half-written file, also when producing the chunks fails. The one atomic writer of the repo.
+    ``path`` may not be a folder, a FIFO or device, or (without ``replaces_input``: files a command
+    updates, such as an index) a file the running command read (:func:`_check_target`)."""
     path = Path(path)
+    _check_target(path, replaces_input)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -179,12 +212,12 @@ def atomic_dir(target: str | os.PathLike[str], *, exist_ok: bool = False) -> Ite
 
 def check_writable(path: str | os.PathLike[str] | None) -> None:
     """Fail now, in one line (:class:`OutputError`), if ``path`` could not be written later: its
-    folder cannot be created or written, or ``path`` is a folder. For outputs of long runs."""
+    folder cannot be created or written, or ``path`` is a folder, a FIFO, a device or an input
+    (:func:`_check_target`). For outputs of long runs."""
     if path is None:
         return
     path = Path(path)
-    if path.is_dir():
-        raise OutputError(f"cannot write {path}: is a directory")
+    _check_target(path, False)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -192,6 +225,20 @@ def check_writable(path: str | os.PathLike[str] | None) -> None:
         os.unlink(tmp)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def check_outputs(*paths: str | os.PathLike[str] | None) -> None:
+    """:func:`check_writable` for each output of a command, and one line when two of them name the
+    same file (the second would silently replace the first)."""
+    seen: dict[Path, str] = {}
+    for path in paths:
+        if path is None:
+            continue
+        check_writable(path)
+        key = Path(os.path.abspath(path))
+        if key in seen:
+            raise OutputError(f"cannot write {path}: also the path of another output")
+        seen[key] = str(path)
 
 
 class MotionError(AnnotationError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 from typing import Any
 
 
@@ -33,6 +34,24 @@ def open_unit(text: str) -> float:
     if not 0 < value < 1:
         raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}")
     return value
+
+
+def int_in(low: int, high: int) -> Callable[[str], int]:
+    """An ``argparse`` type: an integer in ``[low, high]`` (bootstrap replicates, decimals)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"expected an integer from {low} to {high}, got {text!r}"
+            )
+        return value
+
+    parse.__name__ = f"integer in [{low}, {high}]"
+    return parse
 
 
 def seed(text: str) -> int:

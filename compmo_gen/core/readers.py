@@ -13,6 +13,7 @@ infinities, like ``Infinity``, for the field checks to refuse where a number is 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -37,6 +38,10 @@ MAX_YAML_BYTES = 1 << 20
 #: file loads in milliseconds as shared references and expands to 10**9 values for whoever walks it).
 MAX_YAML_VALUES = 1_000_000
 _BOM = "\ufeff"
+#: (device, inode) of every file :func:`require_regular` passed while a command runs
+#: (:func:`tracking_inputs`): :func:`compmo_gen.core.io.write_atomic` refuses to replace one of
+#: them with an output (``--out`` naming the predictions file would silently destroy it).
+_inputs: set[tuple[int, int]] | None = None
 _KINDS = (
     (stat.S_ISDIR, "is a directory, expected a file"),
     (stat.S_ISFIFO, "is a FIFO (named pipe), expected a regular file"),
@@ -50,7 +55,8 @@ def _os_reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or type(exc).__name__
 
 
-def _kind_problem(mode: int) -> str | None:
+def kind_problem(mode: int) -> str | None:
+    """Why a file of ``mode`` is not a regular file (None when it is one)."""
     for test, message in _KINDS:
         if test(mode):
             return message
@@ -73,14 +79,32 @@ def require_regular(
         raise AnnotationError(where, None, None, "file not found") from None
     except (OSError, ValueError) as exc:
         raise AnnotationError(where, None, None, f"cannot read ({_os_reason(exc)})") from None
-    problem = _kind_problem(st.st_mode)
+    problem = kind_problem(st.st_mode)
     if problem is not None:
         raise AnnotationError(where, None, None, problem)
     if st.st_size > limit:
         raise AnnotationError(
             where, None, None, f"file of {st.st_size} bytes exceeds the limit {limit}"
         )
+    if _inputs is not None:
+        _inputs.add((st.st_dev, st.st_ino))
     return st.st_size
+
+
+@contextmanager
+def tracking_inputs() -> Iterator[None]:
+    """Remember the files read inside the block (a command's run: ``core.cli.dispatch``)."""
+    global _inputs
+    before, _inputs = _inputs, set()
+    try:
+        yield
+    finally:
+        _inputs = before
+
+
+def is_input(st: os.stat_result) -> bool:
+    """Whether the file of ``st`` was read as an input inside :func:`tracking_inputs`."""
+    return _inputs is not None and (st.st_dev, st.st_ino) in _inputs
 
 
 @contextmanager
@@ -105,7 +129,7 @@ def open_regular(
     except OSError as exc:
         raise AnnotationError(where, None, None, f"cannot read ({_os_reason(exc)})") from None
     try:
-        problem = _kind_problem(os.fstat(fd).st_mode)
+        problem = kind_problem(os.fstat(fd).st_mode)
         if problem is not None:
             raise AnnotationError(where, None, None, problem)
         fh = open(fd, mode, **kwargs)  # noqa: SIM115 (closed below)
@@ -280,7 +304,9 @@ def loads_yaml(text: str, file: str | os.PathLike[str]) -> Any:
     if re.search(r"\d{" + str(MAX_INT_DIGITS + 1) + "}", text):
         raise AnnotationError(file, None, None, f"a number of more than {MAX_INT_DIGITS} digits")
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_strict_loader())  # noqa: S506 (a SafeLoader subclass)
+    except _RepeatedKey as exc:
+        raise AnnotationError(file, None, exc.key, f"repeated key (line {exc.line})") from None
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise AnnotationError(file, None, None, f"not valid YAML ({first})") from None
@@ -293,6 +319,35 @@ def loads_yaml(text: str, file: str | os.PathLike[str]) -> Any:
     if "*" in text:  # aliases: bound what they expand to
         _yaml_expansion(data, file)
     return data
+
+
+class _RepeatedKey(Exception):
+    def __init__(self, key: str, line: int) -> None:
+        super().__init__(key)
+        self.key, self.line = key, line
+
+
+@functools.cache
+def _strict_loader() -> type:
+    """``yaml.SafeLoader`` that refuses a key written twice in one mapping (YAML keeps the last
+    silently: a preset's second ``composition:`` section dropped the first); merge keys (``<<``)
+    still work."""
+    import yaml
+
+    class StrictSafeLoader(yaml.SafeLoader):
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: set[str] = set()
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != MERGE_TAG:
+                    if key_node.value in seen:
+                        raise _RepeatedKey(key_node.value, key_node.start_mark.line + 1)
+                    seen.add(key_node.value)
+            return super().construct_mapping(node, deep)
+
+    return StrictSafeLoader
+
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 def _yaml_expansion(data: Any, file: str | os.PathLike[str]) -> int:

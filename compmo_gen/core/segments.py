@@ -170,6 +170,21 @@ def prediction_anomalies(ann: DenseAnnotation) -> Counter[str]:
     return c
 
 
+def unscored(gt: DenseAnnotation, pred: DenseAnnotation, max_proposals: int) -> Counter[str]:
+    """What the scoring protocol passes over in one video's predictions: segments after the first
+    ``max_proposals`` (never scored) and, where the predictions carry no duration of their own
+    (:func:`prediction_anomalies` counts those that do), segments ending past the ground truth's
+    duration (scored as given, as the reference evaluators do)."""
+    c: Counter[str] = Counter()
+    if len(pred.segments) > max_proposals:
+        c["beyond_max_proposals"] = len(pred.segments) - max_proposals
+    if pred.duration is None and gt.duration is not None:
+        n = sum(max(s.start, s.end) > gt.duration + TIME_TOL for s in pred.segments)
+        if n:
+            c["beyond_gt_duration"] = n
+    return c
+
+
 def as_caption(value: Any, file: str, record: str, fld: str) -> str:
     """A caption string, else :class:`AnnotationError` naming the field."""
     if not isinstance(value, str):

@@ -30,9 +30,10 @@ def tiou_matrix(a: Spans, b: Spans, eps: float = TIOU_EPS) -> np.ndarray:
     a, b = as_spans(a), as_spans(b)
     s1, e1 = a[:, 0:1], a[:, 1:2]
     s2, e2 = b[None, :, 0], b[None, :, 1]
-    inter = np.maximum(0.0, np.minimum(e1, e2) - np.maximum(s1, s2))
-    union = np.minimum(np.maximum(e1, e2) - np.minimum(s1, s2), ((e1 - s1) + e2) - s2)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # times near the float range (1e308, finite) overflow to inf here: no warning, the cell is 0
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        inter = np.maximum(0.0, np.minimum(e1, e2) - np.maximum(s1, s2))
+        union = np.minimum(np.maximum(e1, e2) - np.minimum(s1, s2), ((e1 - s1) + e2) - s2)
         m = inter / (union + eps)
     # union + eps == 0 only for degenerate reversed input (the references raise): define it as 0.
     return np.where(np.isfinite(m), m, 0.0)

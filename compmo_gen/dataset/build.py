@@ -134,7 +134,14 @@ def _check_config(out: Path, cfg: BuildConfig) -> None:
             raise BuildError(
                 f"{out} was built with a different configuration (see {path}); use another --out"
             )
-    else:
+
+
+def _start_folder(out: Path, cfg: BuildConfig) -> None:
+    """Create ``out`` once the source has loaded (a refused source leaves nothing behind)."""
+    (out / "motions").mkdir(parents=True, exist_ok=True)
+    (out / "chunks").mkdir(exist_ok=True)
+    path = out / "build_config.json"
+    if not path.is_file():
         write_atomic(path, json.dumps(cfg.to_dict(), indent=1, sort_keys=True) + "\n")
 
 
@@ -151,12 +158,7 @@ def run_build(
 
     out = Path(out)
     _refuse_foreign(out)
-    (out / "motions").mkdir(parents=True, exist_ok=True)
-    (out / "chunks").mkdir(exist_ok=True)
     _check_config(out, cfg)
-    stale = remove_stale_tmp(out)
-    if stale:
-        log.info("removed %d temporary files left by an interrupted run", stale)
     n_chunks = math.ceil(cfg.num / cfg.chunk)
     mine = [c for c in range(n_chunks) if c % shard[1] == shard[0]]
     ctx = mp.get_context("fork")
@@ -175,6 +177,10 @@ def run_build(
             )
     for warning in check_enough_clips(pools, ranges, allow=cfg.allow_few_clips):
         log.warning("%s (allow_few_clips=true)", warning)
+    _start_folder(out, cfg)
+    stale = remove_stale_tmp(out)
+    if stale:
+        log.info("removed %d temporary files left by an interrupted run", stale)
     write_atomic(
         out / "sources.json",
         json.dumps({"source": source_report, "splits": split_report}, indent=1, sort_keys=True)

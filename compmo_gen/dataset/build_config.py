@@ -22,13 +22,16 @@ from compmo_gen.core.config import setting
 from compmo_gen.core.errors import ConfigError
 from compmo_gen.sources.humanml3d import LoadOptions
 
+#: Most sequences one build makes (CompMo has 60,000; ten million is about 20 TB of motion).
+MAX_SEQUENCES = 10_000_000
+
 
 @dataclass(frozen=True)
 class LibraryOptions:
     """The embedded procedural clip library (``library.*`` keys)."""
 
     #: Parameter draws per action kind (mirrors are added for left/right draws).
-    per_kind: int = 40
+    per_kind: int = setting(40, ge=1, le=10_000)
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ class BuildConfig:
     #: "procedural" (the embedded library) or "humanml3d:/path/to/HumanML3D".
     source: str = "procedural"
     #: Number of sequences.
-    num: int = 2000
+    num: int = setting(2000, ge=1, le=MAX_SEQUENCES)
     #: Random seed (every sequence has its own generator derived from it).
     seed: int = setting(0, ge=0, lt=2**63)
     #: Split by sequence (CompMo) or by atomic clip (no clip or caption shared across splits).
@@ -46,7 +49,7 @@ class BuildConfig:
     #: Train, val and test shares of the sequences (or of the atomic clips).
     ratios: tuple[float, float, float] = setting(default=(0.8, 0.1, 0.1), ge=0)
     #: Sequences per resumable work unit.
-    chunk: int = 200
+    chunk: int = setting(200, ge=1, le=100_000)
     #: The embedded library.
     library: LibraryOptions = field(default_factory=LibraryOptions)
     #: HumanML3D loading.

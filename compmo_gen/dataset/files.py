@@ -43,7 +43,9 @@ def record_derived(dataset: Path, path: Path, meta: dict) -> bool:
     index_path = dataset / DERIVED
     index = _read_derived(index_path)
     index[path.relative_to(dataset).as_posix()] = {**meta, "sha256": sha256_file(path)}
-    write_atomic(index_path, json.dumps(dict(sorted(index.items())), indent=1) + "\n")
+    write_atomic(
+        index_path, json.dumps(dict(sorted(index.items())), indent=1) + "\n", replaces_input=True
+    )
     return True
 
 

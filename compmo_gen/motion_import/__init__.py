@@ -22,7 +22,7 @@ _FPS_KEYS = ("fps", "mocap_framerate", "mocap_frame_rate", "frame_rate")
 
 
 def _read_array(path: Path, fps: float | None) -> tuple[np.ndarray, float | None]:
-    from compmo_gen.motion_import.arrays import Npz, load_npy
+    from compmo_gen.motion_import.arrays import Npz, frame_rate, load_npy
 
     if path.suffix.lower() == ".npy":
         return load_npy(path), fps
@@ -35,10 +35,7 @@ def _read_array(path: Path, fps: float | None) -> tuple[np.ndarray, float | None
             )
         rate = None
         for k in (k for k in _FPS_KEYS if k in z):
-            value = z[k]
-            if value.size != 1 or not np.issubdtype(value.dtype, np.number):
-                raise MotionImportError(f"{path}: field {k!r}: expected one number, got {value.dtype} {value.shape}")  # fmt: skip
-            rate = float(value.reshape(-1)[0])
+            rate = frame_rate(path, k, z[k])
             break
         return z[key], fps if fps is not None else rate
 

@@ -133,3 +133,15 @@ class Npz:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def frame_rate(path: Path, key: str, value: np.ndarray) -> float:
+    """A file's frame-rate field (``fps``, ``mocap_framerate``, ...): one real number, else
+    :class:`MotionImportError` naming the field (a complex rate was silently truncated before)."""
+    value = np.asarray(value)
+    real = np.issubdtype(value.dtype, np.integer) or np.issubdtype(value.dtype, np.floating)
+    if value.size != 1 or not real or value.dtype == np.bool_:
+        raise MotionImportError(
+            f"{path}: field {key!r}: expected one number, got {value.dtype} {value.shape}"
+        )
+    return float(value.reshape(-1)[0])

@@ -229,7 +229,10 @@ def to_humanml3d(
         p[..., 0] *= -1
     p = derive_toes(p, tuple(toes))
     p = resample(p, fps, FPS) if fps != FPS else p
-    out = canonicalize(p, retarget=opts.retarget).astype(np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = canonicalize(p, retarget=opts.retarget).astype(np.float32)
+    if not np.isfinite(out).all():  # finite in the file, beyond float32 once converted (1e300)
+        raise MotionImportError(f"{source}: joint positions too large to store (beyond float32)")
     report = ImportReport(
         source, fmt, skeleton, unit, per, up, mirrored, float(fps), len(j), len(out), moved,
         names(missing),

@@ -156,11 +156,21 @@ def merge_into(out: Path, items: list[tuple[str, np.ndarray, dict]]) -> int:
             _npy(joints_dir / f"{vid}.npy", joints)
             written.append(joints_dir / f"{vid}.npy")
         head = index[:1] or ["source_path,start_frame,end_frame,new_name"]
-        write_atomic(out / "index.csv", "\n".join([*head, *index[1:], *_rows(items)]) + "\n")
+        write_atomic(
+            out / "index.csv",
+            "\n".join([*head, *index[1:], *_rows(items)]) + "\n",
+            replaces_input=True,  # --merge: the import folder's own files, extended
+        )
         report.update({vid: r for vid, _, r in items})
-        write_atomic(out / "import_report.json", json.dumps(report, indent=1) + "\n")
+        write_atomic(
+            out / "import_report.json", json.dumps(report, indent=1) + "\n", replaces_input=True
+        )
         keep = "".join(f"{x}\n" for x in listed)
-        write_atomic(out / "all.txt", keep + "".join(f"{vid}\n" for vid, _, _ in items))
+        write_atomic(
+            out / "all.txt",
+            keep + "".join(f"{vid}\n" for vid, _, _ in items),
+            replaces_input=True,
+        )
     except BaseException:
         for p in written:
             p.unlink(missing_ok=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from compmo_gen.core.constants import NUM_JOINTS
-from compmo_gen.motion_import.arrays import Npz
+from compmo_gen.motion_import.arrays import Npz, frame_rate
 from compmo_gen.motion_import.joint_sets import MotionImportError
 
 #: Body-model family -> (joints of its kintree, file patterns under --smpl-dir).
@@ -114,10 +114,7 @@ def read_params(path: Path, fps: float | None = None) -> dict:
         if bad.any():
             raise MotionImportError(f"{path}: field {name!r}: NaN or inf (frame {int(np.argmax(bad))})")  # fmt: skip
     if fps is None:
-        try:
-            fps = float(np.asarray(f["rate"]).reshape(-1)[0]) if f["rate"] is not None else None
-        except (ValueError, TypeError, IndexError):
-            raise MotionImportError(f"{path}: field 'mocap_framerate': not a number") from None
+        fps = None if f["rate"] is None else frame_rate(path, "mocap_framerate", f["rate"])
         if fps is None:
             raise MotionImportError(f"{path}: no frame rate field (mocap_framerate, fps); pass --fps")  # fmt: skip
     g = None if f["gender"] is None else str(np.asarray(f["gender"]).astype(str)).strip().lower()

@@ -17,7 +17,8 @@ import numpy as np
 
 from compmo_gen.core.errors import UserError
 from compmo_gen.core.formats import load_annotations
-from compmo_gen.core.io import load_joints, read_text, resolve_under
+from compmo_gen.core.io import check_writable, load_joints, read_text, resolve_under
+from compmo_gen.core.options import finite_float, int_in
 from compmo_gen.core.segments import DenseAnnotation
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,14 @@ def dataset_durations(source: Path, vid: str | None, n_frames: int) -> dict[str,
     return {vid or source.stem: n_frames / FPS}
 
 
+def elevation(text: str) -> float:
+    """A camera elevation in degrees, -90 to 90."""
+    value = finite_float(text)
+    if not -90 <= value <= 90:
+        raise argparse.ArgumentTypeError(f"expected degrees from -90 to 90, got {text!r}")
+    return value
+
+
 def add_style_args(parser: argparse.ArgumentParser, width: int = 480) -> None:
     g = parser.add_argument_group("view")
     g.add_argument(
@@ -150,11 +159,11 @@ def add_style_args(parser: argparse.ArgumentParser, width: int = 480) -> None:
     )
     g.add_argument(
         "--azimuth",
-        type=float,
+        type=finite_float,
         default=35.0,
         help="camera azimuth in degrees from the front (+z), towards the left (+x)",
     )
-    g.add_argument("--elevation", type=float, default=20.0, help="camera elevation in degrees")  # fmt: skip
+    g.add_argument("--elevation", type=elevation, default=20.0, help="camera elevation in degrees, -90 to 90")  # fmt: skip
 
 
 def style_from(args: argparse.Namespace):  # noqa: ANN201
@@ -190,7 +199,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="predictions (ActivityNet submission, DEMO json, ...) drawn as a second timeline",
     )
-    parser.add_argument("--sheet-frames", type=int, help="PNG: this many evenly spaced frames (default: each GT segment's midpoint)")  # fmt: skip
+    parser.add_argument("--sheet-frames", type=int_in(1, 1000), help="PNG: this many evenly spaced frames (default: each GT segment's midpoint)")  # fmt: skip
     add_style_args(parser)
 
 
@@ -199,6 +208,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.out.suffix.lower() not in OUTPUT_KINDS:
         raise UserError(f"{args.out}: unknown output type (use .gif, .mp4 or .png)")
+    check_writable(args.out)  # a folder, FIFO or input there: one line now, not a traceback later
     joints, gt = load_item(args.dataset, args.vid, args.split)
     pred = None
     if args.pred is not None:

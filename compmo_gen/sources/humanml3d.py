@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from compmo_gen.composition.atoms import AtomicClip
+from compmo_gen.core.config import setting
 from compmo_gen.core.constants import FPS
 from compmo_gen.core.errors import AnnotationError
 from compmo_gen.core.formats.demo import splits_demo_string
@@ -44,9 +45,9 @@ class LoadOptions:
     #: The "simple" subset: captions with at most this many verbs; none keeps every caption.
     max_verbs: int | None = 1
     #: Shortest clip kept (frames).
-    min_frames: int = 40
+    min_frames: int = setting(40, ge=1, le=100_000)
     #: Longest clip kept (frames, exclusive, as the T2M family).
-    max_frames: int = 200
+    max_frames: int = setting(200, ge=2, le=100_000)
     #: Keep M-prefixed (mirrored) motions.
     mirrors: bool = True
 

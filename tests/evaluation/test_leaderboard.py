@@ -238,3 +238,23 @@ def test_published_h3d_babel_rows_beside_own_results(tmp_path, capsys):
     md = capsys.readouterr().out
     assert "not recomputed" in md and "7,056 train / 1,325 test" in md
     assert main(["leaderboard"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("lines", "match"),
+    [
+        (['{"id": "v1", "per_tiou": {"0.3": {"CIDEr": Infinity}}}'], "per_tiou.0.3.CIDEr"),
+        (['{"id": "v1", "mean_tiou": NaN}'], "mean_tiou"),
+        (['{"id": "v1", "mean_tiou": 0.5}', '{"id": "v1", "mean_tiou": 0.4}'], "repeated"),
+        ([], "no per-video records"),
+    ],
+)
+def test_per_video_files_hold_each_video_once_with_finite_scores(tmp_path, lines, match) -> None:
+    """Non-finite scores (an edited file) or a repeated or empty file would have been bootstrapped
+    into infinite, NaN or silently narrower intervals."""
+    from compmo_gen.core.errors import AnnotationError
+
+    pv = tmp_path / "r.per_video.jsonl"
+    pv.write_text("".join(line + "\n" for line in lines))
+    with pytest.raises(AnnotationError, match=match):
+        read_per_video(pv)

@@ -112,3 +112,19 @@ def test_missing_predictions_file_is_a_one_line_error(tmp_path, capsys):
     assert main([str(missing), "--gt", g, "-q"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no_such_predictions.json" in err[0]
+
+
+def test_predictions_the_protocol_passes_over_are_counted(tmp_path, caplog):
+    """Segments after --max-proposals (never scored) and segments ending past the GT duration of
+    a prediction file without durations were neither counted nor reported."""
+    gt = {"v1": {"duration": 10, "timestamps": [[0, 5], [5, 10]], "sentences": ["a b", "c d"]}}
+    segs = [{"sentence": "a b", "timestamp": [0, 5]}, {"sentence": "c d", "timestamp": [5, 500]}]
+    pred = {"results": {"v1": segs + [{"sentence": "x", "timestamp": [0, 1]}] * 3}}
+    (tmp_path / "gt.json").write_text(json.dumps(gt))
+    (tmp_path / "pred.json").write_text(json.dumps(pred))
+    out = tmp_path / "r.json"
+    argv = [str(tmp_path / "pred.json"), "--gt", str(tmp_path / "gt.json"), "--out", str(out)]
+    assert main([*argv, "--max-proposals", "2", "--meteor", "native", "--tokenizer", "native"]) == 0
+    extra = json.loads(out.read_text())["counts"]["extra"]
+    assert extra == {"beyond_max_proposals": 3, "beyond_gt_duration": 1}
+    assert "3 predicted segment(s) after the first 2" in caplog.text

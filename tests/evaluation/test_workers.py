@@ -75,6 +75,39 @@ def test_workers_end_when_their_parent_is_killed(tmp_path):
     assert not _exists(worker)
 
 
+EARLY_EXIT = """
+import sys, time
+from evaluation.workers import WorkerPool, stop_pools
+if __name__ == "__main__":
+    pools = [WorkerPool(1) for _ in range(3)]
+    for pool in pools:
+        pool.submit(int)  # workers starting, as the prestarted METEOR pools
+    time.sleep(float(sys.argv[1]))  # reading the inputs
+    stop_pools(pools)  # an input error at once: the process ends while they start
+    sys.exit(2)
+"""
+
+
+@pytest.mark.parametrize("after", [0.0, 0.1, 0.2, 0.4])
+def test_stopping_pools_whose_workers_are_still_starting_prints_nothing(tmp_path, after):
+    """An input error right after the pools were started: the process exits with its one error
+    line; no worker prints a traceback on finding its parent's queue gone."""
+    script = tmp_path / "early.py"
+    script.write_text(EARLY_EXIT)
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run(
+        [sys.executable, str(script), str(after)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    time.sleep(0.5)  # a worker's traceback would come after the parent exits
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and done.stderr == ""
+
+
 def test_workers_fork_from_a_server_with_the_scorers_imported():
     from evaluation.workers import PRELOAD, worker_context
 

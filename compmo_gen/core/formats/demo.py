@@ -41,6 +41,10 @@ _TRACK_START = re.compile(rf"(?<![\d.])(?<!\d:)({_TIME})-({_TIME})(?:\s*\[([^\[\
 _DEMO_REFERENCE = re.compile(r"(\d{2}:\d{2}:\d{1,3})\s*-\s*([^,]+(?:,[^,\d{2}]+)*)")
 
 
+#: Largest time written as ``mm:ss:ms`` (a year: far past any motion, far below float overflow).
+MAX_DEMO_SECONDS = 365 * 86400.0
+
+
 def format_demo_time(seconds: float, *, legacy: bool = False) -> str:
     """Write a time as DEMO's released files do: ``mm:ss:field``, field = integer ms printed ``%02d``.
 
@@ -49,7 +53,7 @@ def format_demo_time(seconds: float, *, legacy: bool = False) -> str:
     ``legacy=True`` reproduces DEMO's generator arithmetic exactly,
     ``int((t - int(t)) * 1000)``, float artefacts included (7.55 -> ``00:07:549``).
     """
-    if not math.isfinite(seconds) or seconds < 0:
+    if not math.isfinite(seconds) or not 0 <= seconds <= MAX_DEMO_SECONDS:
         raise ValueError(f"cannot write time {seconds} as mm:ss:ms")
     if legacy:
         mm, ss, ms = int(seconds // 60), int(seconds % 60), int((seconds - int(seconds)) * 1000)
@@ -300,8 +304,8 @@ def demo_record(
 def _duration_from_motion(rec: dict, vid: str, file: str, root: Path, fps: float) -> float:
     rel = rec.get("motion") or f"{vid}.npy"
     path = resolve_under(root, str(rel), file=file, record=vid, field="motion")
-    if not path.exists():
-        path = root / f"{vid}.npy"
+    if not path.exists():  # the release's motion paths may not match: the id's file, confined too
+        path = resolve_under(root, f"{vid}.npy", file=file, record=vid, field="id")
     if not path.exists():
         raise AnnotationError(file, vid, "motion", f"motion file not found under {root}")
     return npy_frames(path, record=vid) / fps

@@ -59,3 +59,29 @@ def test_lenient_duplicate_skip_does_not_mark_the_kept_copy_unparseable(tmp_path
     got = load_annotations(path, role="pred", durations={"a": 4.0}, lenient=True)
     assert got.report.unparseable == [] and got.report.counts["skipped_records"] == 1
     assert got.annotations["a"].segments == (Segment(0.0, 4.0, "walks"),)
+
+
+@pytest.mark.parametrize("vid", ["../outside/secret", "{root}/outside/secret"])
+def test_the_id_fallback_for_durations_stays_inside_the_motion_root(tmp_path: Path, vid) -> None:
+    """A record whose ``motion`` is missing falls back to ``<id>.npy``: confined to the root too
+    (an id naming a file outside was read before)."""
+    import numpy as np
+
+    from compmo_gen.core.errors import AnnotationError
+
+    (tmp_path / "motions").mkdir()
+    (tmp_path / "outside").mkdir()
+    np.save(tmp_path / "outside" / "secret.npy", np.zeros((200, 22, 3), np.float32))
+    vid = vid.format(root=tmp_path)
+    path = tmp_path / "gt.json"
+    path.write_text(json.dumps([{"id": vid, "motion": "nope.npy", "gt": "00:00:00 - walks"}]))
+    with pytest.raises(AnnotationError, match="escapes its root|not found"):
+        load_annotations(path, role="gt", motion_root=tmp_path / "motions")
+
+
+@pytest.mark.parametrize("seconds", [1e308, 1e30, 365 * 86400.0 + 1])
+def test_times_too_large_for_mm_ss_ms_are_a_value_error(seconds: float) -> None:
+    from compmo_gen.core.formats.demo import format_demo_time
+
+    with pytest.raises(ValueError, match="cannot write time"):
+        format_demo_time(seconds)

@@ -11,7 +11,7 @@ import pytest
 
 from compmo_gen.core.config import save_json, save_yaml
 from compmo_gen.core.errors import OutputError
-from compmo_gen.core.io import atomic_dir, write_atomic
+from compmo_gen.core.io import atomic_dir, check_outputs, check_writable, write_atomic
 
 
 def _mode(path: Path) -> int:
@@ -96,3 +96,52 @@ def test_atomic_dir_non_empty_target(tmp_path: Path) -> None:
         with atomic_dir(out) as tmp:
             (tmp / "ours.txt").write_text("ours")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+# ---------------------------------------------------------------- what an output may replace
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dir"])
+def test_an_output_never_replaces_a_fifo_or_folder(tmp_path: Path, kind: str) -> None:
+    target = tmp_path / "out.json"
+    os.mkfifo(target) if kind == "fifo" else target.mkdir()
+    with pytest.raises(OutputError, match="FIFO|directory"):
+        write_atomic(target, "{}")
+    with pytest.raises(OutputError, match="FIFO|directory"):
+        check_writable(target)
+    assert stat.S_ISFIFO(target.lstat().st_mode) or target.is_dir()  # left as it was
+
+
+def test_a_link_is_replaced_itself_never_what_it_points_to(tmp_path: Path) -> None:
+    kept = tmp_path / "kept.json"
+    kept.write_text("kept")
+    link = tmp_path / "out.json"
+    link.symlink_to(kept)
+    write_atomic(link, "new")
+    assert kept.read_text() == "kept" and not link.is_symlink() and link.read_text() == "new"
+
+
+def test_a_command_never_overwrites_a_file_it_read(tmp_path: Path) -> None:
+    from compmo_gen.core.io import load_json
+    from compmo_gen.core.readers import tracking_inputs
+
+    src = tmp_path / "in.json"
+    src.write_text('{"a": 1}')
+    with tracking_inputs():
+        load_json(src)
+        with pytest.raises(OutputError, match="is an input of this command"):
+            write_atomic(src, "{}")
+        with pytest.raises(OutputError, match="is an input of this command"):
+            check_writable(src)
+        assert src.read_text() == '{"a": 1}'
+        write_atomic(src, '{"a": 2}', replaces_input=True)  # an index the command updates
+        write_atomic(tmp_path / "other.json", "{}")
+    assert src.read_text() == '{"a": 2}'
+    write_atomic(src, "{}")  # outside a command (library use): no record of inputs
+    assert src.read_text() == "{}"
+
+
+def test_two_outputs_of_one_command_may_not_be_one_file(tmp_path: Path) -> None:
+    check_outputs(tmp_path / "a.json", None, tmp_path / "b.json")
+    with pytest.raises(OutputError, match="also the path of another output"):
+        check_outputs(tmp_path / "a.json", tmp_path / "x" / ".." / "a.json")

@@ -201,3 +201,28 @@ def test_a_huge_file_is_refused_before_it_is_read(tmp_path):
     for reader in (io.load_json, io.read_text, io.read_bytes, io.load_json_or_lines):
         with pytest.raises(AnnotationError, match="exceeds the limit"):
             reader(p)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (
+            "composition:\n  max_actions: 3\nnum: 10\ncomposition:\n  min_actions: 3\n",
+            "composition",
+        ),
+        ("num: 10\nnum: 12\n", "num"),
+        ("a:\n  b: 1\n  b: 2\n", "b"),
+    ],
+)
+def test_a_key_written_twice_in_yaml_is_refused(text: str, key: str) -> None:
+    """YAML keeps the last of two equal keys: a preset's first section was silently dropped."""
+    from compmo_gen.core.readers import loads_yaml
+
+    with pytest.raises(AnnotationError, match=f"field '{key}': repeated key"):
+        loads_yaml(text, "p.yaml")
+
+
+def test_yaml_merge_keys_may_still_be_overridden() -> None:
+    from compmo_gen.core.readers import loads_yaml
+
+    assert loads_yaml("a: &x {b: 1}\nc:\n  <<: *x\n  b: 2\n", "p.yaml")["c"] == {"b": 2}

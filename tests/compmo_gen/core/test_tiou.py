@@ -51,3 +51,16 @@ def test_row_blocks_cover_every_row_once():
     for n_rows, n_cols, cells in ((0, 5, 3), (7, 0, 3), (10, 3, 7), (10, 3, 1000), (5, 100, 1)):
         got = [i for lo, hi in row_blocks(n_rows, n_cols, cells) for i in range(lo, hi)]
         assert got == list(range(n_rows))
+
+
+def test_times_near_the_float_range_give_finite_cells_without_warnings() -> None:
+    import warnings
+
+    import numpy as np
+
+    from compmo_gen.core.tiou import tiou_matrix
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's overflow RuntimeWarning leaked to users before
+        m = tiou_matrix([(-1e308, 1e308), (0.0, 5.0)], [(0.0, 5.0), (1e308, 1e308)])
+    assert np.isfinite(m).all() and m[1, 0] > 0.99

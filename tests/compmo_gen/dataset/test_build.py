@@ -294,3 +294,34 @@ def _built(tmp_path: Path) -> Path:
     out = tmp_path / "built"
     assert build(out, "--workers", "1") == 0
     return out
+
+
+def test_a_refused_build_leaves_no_folder_and_the_corrected_one_runs(tmp_path, capsys):
+    """A source refused at load time left build_config.json, chunks/ and motions/ behind, and the
+    corrected rerun was then refused as "built with a different configuration"."""
+    out = tmp_path / "o"
+    bad = [
+        "build",
+        "--source",
+        f"humanml3d:{tmp_path / 'nowhere'}",
+        "--num",
+        "8",
+        "--out",
+        str(out),
+    ]
+    assert main([*bad, "-q", "--no-card"]) == 2
+    assert "not a HumanML3D folder" in capsys.readouterr().err and not out.exists()
+    assert (
+        main(["build", "--num", "8", "--out", str(out), "-q", "--no-card", "--workers", "1"]) == 0
+    )
+
+
+@pytest.mark.parametrize(
+    "option", ["num=100000000000000000000", "composition.max_actions=100000", "chunk=0"]
+)
+def test_sizes_beyond_any_build_are_refused_at_once(tmp_path, capsys, option):
+    """An absurd size ran for minutes and then out of memory (a list over every chunk)."""
+    out = tmp_path / "o"
+    assert main(["build", "--set", option, "--out", str(out), "-q", "--no-card"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "must be" in err[0] and not out.exists()

@@ -238,3 +238,21 @@ def test_sigkill_leaves_no_half_written_folder(tmp_path) -> None:
             assert sorted(p.name for p in out.iterdir()) == ["all.txt", "import_report.json", "index.csv", "new_joints"]  # fmt: skip
     assert main(["import-motion", str(WALK), "--out", str(tmp_path / "o0.5"), "--merge", "-q"]) in (0, 2)  # fmt: skip
     assert not [p for p in tmp_path.glob(".o*.tmp")]  # the rerun removed the killed runs' staging
+
+
+@pytest.mark.parametrize("rate", [np.complex128(20 + 5j), np.array([20.0, 30.0]), np.bool_(True)])
+def test_a_frame_rate_field_must_be_one_real_number(tmp_path, capsys, rate) -> None:
+    """A complex ``fps`` was truncated to its real part with a ComplexWarning."""
+    src = tmp_path / "m.npz"
+    np.savez(src, joints=np.tile(REST_POSE, (30, 1, 1)), fps=rate)
+    fails(capsys, [str(src)], "field 'fps': expected one number", tmp_path / "out")
+
+
+def test_finite_values_beyond_float32_are_refused(tmp_path, capsys) -> None:
+    """1e300 in a BVH channel became inf joints written with exit 0."""
+    head, motion = WALK.read_text().split("MOTION\n")
+    lines = motion.splitlines()
+    lines[2] = lines[2].replace(lines[2].split()[0], "1e300", 1)
+    src = tmp_path / "big.bvh"
+    src.write_text(head + "MOTION\n" + "\n".join(lines) + "\n")
+    fails(capsys, [str(src)], "beyond float32", tmp_path / "out")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import numpy as np
@@ -187,6 +188,10 @@ def test_cli_render_with_predictions(tmp_path, capsys) -> None:
         (["--id", "../a"], "not in"),
         (["--id", "bad"], "NaN"),
         (["--id", "a", "--split", "train"], "no such annotation file"),
+        (["--id", "a", "--sheet-frames", "-1"], "--sheet-frames"),
+        (["--id", "a", "--azimuth", "nan"], "--azimuth"),
+        (["--id", "a", "--elevation", "inf"], "--elevation"),
+        (["--id", "a", "--elevation", "91"], "--elevation"),
     ],
 )
 def test_cli_errors_are_one_line(tmp_path, capsys, args, message) -> None:
@@ -199,9 +204,19 @@ def test_cli_errors_are_one_line(tmp_path, capsys, args, message) -> None:
         ds / "annotations" / "test.json",
         fmt="anet-gt",
     )
-    assert main(["render", str(ds), *args, "--out", str(tmp_path / "x.gif")]) == 2
+    with contextlib.suppress(SystemExit):  # option errors exit from argparse
+        assert main(["render", str(ds), *args, "--out", str(tmp_path / "x.gif")]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and "\n" not in err
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".png"])
+def test_cli_output_that_is_a_folder_is_one_line(tmp_path, capsys, suffix) -> None:
+    ds = make_dataset(tmp_path / "ds")
+    (tmp_path / f"x{suffix}").mkdir()
+    assert main(["render", str(ds), "--id", "a", "--out", str(tmp_path / f"x{suffix}")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "is a directory" in err and "\n" not in err
 
 
 def test_smooth_matches_scipy_gaussian_filter() -> None:
