@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from compmo_gen.core.config_cli import options_given
+    from compmo_gen.core.procs import clamp_jobs
     from compmo_gen.dataset.build import BuildError, parse_shard, run_build
     from compmo_gen.dataset.build_config import BuildConfig, load_config
     from compmo_gen.dataset.stats import render_card
@@ -58,10 +59,9 @@ def run(args: argparse.Namespace) -> int:
         shard = parse_shard(args.shard)
         if args.workers < 1:
             raise UserError("--workers must be >= 1")
+        workers = clamp_jobs(args.workers, "--workers")  # 10,000 would fork 10,000 processes
         t0 = time.perf_counter()
-        result = run_build(
-            cfg, args.out, workers=args.workers, shard=shard, progress=not args.quiet
-        )
+        result = run_build(cfg, args.out, workers=workers, shard=shard, progress=not args.quiet)
     except BuildError as exc:
         raise UserError(str(exc)) from None
     except OSError as exc:  # unwritable --out, a file where a folder should be, disk full...

@@ -325,3 +325,14 @@ def test_sizes_beyond_any_build_are_refused_at_once(tmp_path, capsys, option):
     assert main(["build", "--set", option, "--out", str(out), "-q", "--no-card"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "must be" in err[0] and not out.exists()
+
+
+def test_workers_beyond_the_usable_cores_are_lowered(tmp_path, caplog):
+    from compmo_gen.core.procs import usable_cores
+
+    out = tmp_path / "o"
+    assert (
+        main(["build", "--num", "8", "--out", str(out), "-q", "--no-card", "--workers", "10000"])
+        == 0
+    )
+    assert f"--workers 10000 lowered to {usable_cores()}" in caplog.text
