@@ -55,7 +55,7 @@ class TrainConfig:
 
     # adapter
     #: Width of the motion adapter's MLP.
-    adapter_hidden: int = setting(default=1024, gt=0)
+    adapter_hidden: int = setting(default=1024, gt=0, le=65_536)
     #: Learned window position embedding (the paper's; the released code has none).
     pos_embedding: bool = False
     #: Most motion windows per sample (a longer motion keeps evenly spaced windows).
@@ -88,8 +88,11 @@ class TrainConfig:
     weight_decay: float = setting(default=0.0, ge=0)
     #: Share of the optimizer steps spent warming the learning rate up.
     warmup_ratio: float = setting(default=0.1, ge=0, lt=1)
-    #: A transformers scheduler name: cosine, linear, constant, constant_with_warmup, ...
-    lr_scheduler: str = "cosine"
+    #: A transformers learning-rate schedule.
+    lr_scheduler: Literal[
+        "cosine", "linear", "constant", "constant_with_warmup", "cosine_with_restarts",
+        "polynomial", "inverse_sqrt",
+    ] = "cosine"  # fmt: skip
     #: Samples per micro-batch and device (unused with packing).
     batch_size: int = setting(default=16, gt=0)
     #: Micro-batches per optimizer step.
@@ -108,7 +111,7 @@ class TrainConfig:
     #: Data-loader worker processes.
     num_workers: int = setting(default=2, ge=0)
     #: Seed of the adapter's and LoRA's initialisation and of the data order.
-    seed: int = setting(default=42, ge=0)
+    seed: int = setting(default=42, ge=0, lt=2**32)
     #: DeepSpeed JSON (scripts/zero2.json, zero3.json; "auto" values are filled in and the result
     #: is saved in the run folder). Used when a launcher started the run (WORLD_SIZE > 1 or
     #: LOCAL_RANK set) or when given on the command line; none: never.
@@ -122,7 +125,9 @@ class TrainConfig:
     #: Resume: auto (the last checkpoint in output_dir, if any), a checkpoint folder, or none.
     resume: str | None = None
     #: auto (flash_attention_2 when installed and on a GPU, else sdpa), sdpa, eager, ...
-    attn_implementation: str = "auto"
+    attn_implementation: Literal[
+        "auto", "sdpa", "eager", "flash_attention_2", "flash_attention_3", "flex_attention"
+    ] = "auto"
     #: No progress bars (set by -q).
     quiet: bool = False
     #: Loss curves as TensorBoard event files in <output_dir>/runs (the Trainer's report_to);
@@ -163,7 +168,7 @@ class GenerationConfig:
     batch_size: int | Literal["auto"] = setting(default="auto", gt=0)
     #: Most new tokens per sequence; auto: 500 on a GPU, 256 on a CPU (a DEMO run's own bound
     #: when smaller).
-    max_new_tokens: int | Literal["auto"] = setting(default="auto", gt=0)
+    max_new_tokens: int | Literal["auto"] = setting(default="auto", gt=0, le=100_000)
     #: Sample (seeded) instead of greedy decoding.
     sample: bool = False
     #: Sampling temperature.
@@ -171,7 +176,7 @@ class GenerationConfig:
     #: Nucleus sampling: keep the smallest token set of this probability.
     top_p: float = setting(default=0.9, gt=0, le=1)
     #: Sampling seed.
-    seed: int = setting(default=0, ge=0)
+    seed: int = setting(default=0, ge=0, lt=2**32)
     #: Greedy decoder: auto = compmo's Llama decoder for a plain Llama model (loads without
     #: transformers' model classes, merged weights cached; modeling/llama_decode.py), else
     #: transformers' generate; transformers = always transformers' generate.

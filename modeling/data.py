@@ -17,12 +17,12 @@ import numpy as np
 
 from compmo_gen.core.constants import FPS
 from compmo_gen.core.errors import AnnotationError
-from compmo_gen.core.io import load_joints, require_regular
+from compmo_gen.core.io import MAX_ABS_COORD, load_joints, require_regular
 from compmo_gen.core.prompts import STAGE2_SYSTEM, stage1_prompt, stage2_user
 from compmo_gen.core.stage_files import StageRecord, motion_path, read_stage_file
 from modeling.adapter import STRIDE, WINDOW, motion_windows, num_windows, select_windows
 from modeling.batch import Sample
-from modeling.prompting import EncodedPrompt, encode_prompt
+from modeling.prompting import MOTION_PLACEHOLDER, EncodedPrompt, encode_prompt
 from modeling.timeaware import TIME_AWARE_SYSTEM, StampTable, encode_answer, time_aware_user
 
 log = logging.getLogger(__name__)
@@ -56,8 +56,13 @@ def _check_motion(
         frames = (0, int(arr.shape[0]))
     if frames[1] > arr.shape[0]:
         raise AnnotationError(file, rid, "frames", f"end {frames[1]} beyond {arr.shape[0]} frames")
-    if not np.isfinite(arr[frames[0] : frames[1]]).all():
+    seg = arr[frames[0] : frames[1]]
+    if not np.isfinite(seg).all():
         raise AnnotationError(file, rid, "motion", "motion contains NaN or infinite values")
+    if seg.size and np.abs(seg).max() > MAX_ABS_COORD:  # float32 overflow, NaN weights later
+        raise AnnotationError(
+            file, rid, "motion", f"joint coordinates beyond {MAX_ABS_COORD:g} m (wrong units?)"
+        )
     return frames
 
 
@@ -106,6 +111,10 @@ def load_examples(
                     answer = encode_answer(answer, duration, stamps.mode, stamps.grid)
                 except ValueError as exc:
                     raise AnnotationError(file, rec.id, "conversations", str(exc)) from None
+        if user.count(MOTION_PLACEHOLDER) != 1:
+            raise AnnotationError(
+                file, rec.id, "conversations", f"the prompt must hold {MOTION_PLACEHOLDER} once"
+            )
         enc = encode_prompt(tokenizer, system, user, answer)
         total = max(num_windows(frames[1] - frames[0], WINDOW, STRIDE), 1)
         per_window = stamps.cost_per_window(total) if stamps is not None else 1

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compmo_gen.core.errors import PrerequisiteError
+from compmo_gen.core.errors import AnnotationError, ConfigError, PrerequisiteError
 from compmo_gen.core.formats import GenerationLog, dump_annotations, read_generation
 from compmo_gen.core.io import write_atomic
 from compmo_gen.core.segments import DenseAnnotation
@@ -165,8 +165,13 @@ def prepare(
     t0 = time.perf_counter()
     clock = LoadClock()
     light = gen.decoder == "auto" and not gen.sample
-    model, tok, spec = load_run(run, device=device, bf16=bf16, clock=clock, light=light)
     cfg = load_run_config(run)
+    if gen.max_new_tokens >= cfg.model_max_length:
+        raise ConfigError(
+            f"--max-new-tokens {gen.max_new_tokens}: leaves no room for the motion and prompt "
+            f"in the run's model_max_length {cfg.model_max_length}"
+        )
+    model, tok, spec = load_run(run, device=device, bf16=bf16, clock=clock, light=light)
     counts: Counter[str] = Counter()
     stamps = run_stamps(spec, tok)
     examples = load_examples(
@@ -179,6 +184,11 @@ def prepare(
         counts=counts,
         stamps=stamps,
     )
+    seen: set[str] = set()
+    for ex in examples:  # predictions are keyed by id: a repeated one would lose a generation
+        if ex.id in seen:
+            raise AnnotationError(data, ex.id, "id", "repeated (predictions are keyed by id)")
+        seen.add(ex.id)
     if limit is not None and len(examples) > limit:  # records = examples + skipped + left out
         counts["left_out_by_limit"] = len(examples) - limit
         examples = examples[:limit]

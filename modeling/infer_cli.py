@@ -13,8 +13,10 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import re
 
 from compmo_gen.core.config_cli import add_options
+from compmo_gen.core.options import int_in
 from modeling.config import GenerationConfig
 from modeling.resources import THREADS_RULE
 
@@ -35,13 +37,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="data-parallel: N worker processes, one per GPU (or sharing the CPU cores)",
     )
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, ...")
+    parser.add_argument("--device", type=device_name, default="auto", help="auto, cpu, cuda, cuda:1, ...")  # fmt: skip
     parser.add_argument("--bf16", action="store_true", help="run the model in bfloat16")
     parser.add_argument("--limit", type=int, help="only the first N records")
     parser.add_argument(
         "--prompt", choices=["stage1", "stage2"], default="stage2", help="prompt for test records"
     )
-    parser.add_argument("--threads", type=int, help=f"CPU threads per process (default: {THREADS_RULE})")  # fmt: skip
+    parser.add_argument("--threads", type=int_in(1, 1024), help=f"CPU threads per process (default: {THREADS_RULE})")  # fmt: skip
     parser.add_argument("--render", choices=["gif", "mp4"], help="with --motion: draw each motion with its predicted timeline")  # fmt: skip
     gen = parser.add_argument_group("generation (GenerationConfig keys; modeling/config.py)")
     gen.add_argument("--config", help="YAML file of generation keys (options override it)")
@@ -52,6 +54,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     from modeling.motion_infer import add_motion_args
 
     add_motion_args(parser)
+
+
+def device_name(text: str) -> str:
+    """``auto``, ``cpu``, ``cuda``, ``cuda:N`` or ``mps`` (anything else failed inside torch)."""
+    if re.fullmatch(r"auto|cpu|mps|cuda(:\d{1,3})?", text) is None:
+        raise argparse.ArgumentTypeError(f"expected auto, cpu, cuda, cuda:N or mps, got {text!r}")
+    return text
 
 
 def run(args: argparse.Namespace) -> int:

@@ -18,6 +18,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from compmo_gen.core.errors import AnnotationError
+
 log = logging.getLogger(__name__)
 
 #: Largest merged model (bytes of weights) kept in the cache.
@@ -85,7 +87,16 @@ def light_folder(run: Path, model: str, gguf_file: str | None, dtype: Any) -> Pa
     else:  # stage 1: the base model itself (a GGUF file's converted folder)
         path, gguf = resolve_model(model, gguf_file)
         cand = model_cache.cached(Path(path) / gguf, dtype) if gguf else Path(path)
-    return cand if cand is not None and readable(cand) else None
+    if cand is None:
+        return None
+    try:
+        return cand if readable(cand) else None
+    except AnnotationError as exc:  # a damaged cache entry is rebuilt; a run's own folder is not
+        if not in_cache(cand):
+            raise
+        log.warning("merged-model cache %s unreadable (%s): rebuilt", cand, exc)
+        drop(cand)
+        return None
 
 
 def in_cache(folder: Path) -> bool:

@@ -10,12 +10,14 @@ measurable load gain and generation ran 15 % slower (3.2-3.3 against 3.7-3.8 seq
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from compmo_gen.core.errors import PrerequisiteError
+from compmo_gen.core.errors import CompmoError, ConfigError, PrerequisiteError
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,7 @@ def load_run(
     run = Path(run)
     cfg = load_run_config(run)
     spec = read_adapter_spec(run)
+    _check_lora(run, cfg.stage)
     dtype = torch.bfloat16 if bf16 else torch.float32
     clock.mark("run_config")
     folder = light_load.light_folder(run, cfg.model, cfg.gguf_file, dtype) if light else None
@@ -97,13 +100,50 @@ def load_run(
             llm = dec
             clock.mark("light_decoder")
     adapter = make_adapter(spec)
-    load_adapter_weights(adapter, run)
+    with unreadable_as_error(run / "motion_adapter.safetensors"):
+        load_adapter_weights(adapter, run)
     clock.mark("adapter")
     model = build_motion_lm(llm, adapter).to(device=device)  # the CUDA context starts here
     model.adapter.to(dtype=dtype)
     model.eval()
     clock.mark("to_device")
     return model, tok, spec
+
+
+def _check_lora(run: Path, stage: str) -> None:
+    """A stage-2 run (not merged) holds its LoRA folder with regular files (a FIFO blocked the
+    load forever; without the folder the base model was silently used)."""
+    from compmo_gen.core.io import require_regular
+    from modeling.model import LORA_DIR, MERGED_DIR
+
+    if stage != "stage2" or (run / MERGED_DIR).is_dir():
+        return
+    lora = run / LORA_DIR
+    if not lora.is_dir():
+        raise ConfigError(f"{lora}: not found (a stage-2 run keeps its LoRA weights there)")
+    for name in ("adapter_config.json", "adapter_model.safetensors"):
+        require_regular(lora / name)
+
+
+@contextlib.contextmanager
+def unreadable_as_error(path: Path) -> Iterator[None]:
+    """Failures of reading a run's weights or adapter files (truncated or edited safetensors,
+    a malformed ``adapter_config.json``, shapes that do not fit the model) as one ConfigError
+    naming ``path``, not a library's traceback."""
+    import pickle
+
+    from safetensors import SafetensorError
+
+    try:
+        yield
+    except (
+        ValueError, KeyError, TypeError, RuntimeError, OSError, SafetensorError,
+        pickle.UnpicklingError,
+    ) as exc:  # fmt: skip
+        if isinstance(exc, CompmoError):
+            raise
+        reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+        raise ConfigError(f"{path}: unreadable ({type(exc).__name__}: {reason})") from None
 
 
 def _full_load(
@@ -127,7 +167,8 @@ def _full_load(
         if (run / LORA_DIR).is_dir():
             from peft import PeftModel
 
-            llm = PeftModel.from_pretrained(llm, str(run / LORA_DIR))
+            with unreadable_as_error(run / LORA_DIR):
+                llm = PeftModel.from_pretrained(llm, str(run / LORA_DIR))
             if merge:
                 llm = llm.merge_and_unload()  # fewer kernels per generated token
             clock.mark("lora")

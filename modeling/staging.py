@@ -126,3 +126,30 @@ def check_one_gpu_per_process() -> None:
             f"{gpus} GPUs visible to one process: launch with torchrun or DeepSpeed (one process "
             "per GPU) or choose one GPU with CUDA_VISIBLE_DEVICES"
         )
+
+
+def check_finite_weights(model: Any, report: dict[str, Any]) -> None:
+    """ConfigError, nothing saved, when training left trainable weights NaN or infinite (a
+    learning rate of 1e300, data beyond float range): such a run only ever generates nothing."""
+    import torch
+
+    bad = sum(int((~torch.isfinite(p)).sum()) for p in model.parameters() if p.requires_grad)
+    if bad:
+        raise ConfigError(
+            f"training diverged: {bad} trainable weights are NaN or infinite (train loss "
+            f"{report.get('train_loss')}); nothing saved (lower --learning-rate, check the data)"
+        )
+
+
+def resume_problem(exc: BaseException, resume: str | None) -> str | None:
+    """The one-line reason a resumed checkpoint was refused, or None for any other failure (a
+    real bug keeps its traceback): DeepSpeed's refusal to re-partition a ZeRO checkpoint, or a
+    checkpoint file holding more than tensors (``weights_only`` refuses it, nothing unpickled)."""
+    import pickle
+
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if type(exc).__name__ == "ZeRORuntimeException" and "world size" in str(exc):
+        return f"resume: {resume}: {first} (resume with as many processes as wrote the checkpoint)"
+    if resume and isinstance(exc, pickle.UnpicklingError):
+        return f"resume: {resume}: a checkpoint file holds objects that are not plain tensors (refused, not unpickled)"  # fmt: skip
+    return None

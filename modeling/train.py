@@ -269,7 +269,12 @@ def _resume_path(cfg: TrainConfig) -> str | None:
 
 def train(cfg: TrainConfig) -> dict[str, Any]:
     """Run one training stage; return the report written to ``train_report.json``."""
-    from modeling.staging import check_one_gpu_per_process, check_train_inputs
+    from modeling.staging import (
+        check_finite_weights,
+        check_one_gpu_per_process,
+        check_train_inputs,
+        resume_problem,
+    )
     from modeling.timeaware import stamp_table
 
     check_one_gpu_per_process()
@@ -282,7 +287,6 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         n = set_cpu_threads(int(os.environ.get("LOCAL_WORLD_SIZE", "1") or 1))
         log.info("CPU training: %d thread(s) per process", n)
     out = Path(cfg.output_dir)
-    save_config(cfg, out / "config.yaml")
     tokenizer = load_tokenizer(cfg.model, cfg.gguf_file)
     counts: Counter[str] = Counter()
     t0 = time.perf_counter()
@@ -304,7 +308,6 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
 
     cfg = dataclasses.replace(cfg, bf16=resolve_bf16(cfg.bf16))  # auto: a GPU's bf16, else fp32
     cfg, tuned = resolve(cfg, dataset.lengths())  # the `auto` keys decided (and recorded)
-    save_config(cfg, out / "config.yaml")
     from transformers import set_seed
 
     set_seed(cfg.seed)  # the adapter's and LoRA's initialisation too, not only the Trainer's
@@ -348,16 +351,14 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         from modeling.safe_checkpoint import install
 
         install()  # a resumed ZeRO checkpoint is loaded with weights_only=True
+    save_config(cfg, out / "config.yaml")  # once every input has loaded: a refusal writes nothing
     resume = _resume_path(cfg)
     try:
         result = trainer.train(resume_from_checkpoint=resume)
-    except Exception as exc:  # DeepSpeed's refusal to re-partition a ZeRO checkpoint: one line
-        if type(exc).__name__ != "ZeRORuntimeException" or "world size" not in str(exc):
+    except Exception as exc:  # a checkpoint refused on resuming: one line
+        if (problem := resume_problem(exc, resume)) is None:
             raise
-        raise ConfigError(
-            f"resume: {resume}: {str(exc).strip().splitlines()[0]} (resume with as many "
-            "processes as wrote the checkpoint)"
-        ) from None
+        raise ConfigError(problem) from None
     model = trainer.accelerator.unwrap_model(trainer.model)
     report: dict[str, Any] = {
         "stage": cfg.stage,
@@ -384,6 +385,7 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     from modeling.zero3 import gathered
 
     with gathered(p for p in model.parameters() if p.requires_grad):  # ZeRO-3: whole weights
+        check_finite_weights(model, report)
         if trainer.args.should_save:
             save_adapter(model.adapter, spec, out)
             if cfg.stage == "stage2":
