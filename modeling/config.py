@@ -203,8 +203,8 @@ def build_config(
 
 
 def save_config(cfg: TrainConfig, path: str | Path) -> None:
-    """``config.yaml`` of a run folder (keys in field order)."""
-    core_config.save_yaml(cfg, path)
+    """``config.yaml`` of a run folder (keys in field order); a resumed run rewrites its own."""
+    core_config.save_yaml(cfg, path, replaces_input=True)
 
 
 def load_run_config(run_dir: str | Path) -> TrainConfig:

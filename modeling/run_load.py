@@ -111,18 +111,22 @@ def load_run(
 
 
 def _check_lora(run: Path, stage: str) -> None:
-    """A stage-2 run (not merged) holds its LoRA folder with regular files (a FIFO blocked the
-    load forever; without the folder the base model was silently used)."""
+    """A run's LoRA folder holds regular files (a FIFO blocked the load forever); a stage-2 run
+    without one (an imported stage-1 checkpoint, an adapter-only run) generates with the base
+    LLM, said in a warning rather than silently."""
     from compmo_gen.core.io import require_regular
     from modeling.model import LORA_DIR, MERGED_DIR
 
-    if stage != "stage2" or (run / MERGED_DIR).is_dir():
-        return
     lora = run / LORA_DIR
-    if not lora.is_dir():
-        raise ConfigError(f"{lora}: not found (a stage-2 run keeps its LoRA weights there)")
-    for name in ("adapter_config.json", "adapter_model.safetensors"):
-        require_regular(lora / name)
+    if (run / MERGED_DIR).is_dir():
+        return
+    if lora.exists() or lora.is_symlink():
+        if not lora.is_dir():
+            raise ConfigError(f"{lora}: not a folder (a run keeps its LoRA weights there)")
+        for name in ("adapter_config.json", "adapter_model.safetensors"):
+            require_regular(lora / name)
+    elif stage == "stage2":
+        log.warning("%s: no LoRA folder: generating with the base LLM and the run's adapter", run)
 
 
 @contextlib.contextmanager

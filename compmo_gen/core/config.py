@@ -352,11 +352,12 @@ def config_hash(cfg: Any) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
-def save_yaml(cfg: Any, path: str | os.PathLike[str]) -> None:
-    """Write ``cfg`` as YAML in field order (atomically), readable back by :func:`load`."""
+def save_yaml(cfg: Any, path: str | os.PathLike[str], *, replaces_input: bool = False) -> None:
+    """Write ``cfg`` as YAML in field order (atomically), readable back by :func:`load`;
+    ``replaces_input``: the file may be one the command read (a resumed run's own config)."""
     import yaml
 
-    write_atomic(path, yaml.safe_dump(to_dict(cfg), sort_keys=False))
+    write_atomic(path, yaml.safe_dump(to_dict(cfg), sort_keys=False), replaces_input=replaces_input)
 
 
 def save_json(cfg: Any, path: str | os.PathLike[str]) -> None:

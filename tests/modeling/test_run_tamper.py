@@ -61,8 +61,7 @@ def _edit_json(key: str, value: object):
 
 
 TAMPER = {
-    "no-lora-folder": ("lora", lambda p: shutil.rmtree(p), "not found"),
-    "lora-is-a-file": ("lora", lambda p: (shutil.rmtree(p), p.write_text("x")), "not found"),
+    "lora-is-a-file": ("lora", lambda p: (shutil.rmtree(p), p.write_text("x")), "not a folder"),
     "lora-weights-fifo": ("lora/adapter_model.safetensors",
                           lambda p: (p.unlink(), os.mkfifo(p)), "FIFO"),
     "lora-weights-truncated": ("lora/adapter_model.safetensors", _truncate, "unreadable"),
@@ -191,3 +190,12 @@ def test_a_refused_checkpoint_on_resume_is_one_line_and_other_failures_keep_thei
     assert "not plain tensors" in resume_problem(refused, "r/checkpoint-2")
     assert resume_problem(RuntimeError("a real bug"), "r/checkpoint-2") is None
     assert resume_problem(refused, None) is None
+
+
+def test_a_stage2_run_without_lora_says_so(runs, tmp_path, caplog) -> None:
+    """Imported stage-1 checkpoints and adapter-only runs have no lora/: allowed, not silent."""
+    run = tmp_path / "run"
+    shutil.copytree(runs["s2"], run)
+    shutil.rmtree(run / "lora")
+    assert _infer(run, runs["data"] / "test.json", tmp_path / "out") == 0
+    assert "no LoRA folder" in caplog.text
