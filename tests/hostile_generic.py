@@ -9,7 +9,7 @@ that enumerate their targets.
 - ``pathkinds``: a directory, a FIFO, a socket, ``/dev/zero`` (through a link) and a
   symbolic-link loop as *every* path argument of every ``compmo-gen``/``compmo-eval``/
   ``compmo-train``/``compmo-infer`` command, found by walking the commands' argparse parsers
-  (a FIFO, socket or device link must still be one afterwards: an output is never renamed over it);
+  (a FIFO or socket must still be one afterwards: an output is never renamed over it);
 - ``overwrite``: every path argument of every command pointed at a file the command reads (its
   predictions, ground truth or durations): the inputs must be left byte for byte.
 
@@ -291,7 +291,7 @@ def pathkind_cases(progs: tuple[str, ...] = ("gen", "eval", "train", "infer")) -
                         expect="report" if cmd in REPORTERS else "either",
                         timeout=180 if prog in ("train", "infer") else 90,
                         slow=prog in ("train", "infer"),
-                        keep=(value,) if kind in ("fifo", "socket", "dev-zero") else (),
+                        keep=(value,) if kind in ("fifo", "socket") else (),
                     ))  # fmt: skip
     return cases
 
