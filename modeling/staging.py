@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from compmo_gen.core.errors import ConfigError, OutputError, PrerequisiteError, UserError
-from compmo_gen.core.io import atomic_dir
+from compmo_gen.core.io import atomic_dir, check_output_folder
 
 
 def check_new_folder(out: str | os.PathLike[str], what: str = "output folder") -> Path:
@@ -95,9 +95,7 @@ def check_train_inputs(cfg: Any) -> None:
         check_input_file(cfg.deepspeed, "deepspeed:")
     if cfg.resume not in (None, "", "none", "auto"):
         check_folder(cfg.resume, "resume:")
-    out = Path(cfg.output_dir)
-    if out.exists() and not out.is_dir():
-        raise UserError(f"output_dir: {out}: exists and is not a folder")
+    check_output_folder(cfg.output_dir, "output_dir:")
 
 
 def check_infer_inputs(args: Any) -> None:
@@ -110,9 +108,7 @@ def check_infer_inputs(args: Any) -> None:
     check_input_file(getattr(args, "joint_map", None), "--joint-map")
     check_folder(args.motion_root, "--motion-root")
     check_folder(getattr(args, "smpl_dir", None), "--smpl-dir")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out}: exists and is not a folder")
+    check_output_folder(args.out, "--out")  # a file on its path failed after generation
 
 
 def check_one_gpu_per_process() -> None:

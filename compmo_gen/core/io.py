@@ -227,6 +227,29 @@ def check_writable(path: str | os.PathLike[str] | None) -> None:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def check_output_folder(path: str | os.PathLike[str], option: str) -> None:
+    """Fail now, in one line (:class:`OutputError`), if the output folder ``path`` could not be
+    made later: a name over 255 bytes, ``path`` or its nearest existing ancestor not a folder
+    (``--out afile/sub``, ``/dev/null/x``), or that ancestor not writable. Creates nothing."""
+    p = Path(path)
+    if any(len(os.fsencode(part)) > 255 for part in p.parts):
+        raise OutputError(f"{option} {str(p)[:80]}...: a name over 255 bytes")
+    try:
+        if p.exists() and not p.is_dir():
+            raise OutputError(f"{option} {p}: exists and is not a folder")
+        ancestor = p.absolute()
+        while not ancestor.exists() and ancestor != ancestor.parent:
+            ancestor = ancestor.parent
+        if not ancestor.is_dir():
+            raise OutputError(f"{option} {p}: {ancestor} is not a folder")
+        if not os.access(ancestor, os.W_OK | os.X_OK):
+            raise OutputError(f"{option} {p}: {ancestor} is not writable")
+    except OSError as exc:
+        if isinstance(exc, OutputError):
+            raise
+        raise OutputError(f"{option} {p}: {exc.strerror or exc}") from None
+
+
 def check_outputs(*paths: str | os.PathLike[str] | None) -> None:
     """:func:`check_writable` for each output of a command, and one line when two of them name the
     same file (the second would silently replace the first)."""

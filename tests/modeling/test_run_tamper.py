@@ -199,3 +199,15 @@ def test_a_stage2_run_without_lora_says_so(runs, tmp_path, caplog) -> None:
     shutil.rmtree(run / "lora")
     assert _infer(run, runs["data"] / "test.json", tmp_path / "out") == 0
     assert "no LoRA folder" in caplog.text
+
+
+@pytest.mark.parametrize("out", ["afile/sub", "/dev/null/x", "x" * 300])
+def test_an_output_folder_that_cannot_be_made_fails_before_the_model_loads(
+    runs, tmp_path, capsys, monkeypatch, out
+) -> None:
+    """A file on the --out path was a NotADirectoryError traceback after generation."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("x")
+    assert _infer(runs["s2"], runs["data"] / "test.json", Path(out)) == 2
+    _one_line(capsys, "--out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
