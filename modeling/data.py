@@ -17,7 +17,7 @@ import numpy as np
 
 from compmo_gen.core.constants import FPS
 from compmo_gen.core.errors import AnnotationError
-from compmo_gen.core.io import MAX_ABS_COORD, load_joints, require_regular
+from compmo_gen.core.io import check_joint_values, load_joints, require_regular
 from compmo_gen.core.prompts import STAGE2_SYSTEM, stage1_prompt, stage2_user
 from compmo_gen.core.stage_files import StageRecord, motion_path, read_stage_file
 from modeling.adapter import STRIDE, WINDOW, motion_windows, num_windows, select_windows
@@ -56,13 +56,7 @@ def _check_motion(
         frames = (0, int(arr.shape[0]))
     if frames[1] > arr.shape[0]:
         raise AnnotationError(file, rid, "frames", f"end {frames[1]} beyond {arr.shape[0]} frames")
-    seg = arr[frames[0] : frames[1]]
-    if not np.isfinite(seg).all():
-        raise AnnotationError(file, rid, "motion", "motion contains NaN or infinite values")
-    if seg.size and np.abs(seg).max() > MAX_ABS_COORD:  # float32 overflow, NaN weights later
-        raise AnnotationError(
-            file, rid, "motion", f"joint coordinates beyond {MAX_ABS_COORD:g} m (wrong units?)"
-        )
+    check_joint_values(arr[frames[0] : frames[1]], file, rid, "motion")
     return frames
 
 

@@ -91,11 +91,8 @@ def light_folder(run: Path, model: str, gguf_file: str | None, dtype: Any) -> Pa
         return None
     try:
         return cand if readable(cand) else None
-    except AnnotationError as exc:  # a damaged cache entry is rebuilt; a run's own folder is not
-        if not in_cache(cand):
-            raise
-        log.warning("merged-model cache %s unreadable (%s): rebuilt", cand, exc)
-        drop(cand)
+    except AnnotationError as exc:
+        drop_damaged(cand, exc)
         return None
 
 
@@ -105,6 +102,15 @@ def in_cache(folder: Path) -> bool:
 
     root = (model_cache.cache_root() / "merged").resolve()
     return folder.resolve().parent == root
+
+
+def drop_damaged(folder: Path, exc: Exception) -> None:
+    """A damaged merged-model cache entry is dropped with a warning (the caller rebuilds it); a
+    run's own folder is not a cache: ``exc`` stands."""
+    if not in_cache(folder):
+        raise exc
+    log.warning("merged-model cache %s unreadable (%s): rebuilt", folder, exc)
+    drop(folder)
 
 
 def drop(folder: Path) -> None:

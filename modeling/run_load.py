@@ -88,10 +88,7 @@ def load_run(
             llm = load_decoder(folder, dtype=dtype)
             clock.mark("llm")
         except (PrerequisiteError, OSError, ValueError) as exc:
-            if not light_load.in_cache(folder):
-                raise
-            log.warning("merged-model cache %s unreadable (%s): rebuilt", folder, exc)
-            light_load.drop(folder)
+            light_load.drop_damaged(folder, exc)
             folder = None
     if folder is None:
         llm, tok = _full_load(run, cfg, dtype, merge=merge or light, clock=clock)

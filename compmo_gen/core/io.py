@@ -41,6 +41,11 @@ if TYPE_CHECKING:
     import numpy as np
 
 
+def _name_too_long(path: str | os.PathLike[str]) -> bool:
+    """Whether a part of ``path`` is longer than file systems allow (255 bytes)."""
+    return any(len(os.fsencode(part)) > 255 for part in Path(path).parts)
+
+
 def resolve_under(
     root: str | os.PathLike[str], rel: str, *, file: str, record: str | None, field: str | None
 ) -> Path:
@@ -50,7 +55,7 @@ def resolve_under(
     """
     if "\0" in rel:
         raise AnnotationError(file, record, field, f"path {rel!r} holds a null byte")
-    if any(len(os.fsencode(part)) > 255 for part in Path(rel).parts):
+    if _name_too_long(rel):
         raise AnnotationError(
             file, record, field, f"path {rel[:80]!r}... has a name over 255 bytes"
         )
@@ -232,22 +237,20 @@ def check_output_folder(path: str | os.PathLike[str], option: str) -> None:
     made later: a name over 255 bytes, ``path`` or its nearest existing ancestor not a folder
     (``--out afile/sub``, ``/dev/null/x``), or that ancestor not writable. Creates nothing."""
     p = Path(path)
-    if any(len(os.fsencode(part)) > 255 for part in p.parts):
+    if _name_too_long(p):
         raise OutputError(f"{option} {str(p)[:80]}...: a name over 255 bytes")
+    ancestor = p.absolute()  # up to the nearest existing entry (exists() is False past a file)
     try:
-        if p.exists() and not p.is_dir():
-            raise OutputError(f"{option} {p}: exists and is not a folder")
-        ancestor = p.absolute()
         while not ancestor.exists() and ancestor != ancestor.parent:
             ancestor = ancestor.parent
-        if not ancestor.is_dir():
-            raise OutputError(f"{option} {p}: {ancestor} is not a folder")
-        if not os.access(ancestor, os.W_OK | os.X_OK):
-            raise OutputError(f"{option} {p}: {ancestor} is not writable")
-    except OSError as exc:
-        if isinstance(exc, OutputError):
-            raise
+    except OSError as exc:  # a folder on the path that cannot be searched
         raise OutputError(f"{option} {p}: {exc.strerror or exc}") from None
+    if ancestor == p.absolute() and not p.is_dir():
+        raise OutputError(f"{option} {p}: exists and is not a folder")
+    if not ancestor.is_dir():
+        raise OutputError(f"{option} {p}: {ancestor} is not a folder")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise OutputError(f"{option} {p}: {ancestor} is not writable")
 
 
 def check_outputs(*paths: str | os.PathLike[str] | None) -> None:
@@ -295,8 +298,8 @@ def load_joints(
     """A finite ``(T, joints, 3)`` joint array (T >= 1) from an ``.npy`` file, float32.
 
     Never unpickles; the file is memory-mapped first, so a header that claims more frames than the
-    file holds fails before any allocation. ``mmap=True`` returns the read-only map itself (finite
-    values are then not checked: callers slice first). Errors are :class:`MotionError` naming
+    file holds fails before any allocation. ``mmap=True`` returns the read-only map itself (its
+    values are then not checked: callers slice first and apply :func:`check_joint_values`). Errors are :class:`MotionError` naming
     ``file`` (default: the motion path), ``record`` and ``field``, with a counting ``reason``.
     """
     import numpy as np
@@ -326,13 +329,25 @@ def load_joints(
     if mmap:
         return arr
     out = np.asarray(arr, dtype=np.float64 if arr.dtype == np.float64 else np.float32)
-    if not np.isfinite(out).all():
-        raise MotionError(*where, "motion has NaN or infinite values", "nan")
-    if np.abs(out).max() > MAX_ABS_COORD:
-        raise MotionError(
-            *where, f"joint coordinates beyond {MAX_ABS_COORD:g} m (wrong units?)", "implausible"
-        )
+    check_joint_values(out, *where)
     return out.astype(np.float32, copy=False)
+
+
+def check_joint_values(
+    arr: np.ndarray, file: str | os.PathLike[str], record: str | None, field: str | None
+) -> None:
+    """The value rules of a joint array: finite, within :data:`MAX_ABS_COORD` m (beyond, float32
+    overflows and training turns NaN). :func:`load_joints` applies them; a caller of its
+    ``mmap=True`` map applies them to the slice it uses. :class:`MotionError` otherwise."""
+    import numpy as np
+
+    if not np.isfinite(arr).all():
+        raise MotionError(file, record, field, "motion has NaN or infinite values", "nan")
+    if arr.size and np.abs(arr).max() > MAX_ABS_COORD:
+        raise MotionError(
+            file, record, field, f"joint coordinates beyond {MAX_ABS_COORD:g} m (wrong units?)",
+            "implausible",
+        )  # fmt: skip
 
 
 def npy_frames(path: str | os.PathLike[str], *, record: str | None = None) -> int:

@@ -140,7 +140,7 @@ def frame_rate(path: Path, key: str, value: np.ndarray) -> float:
     :class:`MotionImportError` naming the field (a complex rate was silently truncated before)."""
     value = np.asarray(value)
     real = np.issubdtype(value.dtype, np.integer) or np.issubdtype(value.dtype, np.floating)
-    if value.size != 1 or not real or value.dtype == np.bool_:
+    if value.size != 1 or not real:  # bool and complex are neither
         raise MotionImportError(
             f"{path}: field {key!r}: expected one number, got {value.dtype} {value.shape}"
         )
