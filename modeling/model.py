@@ -80,6 +80,10 @@ def load_llm(
     if hit:  # converted once already (modeling/model_cache.py)
         path, gguf = str(hit), None
     kwargs: dict[str, Any] = {"gguf_file": gguf} if gguf else {"use_safetensors": True}
+    if not gguf and not any(Path(path).glob("*.safetensors")):
+        raise PrerequisiteError(
+            f"{path}: no *.safetensors weights (compmo loads safetensors or GGUF, never pickled *.bin)"
+        )
     from safetensors import SafetensorError
 
     try:
@@ -92,11 +96,26 @@ def load_llm(
         )
     except SafetensorError as exc:  # a truncated or corrupted weights file
         raise PrerequisiteError(f"{path}: model weights not readable ({exc})") from None
+    check_architecture(llm, model)
     model_cache.drop_gguf_quantization(llm)  # also cache folders written before it was dropped
     if gguf and source is not None:
         model_cache.store(llm, source, dtype)
     log.info("loaded %s (%s, %s)", model, llm.dtype, llm.config._attn_implementation)
     return llm
+
+
+def check_architecture(llm: Any, model: str) -> None:
+    """Refuse a causal LM whose decoder does not keep its blocks in ``.layers`` (GPT-2's ``.h``)."""
+    from torch import nn
+
+    get = getattr(llm, "get_decoder", None)
+    layers = getattr(get(), "layers", None) if callable(get) else None
+    if not isinstance(layers, nn.ModuleList):
+        kind = getattr(llm.config, "model_type", type(llm).__name__)
+        raise PrerequisiteError(
+            f"model {model!r}: architecture {kind!r} is not supported (compmo needs a decoder-only "
+            "LM whose decoder blocks are `model.layers`: the Llama family, e.g. SmolLM2, Llama-3)"
+        )
 
 
 def build_motion_lm(llm: Any, adapter: Any) -> Any:

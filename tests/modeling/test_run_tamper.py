@@ -211,3 +211,34 @@ def test_an_output_folder_that_cannot_be_made_fails_before_the_model_loads(
     assert _infer(runs["s2"], runs["data"] / "test.json", Path(out)) == 2
     _one_line(capsys, "--out")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+def _gpt2(folder: Path, llm: Path) -> None:
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    GPT2LMHeadModel(GPT2Config(n_layer=1, n_head=2, n_embd=16, vocab_size=64)).save_pretrained(
+        folder
+    )
+    for f in llm.iterdir():
+        if f.name.startswith(("tokenizer", "chat_template")):
+            shutil.copy(f, folder / f.name)
+
+
+def _no_weights(folder: Path, llm: Path) -> None:
+    shutil.copytree(llm, folder)
+    for f in folder.glob("*.safetensors"):
+        f.unlink()
+    (folder / "pytorch_model.bin").write_bytes(b"never unpickled")
+
+
+@pytest.mark.parametrize(
+    ("make", "needle"), [(_gpt2, "architecture 'gpt2' is not supported"), (_no_weights, "no *.safetensors")]
+)  # fmt: skip
+def test_a_model_compmo_cannot_train_is_one_line(runs, tmp_path, capsys, make, needle) -> None:
+    """GPT-2 (blocks in .h) and a folder with pickled weights only were library tracebacks."""
+    model, out = tmp_path / "m", tmp_path / "r"
+    make(model, runs["llm"])
+    args = ["stage2", "--train-file", str(runs["data"] / "stage2.json"), "--output-dir", str(out)]
+    assert train_main([*args, "--model", str(model), *SMALL]) == 2
+    _one_line(capsys, str(model), needle)
+    assert not out.exists()
