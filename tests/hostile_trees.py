@@ -76,6 +76,18 @@ def validate_cases() -> list[Case]:
         out = _dataset(d)
         (out / ".hidden").write_text("x")
 
+    def forged(d: Path) -> None:  # a motion written wrong, its hash updated to match
+        import hashlib
+
+        import numpy as np
+
+        out = _dataset(d)
+        rel = sorted(p.relative_to(out).as_posix() for p in (out / "motions").glob("*.npy"))[0]
+        np.save(out / rel, np.full((40, 22, 3), np.nan, np.float32))
+        man = json.loads((out / "manifest.json").read_text())
+        man["files"][rel] = hashlib.sha256((out / rel).read_bytes()).hexdigest()
+        (out / "manifest.json").write_text(json.dumps(man), encoding="utf-8")
+
     def says(needle: str) -> Check:
         return lambda d, out, err: None if needle in out else f"no {needle!r} in {out[-200:]!r}"
 
@@ -102,6 +114,7 @@ def validate_cases() -> list[Case]:
         ),
         ("stale-tmp-reported", leftover, ".train.json.abc123.tmp: not in the manifest"),
         ("hidden-file-reported", extra, ".hidden: not in the manifest"),
+        ("motion-nan-hash-forged", forged, "NaN or infinite"),
     ]
     cases = [
         Case("validate", name, "gen", ["validate", "ds"], setup, expect="problems", check=says(n))

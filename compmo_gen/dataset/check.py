@@ -53,6 +53,22 @@ def _hash_entries(
 MANIFEST_NAME = "manifest.json"
 
 
+def _motion_problems(out: Path, ids: list[str]) -> list[str]:
+    """The joint-file rules (shape, finite, plausible) on each listed motion that exists."""
+    from compmo_gen.core.io import load_joints
+
+    problems = []
+    for vid in ids:
+        path = _inside(out, f"motions/{vid}.npy")
+        if path is None or not path.is_file():
+            continue  # reported by the manifest's entries
+        try:
+            load_joints(path, record=vid)
+        except CompmoError as exc:
+            problems.append(str(exc))
+    return problems
+
+
 def check_dataset(
     out: str | Path, *, deep: bool, derived_name: str, untracked: tuple[str, ...]
 ) -> tuple[list[str], dict]:
@@ -111,4 +127,6 @@ def check_dataset(
         missing = [vid for vid in gt.annotations if f"motions/{vid}.npy" not in files]
         if missing:
             problems.append(f"{ann}: {len(missing)} ids without a motion (e.g. {missing[0]})")
+        if deep:  # a hash tells of a changed file, not of one written wrong with its hash updated
+            problems += _motion_problems(out, [v for v in gt.annotations if v not in missing])
     return problems, summary
