@@ -82,7 +82,7 @@ def light_folder(run: Path, model: str, gguf_file: str | None, dtype: Any) -> Pa
         cand = run / MERGED_DIR
     elif (run / LORA_DIR).is_dir():
         cand = merged_dir(run, model, gguf_file, dtype)
-        if cand is not None and not (cand / model_cache.MARKER).is_file():
+        if cand is not None and not model_cache.complete(cand):
             cand = None
     else:  # stage 1: the base model itself (a GGUF file's converted folder)
         path, gguf = resolve_model(model, gguf_file)

@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 
 #: Written last into a cache folder: a folder without it is incomplete and ignored.
 MARKER = "compmo_cache.json"
+#: The small files whose SHA-256 the marker keeps: one edited since makes the entry damaged
+#: (``config.json`` with fewer layers would otherwise load part of the weights without a word).
+CHECKED = ("config.json", "generation_config.json", "tokenizer_config.json", "tokenizer.json")
 
 
 def cache_root() -> Path:
@@ -81,7 +84,29 @@ def cached(gguf_path: str | Path, dtype: Any = None) -> Path | None:
     if not enabled():
         return None
     folder = cache_dir(gguf_path, dtype)
-    return folder if (folder / MARKER).is_file() else None
+    return folder if complete(folder) else None
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {n: sha256_file(folder / n) for n in CHECKED if (folder / n).is_file()}
+
+
+def complete(folder: Path) -> bool:
+    """Whether ``folder`` is a finished cache entry whose small files are as written; a finished
+    entry that is not (edited, truncated) is deleted with a warning, so the caller rebuilds it.
+    Markers written before the digests were kept are trusted as before."""
+    marker = folder / MARKER
+    if not marker.is_file():
+        return False
+    try:
+        want = json.loads(marker.read_text(encoding="utf-8")).get("sha256", {})
+        same = not isinstance(want, dict) or not want or _digests(folder) == want
+    except (OSError, ValueError, AttributeError):
+        same = False
+    if not same:
+        log.warning("cache entry %s changed since it was written: rebuilt", folder)
+        shutil.rmtree(folder, ignore_errors=True)
+    return same
 
 
 def cached_tokenizer(gguf_path: str | Path) -> Path | None:
@@ -91,7 +116,7 @@ def cached_tokenizer(gguf_path: str | Path) -> Path | None:
     folder = cache_dir(gguf_path)
     stem = folder.name.rsplit("-", 1)[0]
     for cand in sorted(folder.parent.glob(stem + "-*")):
-        if (cand / MARKER).is_file() and (cand / "tokenizer_config.json").is_file():
+        if complete(cand) and (cand / "tokenizer_config.json").is_file():
             return cand
     return None
 
@@ -126,6 +151,7 @@ def save_folder(
             drop_gguf_quantization(llm)  # dequantised on load: saved as they are
             llm.save_pretrained(str(tmp), safe_serialization=True)
             tokenizer().save_pretrained(str(tmp))
+            meta = {**meta, "sha256": _digests(tmp)}
             (tmp / MARKER).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     except OSError as exc:
         if (final / MARKER).is_file():  # another process finished first: theirs is as good
