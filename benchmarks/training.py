@@ -1,10 +1,12 @@
 """Training sections: compmo-train's default step vs fast-step variants (stage 2, stage 1), and
 the same-maths check (loss curves from one initialisation over the same batches).
 
-A fast variant is ``mode@budget[+c][+p]``: activation checkpointing mode (``none``, ``selective``,
+A fast variant is ``mode@budget[+c][+f]``: activation checkpointing mode (``none``, ``selective``,
 ``full``), tokens per micro-batch (``same``: the default step's batches, packed), ``+c`` for
-regional ``torch.compile`` and ``+p`` for PEFT's own LoRA forward instead of the fused one. ``none@<budget>[+c]`` is exactly ``compmo-train --packing true
---tokens-per-step <budget> [--compile true]``; the micro-batches come from its sampler.
+regional ``torch.compile`` and ``+f`` for the fused LoRA forward (``modeling.fused_lora``) instead of
+PEFT's (``+p``, PEFT's, is the default and accepted). ``none@<budget>[+c]`` is exactly
+``compmo-train --packing true --tokens-per-step <budget> [--compile true]``; the micro-batches come
+from its sampler.
 """
 
 from __future__ import annotations
@@ -18,21 +20,21 @@ from modeling.packed_train import packed_batch_sampler
 
 
 def parse_variant(spec: str) -> tuple[str, int, bool]:
-    """``mode@budget[+c][+p]``: checkpointing mode, tokens per step (0 = the default step's
-    batches), compiled (``+p``: PEFT's own LoRA forward, see ``variant_config``)."""
+    """``mode@budget[+c][+f]``: checkpointing mode, tokens per step (0 = the default step's
+    batches), compiled (``+f``: the fused LoRA forward, see ``variant_config``)."""
     body, *flags = spec.split("+")
     mode, _, budget = body.partition("@")
     return mode, 0 if budget == "same" else int(budget), "c" in flags
 
 
 def variant_config(spec: str, lora_rank: int) -> FastStepConfig:
-    """The fast step's settings of a variant; ``+p`` keeps PEFT's LoRA forward (not fused)."""
+    """The fast step's settings of a variant; ``+f`` gives the LoRA linears the fused forward."""
     mode, _, comp = parse_variant(spec)
     return FastStepConfig(
         checkpointing=mode,
         compile=comp,
         lora_rank=lora_rank,
-        fused_lora="p" not in spec.split("+")[1:],
+        fused_lora="f" in spec.split("+")[1:],
     )
 
 
@@ -85,7 +87,7 @@ def run_variants(
             sampler = packed_batch_sampler(lengths, budget, compile=comp, seed=bench.args.seed)
             groups = [[pool[i] for i in g] for g in sampler]
             name = f"fast, {budget} tok/step, ckpt {mode}"
-        name += (" + compile" if comp else "") + (" + PEFT LoRA" if "+p" in spec else "") + label
+        name += (" + compile" if comp else "") + (" + fused LoRA" if "+f" in spec else "") + label
         w = warm + (2 if comp else 0)
         t = time.time()
         row = bench.run_steps(

@@ -145,8 +145,9 @@ class TrainConfig:
     #: packing; a longer sample is a micro-batch of its own); auto: the most that fits.
     tokens_per_step: int | Literal["auto"] = setting(default="auto", gt=0)
     #: Packed step: LoRA's update added inside the frozen weight's product (one addmm per linear,
-    #: modeling/fused_lora.py); false: PEFT's own LoRA forward (same maths, more memory passes).
-    fused_lora: bool = True
+    #: modeling/fused_lora.py) instead of PEFT's own LoRA forward (same maths). Off: compiled at
+    #: the Llama-3.1-8B shape on an H100 it was 3 % slower (results/gpu_train_8b_speed.md).
+    fused_lora: bool = False
 
     def validate(self) -> None:
         """Rules between keys (each key's type and range is checked when it is read)."""

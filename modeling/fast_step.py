@@ -7,8 +7,8 @@ that stays inside each sample (variable-length flash attention on CUDA), the dec
 its LM head, and the cross-entropy computed only at answer positions in chunks
 (``modeling.losses``). ``configure_model`` sets the attention implementation and the activation
 checkpointing policy (``none``, ``selective``: keep matrix-product and attention outputs and
-recompute the cheap element-wise work, or ``full``; on a fraction of the layers), gives PEFT's LoRA
-linears the fused forward of ``modeling.fused_lora`` (one ``addmm`` per linear) and can compile
+recompute the cheap element-wise work, or ``full``; on a fraction of the layers), can give PEFT's
+LoRA linears the fused forward of ``modeling.fused_lora`` (one ``addmm`` per linear) and can compile
 each decoder layer (regional ``torch.compile``). Default step (``padded_loss``, the baseline):
 right-padded batch, the model's own attention, full logits, ``labels=`` loss, settings from
 ``default_step_config``.
@@ -47,8 +47,8 @@ class FastStepConfig:
     compile_exact_casts: bool = True  # inductor rounds fused intermediates as eager does
     lora_rank: int = 128  # products with a side this small are LoRA's: recomputed when selective
     lora_input_cast: bool = False  # PEFT's float32 copy of each LoRA input (a no-op under autocast)
-    #: LoRA's update added in the frozen product's addmm (modeling.fused_lora)
-    fused_lora: bool = True
+    #: LoRA's update added in the frozen product's addmm (modeling.fused_lora; off by default)
+    fused_lora: bool = False
 
     def __post_init__(self) -> None:
         if self.checkpointing not in CHECKPOINTING:

@@ -11,8 +11,8 @@
 #
 # Environment: OUT, WORK (scratch, default /tmp/compmo_8b), NUM (sequences built, 1000), STEPS
 # (optimizer steps of each packed run, 40), PLAIN_STEPS (12), VARIANTS (default "plain auto
-# auto_nodrop": the plain step, the recipe, the recipe without LoRA dropout; also auto_peft: the
-# recipe with PEFT's own LoRA forward instead of the fused one), SHAPE (a key of
+# auto_nodrop": the plain step, the recipe, the recipe without LoRA dropout; also auto_fused: the
+# recipe with modeling/fused_lora.py's forward instead of PEFT's), SHAPE (a key of
 # modeling/tiny.py's SHAPES, llama-3.1-8b), DEVICE (cuda; cpu with SHAPE=tiny checks the chain),
 # PROFILE (1: then profile PROFILE_VARIANT, default none@7168+c, with scripts.bench_throughput).
 # Needs about 16 GB of disk and 5 minutes on an H100.
@@ -60,7 +60,7 @@ for v in $VARIANTS; do
              --lora-dropout 0.05 --max-steps "$PLAIN_STEPS") ;;
     auto) extra=(--lora-dropout 0.05 --max-steps "$STEPS") ;;
     auto_nodrop) extra=(--lora-dropout 0 --max-steps "$STEPS") ;;
-    auto_peft) extra=(--lora-dropout 0.05 --fused-lora false --max-steps "$STEPS") ;;
+    auto_fused) extra=(--lora-dropout 0.05 --fused-lora true --max-steps "$STEPS") ;;
     *) echo "unknown variant $v"; exit 2 ;;
   esac
   t0=$(date +%s.%N)

@@ -13,6 +13,8 @@ VARIANTS = {
     "plain": "plain padded HF step (batch 4, checkpointing)",
     "auto": "time-aware recipe, compmo-train's step (autotune)",
     "auto_nodrop": "the same without LoRA dropout",
+    "auto_fused": "the recipe with the fused LoRA forward (--fused-lora true)",
+    # runs before the default became PEFT's forward: "auto" was fused, this one was not
     "auto_peft": "the recipe with PEFT's own LoRA forward (not fused)",
 }
 
@@ -38,7 +40,7 @@ def main(out: Path) -> str:
             if tuned.get("packing")
             else "padded"
         )
-        ratio = f"{steady / base:.2f}x" if base and steady and v != "plain" else "1.00x"
+        ratio = "1.00x" if v == "plain" else f"{steady / base:.2f}x" if base and steady else "n/a"
         rows.append(
             f"| {VARIANTS[v]} | {step} | {_f(steady)} | {ratio} | {_f(r.get('tokens_per_s'))} | "
             f"{_f(r.get('first_step_s'), 2)} | {r.get('optimizer_steps')} | "
