@@ -5,8 +5,10 @@ caption whole, so compmo-eval does too (BLEU, METEOR, ROUGE-L, CIDEr-D, SODA_c, 
 
 The one danger is METEOR 1.5's jar: its aligner grows about cubically with a pair's words
 (a 930 x 930-word pair of a small vocabulary takes it 18 s) and its heap is pycocoevalcap's
-2 GB, so one huge pair can stall or kill the JVM for the whole run. On the Java path
-(``--meteor java``) such a pair (:func:`endangers_jvm`) is scored by the native METEOR instead:
+2 GB, so one huge pair can stall or kill the JVM for the whole run; a long hypothesis of
+repeated words runs it out of memory against a short reference too (5,000 x 20 words of one
+word, 50,000 x 1; 3,000 x 20 and 1,000 x 250 still pass). On the Java path (``--meteor java``)
+such a pair (:func:`endangers_jvm`) is scored by the native METEOR instead:
 its statistics equal the jar's by construction (the same algorithm, tested on pairs of 1,000 to
 20,000 characters and on every DEMO release pair), so the text is never altered and the numbers
 are the jar's. Each pair so routed is counted (``meteor_pairs_native``) and logged.
@@ -23,10 +25,13 @@ log = logging.getLogger(__name__)
 #: On the Java path a pair whose hypothesis words times reference words exceed this is scored
 #: natively (500 x 500 words: about 2,500-3,000 characters each).
 JVM_MAX_WORD_PRODUCT = 250_000
+#: ... and so is a pair whose hypothesis or a reference has more words than this.
+JVM_MAX_WORDS = 1_000
 
 
 def endangers_jvm(hypothesis: str, reference: str) -> bool:
-    """Whether the jar should not align this pair (its words product is above the bound).
+    """Whether the jar should not align this pair (its words product, or one side's words, is
+    above its bound).
 
     ``reference`` may hold several references joined by ``|||`` (a paragraph request): each is
     aligned with the hypothesis, so the largest counts."""
@@ -34,7 +39,7 @@ def endangers_jvm(hypothesis: str, reference: str) -> bool:
     if n == 0:
         return False
     most = max(len(r.split()) for r in reference.split("|||"))
-    return n * most > JVM_MAX_WORD_PRODUCT
+    return n * most > JVM_MAX_WORD_PRODUCT or max(n, most) > JVM_MAX_WORDS
 
 
 class GuardedMeteor:
@@ -82,8 +87,9 @@ class GuardedMeteor:
             out[k] = " ".join(repr(float(x)) for x in s)
         self.routed += len(far)
         log.info(
-            "METEOR: %d long pair(s) (words product > %d) scored by the native METEOR, "
-            "which equals the jar, to spare the JVM", len(far), JVM_MAX_WORD_PRODUCT,
+            "METEOR: %d long pair(s) (words product > %d or one side > %d words) scored by the "
+            "native METEOR, which equals the jar, to spare the JVM",
+            len(far), JVM_MAX_WORD_PRODUCT, JVM_MAX_WORDS,
         )  # fmt: skip
         return out
 

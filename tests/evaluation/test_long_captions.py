@@ -96,6 +96,11 @@ def test_java_path_sends_long_pairs_to_the_native_scorer(pairs, jar, jar_stats):
     assert limits.endangers_jvm(pairs[2][0], pairs[2][1])
     assert not limits.endangers_jvm(pairs[0][0], pairs[0][1])  # 1,000 x 1,000 characters
     assert limits.endangers_jvm("w " * 600, "x ||| " + "y " * 600)  # a paragraph request
+    # one side alone: 5,000 x 20 and 50,000 x 1 words of one word ran the jar out of its 2 GB
+    assert limits.endangers_jvm("a " * 1001, "a") and limits.endangers_jvm(
+        "a", "x ||| " + "a " * 1001
+    )
+    assert not limits.endangers_jvm("a " * 1000, "a " * 250)  # 1,000 x 250: the jar passes
     want = jar_stats
     with limits.GuardedMeteor(_Unclosed(jar)) as guarded:
         got = guarded.stats(SHORT + pairs)
