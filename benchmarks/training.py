@@ -3,8 +3,9 @@ the same-maths check (loss curves from one initialisation over the same batches)
 
 A fast variant is ``mode@budget[+c][+f]``: activation checkpointing mode (``none``, ``selective``,
 ``full``), tokens per micro-batch (``same``: the default step's batches, packed), ``+c`` for
-regional ``torch.compile`` and ``+f`` for the fused LoRA forward (``modeling.fused_lora``) instead of
-PEFT's (``+p``, PEFT's, is the default and accepted). ``none@<budget>[+c]`` is exactly
+regional ``torch.compile``, ``+f`` for the fused LoRA forward (``modeling.fused_lora``) instead of
+PEFT's (``+p``, PEFT's, is the default and accepted), ``+8`` / ``+8t`` for float8 products of the
+frozen weights scaled per row / per tensor (``modeling.fp8_base``). ``none@<budget>[+c]`` is exactly
 ``compmo-train --packing true --tokens-per-step <budget> [--compile true]``; the micro-batches come
 from its sampler.
 """
@@ -30,11 +31,14 @@ def parse_variant(spec: str) -> tuple[str, int, bool]:
 def variant_config(spec: str, lora_rank: int) -> FastStepConfig:
     """The fast step's settings of a variant; ``+f`` gives the LoRA linears the fused forward."""
     mode, _, comp = parse_variant(spec)
+    flags = spec.split("+")[1:]
+    fp8 = "rowwise" if "8" in flags else "tensorwise" if "8t" in flags else "off"
     return FastStepConfig(
         checkpointing=mode,
         compile=comp,
         lora_rank=lora_rank,
-        fused_lora="f" in spec.split("+")[1:],
+        fused_lora="f" in flags,
+        fp8_base=fp8,
     )
 
 

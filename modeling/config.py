@@ -148,12 +148,20 @@ class TrainConfig:
     #: modeling/fused_lora.py) instead of PEFT's own LoRA forward (same maths). Off: compiled at
     #: the Llama-3.1-8B shape on an H100 it was 3 % slower (results/gpu_train_8b_speed.md).
     fused_lora: bool = False
+    #: Packed step: the frozen LLM weights' products in float8 (e4m3, scaled per row or per
+    #: tensor; modeling/fp8_base.py), LoRA's products and everything else unchanged. An
+    #: approximation for speed on Hopper-class GPUs (results/gpu_train_8b_speed.md); off: bf16.
+    fp8_base: Literal["off", "rowwise", "tensorwise"] = "off"
 
     def validate(self) -> None:
         """Rules between keys (each key's type and range is checked when it is read)."""
         for key in ("model", "train_file", "output_dir"):
             if not getattr(self, key):
                 raise ConfigError(f"{key}: required")
+        if self.fp8_base != "off" and self.packing is False:
+            raise ConfigError("fp8_base: requires packing=true (float8 is the packed step's)")
+        if self.fp8_base != "off" and self.deepspeed:
+            raise ConfigError("fp8_base: not with deepspeed (ZeRO owns the weights)")
         if self.compile is True and self.packing is False:
             raise ConfigError(
                 "compile: requires packing=true (the compiled step is the packed one)"

@@ -8,7 +8,8 @@ its LM head, and the cross-entropy computed only at answer positions in chunks
 (``modeling.losses``). ``configure_model`` sets the attention implementation and the activation
 checkpointing policy (``none``, ``selective``: keep matrix-product and attention outputs and
 recompute the cheap element-wise work, or ``full``; on a fraction of the layers), can give PEFT's
-LoRA linears the fused forward of ``modeling.fused_lora`` (one ``addmm`` per linear) and can compile
+LoRA linears the fused forward of ``modeling.fused_lora`` (one ``addmm`` per linear), float8
+products for the frozen weights (``modeling.fp8_base``, an approximation, off by default) and can compile
 each decoder layer (regional ``torch.compile``). Default step (``padded_loss``, the baseline):
 right-padded batch, the model's own attention, full logits, ``labels=`` loss, settings from
 ``default_step_config``.
@@ -49,12 +50,18 @@ class FastStepConfig:
     lora_input_cast: bool = False  # PEFT's float32 copy of each LoRA input (a no-op under autocast)
     #: LoRA's update added in the frozen product's addmm (modeling.fused_lora; off by default)
     fused_lora: bool = False
+    #: float8 products for the frozen weights (modeling.fp8_base): off, rowwise or tensorwise
+    fp8_base: str = "off"
 
     def __post_init__(self) -> None:
         if self.checkpointing not in CHECKPOINTING:
             raise ValueError(
                 f"checkpointing must be one of {CHECKPOINTING}, got {self.checkpointing!r}"
             )
+        from modeling.fp8_base import FP8_MODES
+
+        if self.fp8_base not in FP8_MODES:
+            raise ValueError(f"fp8_base must be one of {FP8_MODES}, got {self.fp8_base!r}")
         if not 0.0 <= self.checkpoint_fraction <= 1.0:
             raise ValueError(
                 f"checkpoint_fraction must be in [0, 1], got {self.checkpoint_fraction}"
@@ -143,11 +150,16 @@ def configure_model(model: Any, cfg: FastStepConfig, *, packed: bool = True) -> 
     for module in model.modules():
         if hasattr(module, "cast_input_dtype_enabled"):
             module.cast_input_dtype_enabled = cfg.lora_input_cast
+    from modeling.fp8_base import restore, to_fp8
     from modeling.fused_lora import fuse_lora, unfuse_lora
 
     unfuse_lora(model)
+    restore(model)
     if cfg.fused_lora:
         fuse_lora(model)
+    if cfg.fp8_base != "off":
+        n = to_fp8(model, cfg.fp8_base)
+        logger.info("fp8_base=%s: %d frozen linear weights as float8 copies", cfg.fp8_base, n)
     if cfg.checkpointing == "none" or cfg.checkpoint_fraction == 0.0:
         set_checkpointing(lm, None)
     else:

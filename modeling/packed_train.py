@@ -114,5 +114,6 @@ def configure_fast(llm: Any, cfg: TrainConfig) -> None:
             compile=cfg.compile,
             lora_rank=cfg.lora_r,
             fused_lora=cfg.fused_lora,
+            fp8_base=cfg.fp8_base,
         ),
     )

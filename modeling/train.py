@@ -41,6 +41,7 @@ from modeling.model import (
     save_adapter,
 )
 from modeling.packed_train import configure_fast, packed_collator, packed_sampler
+from modeling.trainer import make_trainer_class
 from modeling.zero_config import llm_hidden_size, write_zero_config
 
 log = logging.getLogger(__name__)
@@ -99,97 +100,15 @@ def _training_args(cfg: TrainConfig, steps: int, deepspeed: str | None) -> Any:
     return TrainingArguments(**{k: v for k, v in wanted.items() if k in fields})
 
 
-def _make_trainer_class() -> Any:
-    from transformers import Trainer
-    from transformers.trainer_pt_utils import LengthGroupedSampler
+def fp8_count(model: Any, cfg: TrainConfig) -> int:
+    """Frozen linears running float8 products (``fp8_base``); a request that took none is warned."""
+    from modeling.fp8_base import FP8
 
-    class MotionTrainer(Trainer):
-        """Length-grouped sampling from precomputed lengths; checkpoints hold trainable weights only."""
-
-        def __init__(
-            self,
-            *args: Any,
-            lengths: list[int] | None = None,
-            batch_sampler: Any = None,
-            **kwargs: Any,
-        ) -> None:
-            super().__init__(*args, **kwargs)
-            self.lengths = lengths
-            self.batch_sampler = batch_sampler  # packed micro-batches (fast path)
-            self.tokens_seen = 0
-
-        def _get_train_sampler(self, *args: Any, **kwargs: Any) -> Any:
-            if self.lengths is not None:
-                return LengthGroupedSampler(
-                    self.args.train_batch_size * self.args.gradient_accumulation_steps,
-                    lengths=self.lengths,
-                )
-            return super()._get_train_sampler(*args, **kwargs)
-
-        def get_train_dataloader(self) -> Any:
-            # Built here, not by Trainer: its check for `datasets.Dataset` breaks when a folder
-            # named `datasets/` (as in this repository) sits in the working directory.
-            from torch.utils.data import DataLoader
-
-            if self.batch_sampler is not None:
-                loader = DataLoader(
-                    self.train_dataset,
-                    batch_sampler=self.batch_sampler,
-                    collate_fn=self.data_collator,
-                    num_workers=self.args.dataloader_num_workers,
-                    pin_memory=self.args.dataloader_pin_memory,
-                    persistent_workers=self.args.dataloader_num_workers > 0,
-                )
-                return self.accelerator.prepare(loader)
-            loader = DataLoader(
-                self.train_dataset,
-                batch_size=self._train_batch_size,
-                sampler=self._get_train_sampler(),
-                collate_fn=self.data_collator,
-                num_workers=self.args.dataloader_num_workers,
-                pin_memory=self.args.dataloader_pin_memory,
-                drop_last=self.args.dataloader_drop_last,
-                persistent_workers=self.args.dataloader_num_workers > 0,
-            )
-            return self.accelerator.prepare(loader)
-
-        def training_step(self, model: Any, inputs: dict[str, Any], *args: Any, **kwargs: Any):
-            mask = inputs.get("attention_mask")
-            self.tokens_seen += int(mask.sum()) if mask is not None else int(inputs["num_tokens"])
-            return super().training_step(model, inputs, *args, **kwargs)
-
-        def _load_from_checkpoint(self, resume_from_checkpoint: str, model: Any = None) -> None:
-            from safetensors.torch import load_file
-
-            model = self.accelerator.unwrap_model(model or self.model)
-            path = os.path.join(resume_from_checkpoint, "model.safetensors")
-            if not os.path.isfile(path):
-                raise ConfigError(f"{path}: no checkpoint weights to resume from")
-            state = load_file(path)
-            trainable = {n for n, p in model.named_parameters() if p.requires_grad}
-            if set(state) != trainable:
-                raise ConfigError(
-                    f"{path}: checkpoint weights do not match this run's trainable ones"
-                )
-            model.load_state_dict(state, strict=False)
-            log.info("resumed weights from %s", resume_from_checkpoint)
-
-        def _save(self, output_dir: str | None = None, state_dict: dict | None = None) -> None:
-            from safetensors.torch import save_file
-
-            output_dir = output_dir or self.args.output_dir
-            if not self.args.should_save:
-                return
-            os.makedirs(output_dir, exist_ok=True)
-            model = self.accelerator.unwrap_model(self.model)
-            keep = {n for n, p in model.named_parameters() if p.requires_grad}
-            state = state_dict if state_dict is not None else model.state_dict()
-            state = {k: v.detach().cpu().contiguous() for k, v in state.items() if k in keep}
-            save_file(
-                state, os.path.join(output_dir, "model.safetensors"), metadata={"format": "pt"}
-            )
-
-    return MotionTrainer
+    n = sum(hasattr(m, FP8) for m in model.modules())
+    if cfg.fp8_base != "off" and n == 0:
+        why = "the packed step only" if not cfg.packing else "bf16 LoRA linears only"
+        log.warning("fp8_base=%s: no weight converted (%s); bf16 products", cfg.fp8_base, why)
+    return n
 
 
 def build_model(cfg: TrainConfig, tokenizer: Any) -> tuple[Any, dict[str, Any]]:
@@ -340,7 +259,7 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         )
         log.info("deepspeed: %s resolved into %s", cfg.deepspeed, deepspeed)
     args = _training_args(cfg, steps, deepspeed)
-    trainer = _make_trainer_class()(
+    trainer = make_trainer_class()(
         model=model, args=args, train_dataset=dataset, data_collator=collator, **extra
     )
     from modeling.progress import step_clock
@@ -353,12 +272,17 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         install()  # a resumed ZeRO checkpoint is loaded with weights_only=True
     save_config(cfg, out / "config.yaml")  # once every input has loaded: a refusal writes nothing
     resume = _resume_path(cfg)
+    from modeling.fp8_base import restore
+
+    fp8_linears = fp8_count(model, cfg)
     try:
         result = trainer.train(resume_from_checkpoint=resume)
     except Exception as exc:  # a checkpoint refused on resuming: one line
         if (problem := resume_problem(exc, resume)) is None:
             raise
         raise ConfigError(problem) from None
+    finally:
+        restore(model)  # the bf16 weights back before anything is saved
     model = trainer.accelerator.unwrap_model(trainer.model)
     report: dict[str, Any] = {
         "stage": cfg.stage,
@@ -367,6 +291,7 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         "autotune": tuned,
         "counts": dict(counts),
         "optimizer_steps": steps,
+        "fp8_base": {"mode": cfg.fp8_base, "linears": fp8_linears},
         **n_params,
         "data_prep_s": round(prep_s, 3),
         **{k: v for k, v in result.metrics.items()},

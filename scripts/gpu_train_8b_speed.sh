@@ -12,7 +12,8 @@
 # Environment: OUT, WORK (scratch, default /tmp/compmo_8b), NUM (sequences built, 1000), STEPS
 # (optimizer steps of each packed run, 40), PLAIN_STEPS (12), VARIANTS (default "plain auto
 # auto_nodrop": the plain step, the recipe, the recipe without LoRA dropout; also auto_fused: the
-# recipe with modeling/fused_lora.py's forward instead of PEFT's), SHAPE (a key of
+# recipe with modeling/fused_lora.py's forward instead of PEFT's; auto_fp8 / auto_fp8t: the recipe with
+# the frozen weights' products in float8, modeling/fp8_base.py), SHAPE (a key of
 # modeling/tiny.py's SHAPES, llama-3.1-8b), DEVICE (cuda; cpu with SHAPE=tiny checks the chain),
 # PROFILE (1: then profile PROFILE_VARIANT, default none@7168+c, with scripts.bench_throughput).
 # Needs about 16 GB of disk and 5 minutes on an H100.
@@ -61,6 +62,8 @@ for v in $VARIANTS; do
     auto) extra=(--lora-dropout 0.05 --max-steps "$STEPS") ;;
     auto_nodrop) extra=(--lora-dropout 0 --max-steps "$STEPS") ;;
     auto_fused) extra=(--lora-dropout 0.05 --fused-lora true --max-steps "$STEPS") ;;
+    auto_fp8) extra=(--lora-dropout 0.05 --fp8-base rowwise --max-steps "$STEPS") ;;
+    auto_fp8t) extra=(--lora-dropout 0.05 --fp8-base tensorwise --max-steps "$STEPS") ;;
     *) echo "unknown variant $v"; exit 2 ;;
   esac
   t0=$(date +%s.%N)
@@ -76,6 +79,7 @@ r["wall_s"], r["flags"] = float(sys.argv[3]), sys.argv[4]
 json.dump(r, open(sys.argv[2], "w"), indent=1)
 print({k: r.get(k) for k in ("steady_tokens_per_s", "tokens_per_s", "first_step_s", "cuda_peak_gib", "optimizer_steps")})
 PY
+  cp "$WORK/run_$v/log_history.json" "$OUT/$v.history.json" 2>/dev/null
   rm -rf "$WORK/run_$v"/lora "$WORK/run_$v"/checkpoint-*
 done
 python3 -m scripts.train_8b_speed_table "$OUT" | tee "$OUT/table.md"

@@ -14,6 +14,8 @@ VARIANTS = {
     "auto": "time-aware recipe, compmo-train's step (autotune)",
     "auto_nodrop": "the same without LoRA dropout",
     "auto_fused": "the recipe with the fused LoRA forward (--fused-lora true)",
+    "auto_fp8": "the recipe, frozen weights' products in float8 per row (--fp8-base rowwise)",
+    "auto_fp8t": "the recipe, frozen weights' products in float8 per tensor (--fp8-base tensorwise)",
     # runs before the default became PEFT's forward: "auto" was fused, this one was not
     "auto_peft": "the recipe with PEFT's own LoRA forward (not fused)",
 }

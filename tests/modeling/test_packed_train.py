@@ -184,3 +184,26 @@ def test_gradient_accumulation_normalises_over_the_whole_step(
     one, two = logs
     assert float(two["loss"]) == pytest.approx(float(one["loss"]), rel=1e-5)
     assert float(two["grad_norm"]) == pytest.approx(float(one["grad_norm"]), rel=1e-4)
+
+
+def test_fp8_base_run_converts_the_frozen_linears_and_saves_bf16(
+    tiny_llm: Path, stage2_file: Path, tmp_path: Path, capsys
+) -> None:
+    from modeling.fp8_base import FP8_MODES
+
+    common = ["stage2", "--model", str(tiny_llm), "--train-file", str(stage2_file), "-q"]
+    common += ["--num-workers", "0", "--lora-r", "4", "--lora-alpha", "8", "--max-steps", "2"]
+    common += ["--lora-dropout", "0", "--bf16", "true", "--tokens-per-step", "512"]
+    run = tmp_path / "fp8"
+    assert "rowwise" in FP8_MODES
+    args = ["--packing", "true", "--fp8-base", "rowwise", "--output-dir", str(run)]
+    assert train_main([*common, *args]) == 0
+    report = json.loads((run / "train_report.json").read_text())
+    assert report["fp8_base"]["mode"] == "rowwise" and report["fp8_base"]["linears"] > 0
+    assert np.isfinite(report["train_loss"])
+    assert (run / "lora" / "adapter_model.safetensors").is_file()
+    refused = tmp_path / "refused"
+    args = ["--packing", "false", "--fp8-base", "rowwise", "--output-dir", str(refused)]
+    assert train_main([*common, *args]) == 2
+    assert "fp8_base: requires packing=true" in capsys.readouterr().err
+    assert not refused.exists()
