@@ -124,6 +124,23 @@ def eligible(module: Any) -> bool:
     )
 
 
+def check_device(device: Any) -> None:
+    """Refuse a CUDA device without float8 products (compute capability below 8.9)."""
+    import torch
+
+    if getattr(device, "type", device) != "cuda":
+        return
+    cap = torch.cuda.get_device_capability(device)
+    if tuple(cap) < (8, 9):
+        from compmo_gen.core.errors import ConfigError
+
+        name = torch.cuda.get_device_name(device)
+        raise ConfigError(
+            f"fp8_base: {name} (compute capability {cap[0]}.{cap[1]}) has no float8 products "
+            "(Ada/Hopper or newer needed); use --fp8-base off"
+        )
+
+
 def to_fp8(model: Any, mode: str) -> int:
     """Give the frozen base linear of every eligible LoRA linear float8 products; returns how many.
 
@@ -141,6 +158,7 @@ def to_fp8(model: Any, mode: str) -> int:
             continue
         base = module.base_layer
         w = base.weight.data
+        check_device(w.device)
         w_q, w_s = quantize(w, rowwise)
         wt_q, wt_s = quantize(w.t().contiguous(), rowwise)
         for name, t in (

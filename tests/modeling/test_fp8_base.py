@@ -107,3 +107,16 @@ def test_off_and_ineligible_layers_untouched():
     assert to_fp8(model32, "rowwise") == 0
     with pytest.raises(ValueError, match="fp8_base"):
         to_fp8(model, "int4")
+
+
+def test_a_gpu_without_float8_is_refused_in_one_line(monkeypatch):
+    from compmo_gen.core.errors import ConfigError
+    from modeling.fp8_base import check_device
+
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda d=None: (8, 0))
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda d=None: "NVIDIA A100")
+    with pytest.raises(ConfigError, match=r"A100 \(compute capability 8.0\) has no float8"):
+        check_device(torch.device("cuda"))
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda d=None: (9, 0))
+    check_device(torch.device("cuda"))  # Hopper: accepted
+    check_device(torch.device("cpu"))
