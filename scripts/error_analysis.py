@@ -1,13 +1,15 @@
 """Per-sequence error analysis of a model's boundaries (evaluation/boundaries.py).
 
     python -m scripts.error_analysis PRED GT [--name NAME] [--json OUT.json] [--md OUT.md]
-        [--png OUT.png] [--snap 0.4]
+        [--png OUT.png] [--snap 0.4] [--durations F | --motion-root DIR]
 
 PRED: a ``predictions.json`` (compmo-infer / ActivityNet submission) or any prediction file that
 ``compmo-eval`` reads; GT: the ground truth (``annotations/test.json`` or DEMO's ``test.json``).
 Prints the markdown summary (first-boundary histogram, boundary-error median / mean / p90,
 segment-count accuracy, share of the most common first boundary). ``--snap S`` first moves every
 predicted start to the nearest multiple of S seconds (modeling.timeaware.snap_segments).
+A GT of DEMO strings (``stage-json test``'s ``test.json``) needs the motions' durations, as in
+``compmo-eval``: ``--durations`` (``{id: seconds}`` JSON) or ``--motion-root`` (the ``<id>.npy`` folder).
 Exit 2 with a one-line error on unreadable input.
 """
 
@@ -19,7 +21,7 @@ import sys
 from pathlib import Path
 
 from compmo_gen.core.errors import CompmoError  # noqa: E402
-from compmo_gen.core.formats import load_annotations  # noqa: E402
+from compmo_gen.core.formats import load_annotations, read_durations  # noqa: E402
 from compmo_gen.core.segments import DenseAnnotation  # noqa: E402
 from evaluation.boundaries import analyse, markdown, plot  # noqa: E402
 
@@ -36,9 +38,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--grid", type=float, help="also the GT's top first-boundary share on this grid (s)"
     )
+    ap.add_argument(
+        "--durations", help="{id: seconds} JSON closing a DEMO-string GT's last segment"
+    )
+    ap.add_argument(
+        "--motion-root", help="folder of <id>.npy motions (durations of a DEMO-string GT)"
+    )
     args = ap.parse_args(argv)
     try:
-        gt = load_annotations(args.gt, role="gt")
+        known = read_durations(args.durations) if args.durations else None
+        gt = load_annotations(args.gt, role="gt", durations=known, motion_root=args.motion_root)
         durations = {k: a.duration for k, a in gt.annotations.items() if a.duration is not None}
         pred = load_annotations(args.pred, role="pred", durations=durations)
     except (CompmoError, OSError, ValueError) as exc:

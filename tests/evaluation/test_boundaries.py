@@ -101,3 +101,29 @@ def test_script_reads_files_and_fails_cleanly(tmp_path: Path) -> None:
         and len(bad.stderr.strip().splitlines()) == 1
         and "Traceback" not in bad.stderr
     )
+
+
+def test_script_reads_a_demo_string_gt_with_durations(tmp_path: Path) -> None:
+    """stage-json test's test.json (DEMO strings) needs durations, as compmo-eval does."""
+    from compmo_gen.core.formats.demo import to_demo_records
+
+    (tmp_path / "test.json").write_text(json.dumps(to_demo_records(GT.values(), role="gt")))
+    pred = {
+        "results": {
+            k: [{"timestamp": [s.start, s.end], "sentence": s.caption} for s in a.segments]
+            for k, a in GT.items()
+        }
+    }
+    (tmp_path / "pred.json").write_text(json.dumps(pred))
+    cmd = [sys.executable, str(ROOT / "scripts" / "error_analysis.py")]
+    cmd += [str(tmp_path / "pred.json"), str(tmp_path / "test.json")]
+    without = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert without.returncode == 2 and "--durations or --motion-root" in without.stderr
+    assert without.stderr.count("\n") == 1
+    (tmp_path / "d.json").write_text(json.dumps({k: a.duration for k, a in GT.items()}))
+    out = tmp_path / "r.json"
+    cmd += ["--durations", str(tmp_path / "d.json"), "--json", str(out)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    r = json.loads(out.read_text())
+    assert r["count_right"] == 3 and r["boundary_error_s"]["median"] == 0.0
