@@ -84,14 +84,11 @@ def _function() -> Any:
     return Fp8FrozenLinear
 
 
-_FN: Any = None
+_FN: Any = None  # the autograd function, made by to_fp8 (outside any compiled region)
 
 
 def fp8_forward(self: Any, x: Any) -> Any:
     """A frozen ``nn.Linear``'s forward through the float8 copies (``to_fp8``)."""
-    global _FN
-    if _FN is None:
-        _FN = _function()
     y = _FN.apply(
         x,
         self.fp8_w,
@@ -151,6 +148,9 @@ def to_fp8(model: Any, mode: str) -> int:
         raise ValueError(f"fp8_base must be one of {FP8_MODES}, got {mode!r}")
     if mode == "off":
         return 0
+    global _FN
+    if _FN is None:  # a class made while dynamo traces would break the compiled graph
+        _FN = _function()
     rowwise = mode == "rowwise"
     count = 0
     for module in list(model.modules()):

@@ -120,3 +120,17 @@ def test_a_gpu_without_float8_is_refused_in_one_line(monkeypatch):
     monkeypatch.setattr(torch.cuda, "get_device_capability", lambda d=None: (9, 0))
     check_device(torch.device("cuda"))  # Hopper: accepted
     check_device(torch.device("cpu"))
+
+
+def test_a_float8_lora_linear_compiles_as_one_graph(monkeypatch):
+    """The autograd function exists before dynamo traces (a class made inside broke the graph
+    on the H100: "Dynamo does not know how to trace the builtin __build_class__")."""
+    import modeling.fp8_base as fp8
+
+    monkeypatch.setattr(fp8, "_FN", None)
+    model = _model()
+    to_fp8(model, "rowwise")
+    q_proj = model.get_base_model().model.layers[0].self_attn.q_proj
+    x = torch.randn(1, 20, 64, dtype=torch.bfloat16, requires_grad=True)
+    explained = torch._dynamo.explain(q_proj)(x)
+    assert (explained.graph_count, explained.graph_break_count) == (1, 0), explained.break_reasons

@@ -79,3 +79,20 @@ def test_bench_decoders_on_a_tiny_model(tmp_path: Path, capsys) -> None:
     lines = capsys.readouterr().out.splitlines()
     assert json.loads(lines[0])["same"] is True
     assert lines[-1].startswith("| compmo-llama |") and lines[-2].startswith("| transformers |")
+
+
+def test_loss_curves_table_compares_runs_step_by_step(tmp_path: Path, capsys) -> None:
+    from scripts.loss_curves_table import main as curves_main
+
+    for name, losses, fp8 in (("a", [2.0, 1.5, 1.0], "off"), ("b", [2.1, 1.5, 0.9], "rowwise")):
+        run = tmp_path / name
+        run.mkdir()
+        hist = [{"loss": v, "step": i + 1} for i, v in enumerate(losses)] + [{"train_loss": 1}]
+        (run / "log_history.json").write_text(json.dumps(hist))
+        (run / "train_report.json").write_text(json.dumps({"fp8_base": {"mode": fp8}}))
+    assert curves_main([str(tmp_path / "a"), str(tmp_path / "b"), "--names", "bf16,fp8"]) == 0
+    out = capsys.readouterr().out
+    assert "| 1 | 2.000 | 2.100 | +0.100 |" in out and "| 3 | 1.000 | 0.900 | -0.100 |" in out
+    assert "| mean | 1.5000 | 1.5000 | +0.0000 |" in out and "'rowwise'" in out
+    assert curves_main([str(tmp_path / "a"), str(tmp_path / "missing")]) == 2
+    assert "missing: no log_history.json" in capsys.readouterr().err
