@@ -123,7 +123,12 @@ def profile(bench: Bench) -> dict[str, Any]:
     pool = bench.samples("stage2", 50_000, 60 * (n + 2))
     sampler = packed_batch_sampler([len(s) for s in pool], budget, compile=comp, seed=a.seed)
     groups = [[pool[i] for i in g] for g in sampler][:n]
-    collate = packed_collate_fn(0, compile=comp, tokens_per_step=budget)
+    bounds = None
+    if comp and "b" in a.profile_variant.split("+")[1:]:  # +b: compile_bounds=data
+        from modeling.packed_train import data_bounds
+
+        bounds = data_bounds(groups, [len(s) for s in pool], budget)
+    collate = packed_collate_fn(0, compile=comp, tokens_per_step=budget, bounds=bounds)
     from modeling.batch import to_device
 
     opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=0.0, fused=bench.cuda)

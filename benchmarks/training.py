@@ -5,7 +5,8 @@ A fast variant is ``mode@budget[+c][+f]``: activation checkpointing mode (``none
 ``full``), tokens per micro-batch (``same``: the default step's batches, packed), ``+c`` for
 regional ``torch.compile``, ``+f`` for the fused LoRA forward (``modeling.fused_lora``) instead of
 PEFT's (``+p``, PEFT's, is the default and accepted), ``+8`` / ``+8t`` for float8 products of the
-frozen weights scaled per row / per tensor (``modeling.fp8_base``). ``none@<budget>[+c]`` is exactly
+frozen weights scaled per row / per tensor (``modeling.fp8_base``); in the profile section ``+b``
+takes the compiled attention's bounds from the micro-batches (``compile_bounds: data``). ``none@<budget>[+c]`` is exactly
 ``compmo-train --packing true --tokens-per-step <budget> [--compile true]``; the micro-batches come
 from its sampler.
 """

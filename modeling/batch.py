@@ -116,14 +116,17 @@ def collate_packed(
     pad_id: int = 0,
     pad_to_multiple_of: int = 1,
     max_segments: int | None = None,
+    max_length_cap: int | None = None,
     ignore_index: int = IGNORE_INDEX,
 ) -> dict[str, Any]:
     """Pack a micro-batch into one row of shape (1, T) (the fast step's layout).
 
     For static shapes (``torch.compile`` without recompiles) pad T to a fixed size with
     ``pad_to_multiple_of`` and give ``max_segments``: ``cu_seq_lens`` then always has
-    ``max_segments + 1`` entries (empty segments at the end) and ``max_length`` is T.
-    ``cu_seq_lens`` is int32; a padding tail is its own segment.
+    ``max_segments + 1`` entries (empty segments at the end) and ``max_length`` is T, or
+    ``max_length_cap`` when given (the padding tail is then cut into segments of at most that
+    many tokens, and a longer sample is refused). ``cu_seq_lens`` is int32; a padding tail is its
+    own segment(s).
     """
     import torch
 
@@ -142,17 +145,22 @@ def collate_packed(
         bounds.append(len(ids))
     real = len(ids)
     tail = (-real) % max(pad_to_multiple_of, 1)
-    if tail:
-        ids += [pad_id] * tail
-        labels += [ignore_index] * tail
-        pos += list(range(tail))
+    chunk = max_length_cap or tail
+    while tail:
+        n = min(tail, chunk)
+        ids += [pad_id] * n
+        labels += [ignore_index] * n
+        pos += list(range(n))
         bounds.append(len(ids))
+        tail -= n
     max_length = int(np.diff(bounds).max())
+    if max_length_cap is not None and max_length > max_length_cap:
+        raise ValueError(f"a {max_length}-token sample exceeds max_length_cap={max_length_cap}")
     if max_segments is not None:
         if len(bounds) - 1 > max_segments:
             raise ValueError(f"{len(bounds) - 1} segments exceed max_segments={max_segments}")
         bounds += [bounds[-1]] * (max_segments + 1 - len(bounds))
-        max_length = len(ids)
+        max_length = max_length_cap or len(ids)
     return {
         "input_ids": torch.tensor([ids], dtype=torch.long),
         "position_ids": torch.tensor([pos], dtype=torch.long),

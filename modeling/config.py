@@ -152,6 +152,10 @@ class TrainConfig:
     #: tensor; modeling/fp8_base.py), LoRA's products and everything else unchanged. An
     #: approximation for speed on Hopper-class GPUs (results/gpu_train_8b_speed.md); off: bf16.
     fp8_base: Literal["off", "rowwise", "tensorwise"] = "off"
+    #: Compiled packed step: the attention's fixed bounds. general: 256 segments of up to
+    #: tokens_per_step tokens; data: this run's most samples a micro-batch and its longest sample
+    #: (modeling/packed_train.py data_bounds). Same maths, far fewer empty attention blocks.
+    compile_bounds: Literal["general", "data"] = "general"
 
     def validate(self) -> None:
         """Rules between keys (each key's type and range is checked when it is read)."""

@@ -26,24 +26,61 @@ log = logging.getLogger(__name__)
 COMPILE_MAX_SEGMENTS = 256
 
 
+#: The longest-segment bound of ``data_bounds`` is a multiple of this (the kernels' block).
+BOUND_ROUND = 128
+
+
+def data_bounds(
+    groups: Sequence[Sequence[int]], lengths: Sequence[int], tokens_per_step: int
+) -> tuple[int, int]:
+    """Fixed attention bounds of a compiled run from its micro-batches: (segments, longest).
+
+    The varlen attention kernels launch blocks for every segment slot and every 128 tokens of
+    ``max_length``; the general bounds (``COMPILE_MAX_SEGMENTS`` segments of up to
+    ``tokens_per_step`` tokens) launch mostly empty ones. Here the longest segment is the longest
+    sample rounded up to ``BOUND_ROUND`` (the padding tail is cut to it) and the segments are the
+    largest micro-batch's samples plus the tail's pieces. Same maths, fixed for the run."""
+    longest = max(int(n) for n in lengths)
+    cap = min(-(-longest // BOUND_ROUND) * BOUND_ROUND, max(tokens_per_step, longest))
+    most = max(len(g) for g in groups)
+    return most + -(-tokens_per_step // cap), cap
+
+
 def packed_collate_fn(
-    pad_id: int, *, compile: bool, tokens_per_step: int
+    pad_id: int,
+    *,
+    compile: bool,
+    tokens_per_step: int,
+    bounds: tuple[int, int] | None = None,
 ) -> Callable[[list[Any]], dict[str, Any]]:
-    """``collate_packed`` with the padding of the fast step (fixed shapes under compile)."""
+    """``collate_packed`` with the padding of the fast step (fixed shapes under compile):
+    ``COMPILE_MAX_SEGMENTS`` segments of up to ``tokens_per_step`` tokens, or ``bounds``
+    (``data_bounds``)."""
     if compile:
+        segments, cap = bounds or (COMPILE_MAX_SEGMENTS, None)
         return functools.partial(
             collate_packed,
             pad_id=pad_id,
             pad_to_multiple_of=tokens_per_step,
-            max_segments=COMPILE_MAX_SEGMENTS,
+            max_segments=segments,
+            max_length_cap=cap,
         )
     return functools.partial(collate_packed, pad_id=pad_id, pad_to_multiple_of=64)
 
 
-def packed_collator(cfg: TrainConfig, pad_id: int) -> Callable[[list[Any]], dict[str, Any]]:
-    """The config's packed collator (``packed_collate_fn``)."""
+def packed_collator(
+    cfg: TrainConfig, pad_id: int, sampler: PackedBatchSampler | None = None
+) -> Callable[[list[Any]], dict[str, Any]]:
+    """The config's packed collator (``packed_collate_fn``); ``compile_bounds: data`` takes the
+    bounds from ``sampler``'s micro-batches."""
     cfg = settled(cfg)
-    return packed_collate_fn(pad_id, compile=cfg.compile, tokens_per_step=cfg.tokens_per_step)
+    bounds = None
+    if cfg.compile and cfg.compile_bounds == "data" and sampler is not None:
+        bounds = data_bounds(sampler.groups, sampler.lengths, cfg.tokens_per_step)
+        log.info("compiled attention bounds: %d segments of <= %d tokens", *bounds)
+    return packed_collate_fn(
+        pad_id, compile=cfg.compile, tokens_per_step=cfg.tokens_per_step, bounds=bounds
+    )
 
 
 class PackedBatchSampler:
@@ -69,6 +106,7 @@ class PackedBatchSampler:
             for k in range(0, len(group), step):
                 groups.append([int(order[j]) for j in group[k : k + step]])
         self.groups = groups
+        self.lengths = [int(n) for n in lengths]
         self.seed = seed
         self.epoch = 0
 

@@ -237,7 +237,7 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     if cfg.packing:
         sampler = packed_sampler(cfg, dataset.lengths())
         extra: dict[str, Any] = {"batch_sampler": sampler}
-        collator: Any = packed_collator(cfg, tokenizer.pad_token_id)
+        collator: Any = packed_collator(cfg, tokenizer.pad_token_id, sampler)
         n_batches = len(sampler)
         log.info("packing: %d micro-batches of <= %d tokens", n_batches, cfg.tokens_per_step)
     else:

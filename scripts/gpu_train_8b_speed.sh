@@ -13,7 +13,8 @@
 # (optimizer steps of each packed run, 40), PLAIN_STEPS (12), VARIANTS (default "plain auto
 # auto_nodrop": the plain step, the recipe, the recipe without LoRA dropout; also auto_fused: the
 # recipe with modeling/fused_lora.py's forward instead of PEFT's; auto_fp8 / auto_fp8t: the recipe with
-# the frozen weights' products in float8, modeling/fp8_base.py), SHAPE (a key of
+# the frozen weights' products in float8, modeling/fp8_base.py; auto_bounds / auto_fp8_bounds: the
+# compiled attention's bounds from the run's micro-batches, --compile-bounds data), SHAPE (a key of
 # modeling/tiny.py's SHAPES, llama-3.1-8b), DEVICE (cuda; cpu with SHAPE=tiny checks the chain),
 # PROFILE (1: then profile PROFILE_VARIANT, default none@7168+c, with scripts.bench_throughput).
 # Needs about 16 GB of disk and 5 minutes on an H100.
@@ -64,6 +65,8 @@ for v in $VARIANTS; do
     auto_fused) extra=(--lora-dropout 0.05 --fused-lora true --max-steps "$STEPS") ;;
     auto_fp8) extra=(--lora-dropout 0.05 --fp8-base rowwise --max-steps "$STEPS") ;;
     auto_fp8t) extra=(--lora-dropout 0.05 --fp8-base tensorwise --max-steps "$STEPS") ;;
+    auto_bounds) extra=(--lora-dropout 0.05 --compile-bounds data --max-steps "$STEPS") ;;
+    auto_fp8_bounds) extra=(--lora-dropout 0.05 --fp8-base rowwise --compile-bounds data --max-steps "$STEPS") ;;
     *) echo "unknown variant $v"; exit 2 ;;
   esac
   t0=$(date +%s.%N)

@@ -16,6 +16,8 @@ VARIANTS = {
     "auto_fused": "the recipe with the fused LoRA forward (--fused-lora true)",
     "auto_fp8": "the recipe, frozen weights' products in float8 per row (--fp8-base rowwise)",
     "auto_fp8t": "the recipe, frozen weights' products in float8 per tensor (--fp8-base tensorwise)",
+    "auto_bounds": "the recipe, attention bounds from the data (--compile-bounds data)",
+    "auto_fp8_bounds": "the recipe, float8 per row and attention bounds from the data",
     # runs before the default became PEFT's forward: "auto" was fused, this one was not
     "auto_peft": "the recipe with PEFT's own LoRA forward (not fused)",
 }
