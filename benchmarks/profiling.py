@@ -121,13 +121,14 @@ def profile(bench: Bench) -> dict[str, Any]:
     configure_model(bench.model, variant_config(a.profile_variant, bench.p["lora_r"]))
     n = a.profile_warmup + a.profile_steps
     pool = bench.samples("stage2", 50_000, 60 * (n + 2))
-    sampler = packed_batch_sampler([len(s) for s in pool], budget, compile=comp, seed=a.seed)
+    lengths = [len(s) for s in pool]
+    sampler = packed_batch_sampler(lengths, budget, compile=comp, seed=a.seed)
     groups = [[pool[i] for i in g] for g in sampler][:n]
     bounds = None
     if comp and "b" in a.profile_variant.split("+")[1:]:  # +b: compile_bounds=data
         from modeling.packed_train import data_bounds
 
-        bounds = data_bounds(groups, [len(s) for s in pool], budget)
+        bounds = data_bounds(groups, lengths, budget)
     collate = packed_collate_fn(0, compile=comp, tokens_per_step=budget, bounds=bounds)
     from modeling.batch import to_device
 

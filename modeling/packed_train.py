@@ -75,6 +75,8 @@ def packed_collator(
     bounds from ``sampler``'s micro-batches."""
     cfg = settled(cfg)
     bounds = None
+    if cfg.compile_bounds == "data" and not cfg.compile:
+        log.warning("compile_bounds=data: the step is not compiled; bounds not used")
     if cfg.compile and cfg.compile_bounds == "data" and sampler is not None:
         bounds = data_bounds(sampler.groups, sampler.lengths, cfg.tokens_per_step)
         log.info("compiled attention bounds: %d segments of <= %d tokens", *bounds)

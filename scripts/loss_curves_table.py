@@ -10,20 +10,41 @@ each run's difference from the first), then each run's mean loss and ``train_rep
 from __future__ import annotations
 
 import argparse
-import json
+import math
 import sys
 from pathlib import Path
 
+from compmo_gen.core.errors import AnnotationError, CompmoError
+from compmo_gen.core.readers import load_json
+
 
 def curves(run: Path) -> dict[int, float]:
-    """Logged training losses by optimizer step."""
-    history = json.loads((run / "log_history.json").read_text(encoding="utf-8"))
-    return {int(e["step"]): float(e["loss"]) for e in history if "loss" in e and "step" in e}
+    """Logged training losses by optimizer step (the shared JSON loader; a bad record is an
+    ``AnnotationError`` naming the file, the record and the field)."""
+    path = run / "log_history.json"
+    history = load_json(path)
+    if not isinstance(history, list):
+        raise AnnotationError(path, None, None, "expected a list of log records")
+    out: dict[int, float] = {}
+    for i, e in enumerate(history):
+        if not isinstance(e, dict) or "loss" not in e or "step" not in e:
+            continue  # evaluation and summary records carry no training loss
+        step, loss = e["step"], e["loss"]
+        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+            raise AnnotationError(path, str(i), "step", f"not a step number: {step!r}")
+        if isinstance(loss, bool) or not isinstance(loss, (int, float)) or not math.isfinite(loss):
+            raise AnnotationError(path, str(i), "loss", f"not a finite number: {loss!r}")
+        out[step] = float(loss)
+    return out
 
 
 def table(runs: list[Path], names: list[str]) -> str:
     loss = [curves(r) for r in runs]
     steps = sorted(set.intersection(*(set(c) for c in loss)))
+    if not steps:
+        raise AnnotationError(
+            runs[0] / "log_history.json", None, "step", "no step logged by every run"
+        )
     head = (
         "| step | " + " | ".join(names) + " | " + " | ".join(f"{n} - {names[0]}" for n in names[1:])
     )
@@ -41,7 +62,8 @@ def table(runs: list[Path], names: list[str]) -> str:
     )
     for r, n in zip(runs, names, strict=True):
         rep = r / "train_report.json"
-        fp8 = json.loads(rep.read_text(encoding="utf-8")).get("fp8_base") if rep.is_file() else None
+        report = load_json(rep) if rep.is_file() else None
+        fp8 = report.get("fp8_base") if isinstance(report, dict) else None
         lines.append(f"\n{n}: {r.name}, fp8_base {fp8}")
     return "\n".join(lines) + "\n"
 
@@ -61,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     try:
         print(table(args.runs, names), end="")
-    except (ValueError, KeyError, json.JSONDecodeError) as exc:
+    except CompmoError as exc:
         print(f"loss_curves_table: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -96,3 +96,16 @@ def test_loss_curves_table_compares_runs_step_by_step(tmp_path: Path, capsys) ->
     assert "| mean | 1.5000 | 1.5000 | +0.0000 |" in out and "'rowwise'" in out
     assert curves_main([str(tmp_path / "a"), str(tmp_path / "missing")]) == 2
     assert "missing: no log_history.json" in capsys.readouterr().err
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for text, says in (
+        ("[1, 2", "not valid JSON"),
+        ('{"step": 1}', "expected a list of log records"),
+        ('[{"step": 1, "loss": NaN}]', "record '0': field 'loss': not a finite number"),
+        ('[{"step": "1", "loss": 1.0}]', "record '0': field 'step': not a step number"),
+        ('[{"step": 7, "loss": 1.0}]', "no step logged by every run"),
+    ):
+        (bad / "log_history.json").write_text(text)
+        assert curves_main([str(tmp_path / "a"), str(bad)]) == 2
+        err = capsys.readouterr().err
+        assert says in err and err.count("\n") == 1, err
